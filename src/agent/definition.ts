@@ -1,0 +1,71 @@
+/**
+ * The workflow half of an agent: name, system prompt, tool specs and hooks. It is imported by
+ * workflow code, so it must stay free of Node and I/O. Tool bodies live in the activity half
+ * (`ToolImplementation`, registered in the worker by tool name).
+ */
+import { z } from 'zod';
+import type { HookRegistry } from './hooks.js';
+import type { InterruptRequest } from './interrupts.js';
+import type { AgentState } from './state.js';
+import type { JsonObject, JsonValue, ToolSpec } from './types.js';
+
+export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  input: Schema;
+}
+
+export interface AgentDefinition {
+  name: string;
+  description: string;
+  systemPrompt: string;
+  tools: ToolDefinition[];
+  /** Registers the agent's hooks; called once per run. */
+  hooks?: (hooks: HookRegistry) => void;
+  /** Upper bound on model calls in one run (default 20). */
+  maxModelCalls?: number;
+}
+
+export function defineTool<Schema extends z.ZodType>(tool: ToolDefinition<Schema>): ToolDefinition<Schema> {
+  return tool;
+}
+
+export function defineAgent(agent: AgentDefinition): AgentDefinition {
+  const names = agent.tools.map((tool) => tool.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) throw new Error(`agent "${agent.name}" declares tool "${duplicate}" twice`);
+  return agent;
+}
+
+/** The tool as the model sees it: JSON Schema generated from the zod schema. */
+export function toolSpecOf(tool: ToolDefinition): ToolSpec {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input) as Record<string, unknown>;
+  return { name: tool.name, description: tool.description, inputSchema: schema as JsonObject };
+}
+
+/** What a tool body receives besides its input. Implemented in the tool activity. */
+export interface ToolContext {
+  /** The run's agent state; changes are sent back to the run when the tool returns. */
+  readonly state: AgentState;
+  readonly toolUseId: string;
+  readonly agentName: string;
+  /** `<workflowId>:<toolUseId>`: the same on every retry of this call, unique across calls. */
+  readonly idempotencyKey: string;
+  /** The folder the file tools may touch, when the run has one. */
+  readonly workspace: string | undefined;
+  /**
+   * Asks a human. Returns the answer when there is one; otherwise ends this attempt of the tool,
+   * the run waits for the answer, and the tool runs again with the answer available.
+   */
+  interrupt(request: InterruptRequest): JsonValue;
+}
+
+export type ToolImplementation<Input = never> = (input: Input, context: ToolContext) => Promise<JsonValue> | JsonValue;
+
+/** Binds a tool body to its definition, so the input type follows the schema. */
+export function implementTool<Schema extends z.ZodType>(
+  tool: ToolDefinition<Schema>,
+  body: ToolImplementation<z.infer<Schema>>,
+): { name: string; body: ToolImplementation<unknown> } {
+  return { name: tool.name, body: body as ToolImplementation<unknown> };
+}

@@ -1,0 +1,105 @@
+/**
+ * Interrupts: a hook or a tool asks a human and the run waits durably for the answer.
+ *
+ * Ids are derived from the tool use id (or the batch scope) and the interrupt's name, never from
+ * randomness, so a replayed workflow raises the very same ids. `undefined` means "not answered";
+ * `null` is a valid answer.
+ */
+import type { JsonValue } from './types.js';
+
+export type InterruptSource = 'hook' | 'tool';
+export type InterruptScopeKind = 'beforeToolCall' | 'beforeTools' | 'tool';
+
+/** What hook or tool code passes to `interrupt()`. */
+export interface InterruptRequest {
+  name: string;
+  /** Shown to the human: why the run asks. JSON. */
+  reason?: JsonValue;
+  /** A preset answer: `interrupt()` returns it at once without waiting. */
+  response?: JsonValue;
+}
+
+/** A question waiting for (or once waiting for) a human. Plain JSON on the wire. */
+export interface Interrupt {
+  id: string;
+  name: string;
+  reason: JsonValue;
+  source: InterruptSource;
+  scope: InterruptScopeKind;
+  toolName?: string;
+  toolUseId?: string;
+  toolInput?: JsonValue;
+  /** ISO time at which the run started waiting (workflow time, so it replays identically). */
+  raisedAt: string;
+}
+
+/** The payload of the `respond` signal and update. */
+export interface InterruptResponse {
+  interruptId: string;
+  response: JsonValue;
+  respondedBy?: string;
+  reason?: string;
+}
+
+/** One line of the run's interrupt audit. */
+export interface AnsweredInterrupt {
+  interrupt: Interrupt;
+  response: JsonValue;
+  respondedBy?: string;
+  reason?: string;
+  answeredAt: string;
+  /** True when the response was preset in code and no human was asked. */
+  preset?: boolean;
+}
+
+/** A signal that could not be applied: recorded, never thrown (signals must not fail the run). */
+export interface IgnoredResponse {
+  response: InterruptResponse;
+  error: string;
+  at: string;
+}
+
+export function beforeToolCallInterruptId(toolUseId: string, name: string): string {
+  return `hook:beforeToolCall:${toolUseId}:${name}`;
+}
+export function beforeToolsInterruptId(batchScope: string, name: string): string {
+  return `hook:beforeTools:${batchScope}:${name}`;
+}
+export function toolInterruptId(toolUseId: string, name: string): string {
+  return `tool:${toolUseId}:${name}`;
+}
+
+export class DuplicateInterruptNameError extends Error {
+  constructor(
+    readonly interruptName: string,
+    readonly scope: string,
+  ) {
+    super(`interrupt name "${interruptName}" is used more than once in ${scope}; names must be unique within a hook or tool scope`);
+    this.name = 'DuplicateInterruptNameError';
+  }
+}
+
+/** Remembers the names used in one scope (one hook event, one tool execution) and refuses repeats. */
+export class InterruptNames {
+  private readonly used = new Set<string>();
+  constructor(private readonly scope: string) {}
+
+  claim(name: string): void {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new TypeError(`interrupt name must be a non-empty string in ${this.scope}`);
+    }
+    if (this.used.has(name)) throw new DuplicateInterruptNameError(name, this.scope);
+    this.used.add(name);
+  }
+}
+
+/**
+ * Thrown inside a tool body by `context.interrupt()` when no answer is known yet. The tool
+ * activity turns it into an "interrupt" outcome; the run asks the human, then runs the tool again.
+ */
+export class ToolInterruptSignal extends Error {
+  constructor(readonly request: InterruptRequest) {
+    super(`tool raised interrupt "${request.name}"`);
+    this.name = 'ToolInterruptSignal';
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The agent loop: call the model, run the tools it asks for (concurrently), feed the results
+ * back, until the model ends its turn or the run reaches its model-call limit.
+ *
+ * The assistant message that asks for tools is appended together with its results, so the
+ * conversation never holds a `toolUse` without its `toolResult`, even while the run waits.
+ */
+import type { AgentDefinition } from './definition.js';
+import { toolSpecOf } from './definition.js';
+import { BeforeToolsEvent, HookRegistry } from './hooks.js';
+import { InterruptBook } from './interrupt-book.js';
+import { beforeToolsInterruptId, type AnsweredInterrupt } from './interrupts.js';
+import type { AgentRuntime } from './runtime.js';
+import { AgentState } from './state.js';
+import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
+import {
+  addUsage,
+  errorResult,
+  textOf,
+  toolUsesOf,
+  ZERO_USAGE,
+  type JsonObject,
+  type Message,
+  type ModelChoice,
+  type ModelRequest,
+  type RunStopReason,
+  type ToolResult,
+  type Usage,
+} from './types.js';
+
+export const DEFAULT_MAX_MODEL_CALLS = 20;
+
+export interface AgentRunOptions {
+  prompt: string;
+  model: ModelChoice;
+  /** Identifies the run in idempotency keys (the workflow id). */
+  runId: string;
+  maxModelCalls?: number;
+  workspace?: string;
+  /** Conversation and state carried in from earlier runs of the same session. */
+  messages?: Message[];
+  state?: JsonObject;
+}
+
+export interface AgentRunResult {
+  stopReason: RunStopReason;
+  lastMessage: Message | undefined;
+  text: string;
+  usage: Usage;
+  modelCalls: number;
+  interrupts: AnsweredInterrupt[];
+  state: JsonObject;
+  messages: Message[];
+}
+
+export class AgentLoop {
+  readonly state: AgentState;
+  readonly book: InterruptBook;
+  readonly messages: Message[];
+  usage: Usage = ZERO_USAGE;
+  modelCalls = 0;
+  /** The assistant turn whose tools are running (not yet in `messages`). */
+  pendingTurn: Message | undefined;
+  private readonly hooks = new HookRegistry();
+
+  constructor(
+    readonly agent: AgentDefinition,
+    private readonly runtime: AgentRuntime,
+    private readonly options: AgentRunOptions,
+  ) {
+    this.state = new AgentState(options.state ?? {});
+    this.book = new InterruptBook(runtime.waitUntil, () => runtime.now());
+    this.messages = [...(options.messages ?? [])];
+    agent.hooks?.(this.hooks);
+  }
+
+  get lastMessage(): Message | undefined {
+    return this.pendingTurn ?? this.messages.findLast((message) => message.role === 'assistant');
+  }
+
+  async run(): Promise<AgentRunResult> {
+    const base = { agentName: this.agent.name, state: this.state };
+    await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
+    await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
+
+    const limit = this.options.maxModelCalls ?? this.agent.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS;
+    let stopReason: RunStopReason;
+    for (;;) {
+      if (this.modelCalls >= limit) {
+        stopReason = 'max_model_calls';
+        break;
+      }
+      const request: ModelRequest = {
+        model: this.options.model,
+        system: this.agent.systemPrompt,
+        messages: [...this.messages],
+        tools: this.agent.tools.map(toolSpecOf),
+      };
+      await this.hooks.emit({ type: 'beforeModelCall', ...base, request });
+      const response = await this.runtime.callModel(request);
+      this.modelCalls += 1;
+      this.usage = addUsage(this.usage, response.usage);
+      await this.hooks.emit({ type: 'afterModelCall', ...base, response });
+
+      const toolUses = toolUsesOf(response.message);
+      if (toolUses.length === 0) {
+        await this.append(response.message);
+        stopReason = response.stopReason;
+        break;
+      }
+      this.pendingTurn = response.message;
+      const results = await this.runBatch(response.message);
+      this.pendingTurn = undefined;
+      await this.append(response.message);
+      await this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
+    }
+
+    const lastMessage = this.lastMessage;
+    await this.hooks.emit({ type: 'afterInvocation', ...base, stopReason, lastMessage });
+    return {
+      stopReason,
+      lastMessage,
+      text: textOf(lastMessage),
+      usage: this.usage,
+      modelCalls: this.modelCalls,
+      interrupts: this.book.answered,
+      state: this.state.snapshot(),
+      messages: [...this.messages],
+    };
+  }
+
+  /** The before-tools hooks, then every tool use of the turn concurrently. */
+  private async runBatch(turn: Message): Promise<ToolResult[]> {
+    const toolUses = toolUsesOf(turn);
+    const batchScope = `turn${this.modelCalls}`;
+    const event = new BeforeToolsEvent(this.agent.name, this.state, toolUses, batchScope, (request) =>
+      this.book.raise(
+        {
+          id: beforeToolsInterruptId(batchScope, request.name),
+          name: request.name,
+          reason: request.reason ?? null,
+          source: 'hook',
+          scope: 'beforeTools',
+        },
+        request.response,
+      ),
+    );
+    await this.hooks.emit(event);
+    if (event.cancel !== false) {
+      const reason = typeof event.cancel === 'string' ? event.cancel : DEFAULT_CANCEL_MESSAGE;
+      return toolUses.map((toolUse) => errorResult(toolUse.toolUseId, reason));
+    }
+    const scope: ToolCallScope = {
+      agent: this.agent,
+      hooks: this.hooks,
+      state: this.state,
+      book: this.book,
+      runtime: this.runtime,
+      runId: this.options.runId,
+      workspace: this.options.workspace,
+    };
+    return Promise.all(toolUses.map((toolUse) => executeToolUse(scope, toolUse)));
+  }
+
+  private async append(message: Message): Promise<void> {
+    this.messages.push(message);
+    await this.hooks.emit({ type: 'messageAdded', agentName: this.agent.name, state: this.state, message });
+  }
+}

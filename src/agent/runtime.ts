@@ -1,0 +1,30 @@
+/**
+ * What the agent loop needs from the world. The workflow implements it with activities and
+ * `condition`; plain Node (unit tests, benchmarks) implements it with direct calls.
+ */
+import type { WaitUntil } from './interrupt-book.js';
+import type { InterruptRequest } from './interrupts.js';
+import type { StateChange } from './state.js';
+import type { JsonObject, JsonValue, ModelRequest, ModelResponse, ToolResult, ToolUse } from './types.js';
+
+/** One execution of a tool body, as sent to the tool activity. */
+export interface ToolCall {
+  agentName: string;
+  toolUse: ToolUse;
+  /** Answers to this tool's earlier interrupts, by interrupt id. */
+  responses: Record<string, JsonValue>;
+  state: JsonObject;
+  runId: string;
+  workspace?: string;
+}
+
+export type ToolOutcome =
+  | { type: 'result'; result: ToolResult; stateChanges: StateChange[] }
+  | { type: 'interrupt'; request: Omit<InterruptRequest, 'response'>; stateChanges: StateChange[] };
+
+export interface AgentRuntime {
+  callModel(request: ModelRequest): Promise<ModelResponse>;
+  runTool(call: ToolCall): Promise<ToolOutcome>;
+  waitUntil: WaitUntil;
+  now(): Date;
+}

@@ -1,0 +1,70 @@
+/**
+ * Agent state: a JSON key/value store shared by hooks and tools, carried from run to run in a
+ * session. Values are deep-copied in and out so that nobody mutates the store behind its back.
+ */
+import type { JsonObject, JsonValue } from './types.js';
+
+export type StateChange = { op: 'set'; key: string; value: JsonValue } | { op: 'delete'; key: string };
+
+export class AgentState {
+  private readonly values: Map<string, JsonValue>;
+  private readonly journal: StateChange[] = [];
+
+  constructor(initial: JsonObject = {}) {
+    this.values = new Map(Object.entries(copyJson(initial, 'initial state') as JsonObject));
+  }
+
+  get<T extends JsonValue = JsonValue>(key: string): T | undefined {
+    const value = this.values.get(key);
+    return value === undefined ? undefined : (copyJson(value, key) as T);
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  set(key: string, value: JsonValue): void {
+    const copy = copyJson(value, key);
+    this.values.set(key, copy);
+    this.journal.push({ op: 'set', key, value: copy });
+  }
+
+  delete(key: string): void {
+    this.values.delete(key);
+    this.journal.push({ op: 'delete', key });
+  }
+
+  /** Applies changes made elsewhere (by a tool in an activity). */
+  apply(changes: readonly StateChange[]): void {
+    for (const change of changes) {
+      if (change.op === 'set') this.set(change.key, change.value);
+      else this.delete(change.key);
+    }
+  }
+
+  /** Changes since construction, in order: what a tool activity sends back. */
+  changes(): StateChange[] {
+    return [...this.journal];
+  }
+
+  snapshot(): JsonObject {
+    return Object.fromEntries([...this.values].map(([key, value]) => [key, copyJson(value, key)]));
+  }
+}
+
+/** A deep copy that refuses anything JSON cannot carry (undefined, functions, NaN, cycles). */
+export function copyJson(value: unknown, path: string): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`state value at "${path}" is not a finite number`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => copyJson(item, `${path}[${index}]`));
+  // Checked by tag, not prototype: payloads and workflow code may come from another V8 realm.
+  if (Object.prototype.toString.call(value) === '[object Object]') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, copyJson(item, `${path}.${key}`)]),
+    );
+  }
+  throw new TypeError(`state value at "${path}" is not JSON (${typeof value})`);
+}

@@ -1,0 +1,93 @@
+/**
+ * One tool use, from the model's request to the result the model sees: schema check, hooks
+ * (which may ask a human or cancel), the tool body (which may ask a human and run again), and
+ * the after-hooks. Every failure becomes an error result, never a failed run.
+ */
+import type { AgentDefinition } from './definition.js';
+import { BeforeToolCallEvent, type HookRegistry } from './hooks.js';
+import type { InterruptBook } from './interrupt-book.js';
+import { beforeToolCallInterruptId, toolInterruptId } from './interrupts.js';
+import type { AgentRuntime } from './runtime.js';
+import type { AgentState } from './state.js';
+import { errorResult, type JsonValue, type ToolResult, type ToolUse } from './types.js';
+
+export interface ToolCallScope {
+  agent: AgentDefinition;
+  hooks: HookRegistry;
+  state: AgentState;
+  book: InterruptBook;
+  runtime: AgentRuntime;
+  runId: string;
+  workspace: string | undefined;
+}
+
+export const DEFAULT_CANCEL_MESSAGE = 'Tool call cancelled by a hook';
+
+export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): Promise<ToolResult> {
+  const { agent, hooks, state, book } = scope;
+  const tool = agent.tools.find((candidate) => candidate.name === requested.name);
+  if (!tool) {
+    const known = agent.tools.map((candidate) => candidate.name).join(', ');
+    return errorResult(requested.toolUseId, `Unknown tool "${requested.name}". Available tools: ${known}.`);
+  }
+  const parsed = tool.input.safeParse(requested.input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
+    return errorResult(requested.toolUseId, `Invalid input for tool "${tool.name}": ${problems.join('; ')}`);
+  }
+  const toolUse: ToolUse = { ...requested, input: parsed.data as JsonValue };
+
+  const before = new BeforeToolCallEvent(agent.name, state, toolUse, (request) =>
+    book.raise(
+      {
+        id: beforeToolCallInterruptId(toolUse.toolUseId, request.name),
+        name: request.name,
+        reason: request.reason ?? null,
+        source: 'hook',
+        scope: 'beforeToolCall',
+        toolName: toolUse.name,
+        toolUseId: toolUse.toolUseId,
+        toolInput: toolUse.input,
+      },
+      request.response,
+    ),
+  );
+  await hooks.emit(before);
+  const result =
+    before.cancel !== false
+      ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)
+      : await runToolBody(scope, toolUse);
+
+  const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse, result };
+  await hooks.emit(after);
+  return after.result;
+}
+
+/** Runs the tool activity until it returns a result, asking the human whenever it interrupts. */
+async function runToolBody(scope: ToolCallScope, toolUse: ToolUse): Promise<ToolResult> {
+  const { runtime, state, book } = scope;
+  const responses: Record<string, JsonValue> = {};
+  for (;;) {
+    const outcome = await runtime.runTool({
+      agentName: scope.agent.name,
+      toolUse,
+      responses,
+      state: state.snapshot(),
+      runId: scope.runId,
+      ...(scope.workspace !== undefined ? { workspace: scope.workspace } : {}),
+    });
+    state.apply(outcome.stateChanges);
+    if (outcome.type === 'result') return outcome.result;
+    const id = toolInterruptId(toolUse.toolUseId, outcome.request.name);
+    responses[id] = await book.raise({
+      id,
+      name: outcome.request.name,
+      reason: outcome.request.reason ?? null,
+      source: 'tool',
+      scope: 'tool',
+      toolName: toolUse.name,
+      toolUseId: toolUse.toolUseId,
+      toolInput: toolUse.input,
+    });
+  }
+}

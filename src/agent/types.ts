@@ -1,0 +1,120 @@
+/**
+ * Wire types of the agent: plain JSON in the shape of Amazon Bedrock Converse, so that
+ * the same objects cross activities, signals, updates and continue-as-new without loss.
+ */
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface TextBlock {
+  text: string;
+}
+export interface ToolUse {
+  toolUseId: string;
+  name: string;
+  input: JsonValue;
+}
+export interface ToolUseBlock {
+  toolUse: ToolUse;
+}
+export type ToolResultContent = { text: string } | { json: JsonValue };
+export interface ToolResult {
+  toolUseId: string;
+  content: ToolResultContent[];
+  status: 'success' | 'error';
+}
+export interface ToolResultBlock {
+  toolResult: ToolResult;
+}
+export type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock;
+
+export type Role = 'user' | 'assistant';
+export interface Message {
+  role: Role;
+  content: ContentBlock[];
+}
+
+/** Why the model stopped (Converse's enum) or why the run stopped the loop. */
+export type ModelStopReason =
+  | 'end_turn'
+  | 'tool_use'
+  | 'max_tokens'
+  | 'stop_sequence'
+  | 'guardrail_intervened'
+  | 'content_filtered'
+  | 'malformed_model_output'
+  | 'malformed_tool_use'
+  | 'model_context_window_exceeded';
+export type RunStopReason = ModelStopReason | 'max_model_calls';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}
+
+/** A tool as the model sees it: name, description and JSON Schema of its input. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: JsonObject;
+}
+
+export interface ModelChoice {
+  /** `bedrock` (default) or `demo` (offline, deterministic), or any provider the worker registers. */
+  provider: string;
+  modelId: string;
+}
+
+export interface ModelRequest {
+  model: ModelChoice;
+  system: string;
+  messages: Message[];
+  tools: ToolSpec[];
+  maxTokens?: number;
+}
+
+export interface ModelResponse {
+  message: Message;
+  stopReason: ModelStopReason;
+  usage: Usage;
+}
+
+export function isToolUseBlock(block: ContentBlock): block is ToolUseBlock {
+  return 'toolUse' in block;
+}
+export function isTextBlock(block: ContentBlock): block is TextBlock {
+  return 'text' in block;
+}
+
+export function toolUsesOf(message: Message): ToolUse[] {
+  return message.content.filter(isToolUseBlock).map((block) => block.toolUse);
+}
+
+export function textOf(message: Message | undefined): string {
+  if (!message) return '';
+  return message.content
+    .filter(isTextBlock)
+    .map((block) => block.text)
+    .join('\n');
+}
+
+export function errorResult(toolUseId: string, text: string): ToolResult {
+  return { toolUseId, status: 'error', content: [{ text }] };
+}
+
+export function successResult(toolUseId: string, value: JsonValue): ToolResult {
+  const content: ToolResultContent[] =
+    typeof value === 'string' ? [{ text: value }] : [{ json: value }];
+  return { toolUseId, status: 'success', content };
+}

@@ -1,0 +1,5 @@
+/** The built-in example agents (workflow half). Imported by the workflow bundle: keep it Node-free. */
+import { fileApprovalAgent } from './file-approval.js';
+import { smartDeleteAgent } from './smart-delete.js';
+
+export const exampleAgents = [fileApprovalAgent, smartDeleteAgent];

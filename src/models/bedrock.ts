@@ -1,0 +1,111 @@
+/**
+ * Amazon Bedrock Converse through the real AWS SDK. The SDK's own retries are off: Temporal
+ * retries the activity, and every error is classified here as retryable or not.
+ */
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  type ContentBlock as BedrockContentBlock,
+  type Message as BedrockMessage,
+} from '@aws-sdk/client-bedrock-runtime';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ModelRequest, ModelResponse } from '../agent/types.js';
+import type { ModelProvider } from './provider.js';
+import { parseModelResponse } from './response-schema.js';
+
+export interface BedrockOptions {
+  region?: string;
+  /** Overrides the service endpoint (tests, VPC endpoints). Also read from `BEDROCK_ENDPOINT`. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  requestTimeoutMs?: number;
+}
+
+/** Errors that no retry can fix. Everything else (throttling, 5xx, timeouts, network) is retried. */
+const PERMANENT_ERRORS = new Set([
+  'ValidationException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'ModelErrorException',
+  'ServiceQuotaExceededException',
+  'UnrecognizedClientException',
+  'ExpiredTokenException',
+  'CredentialsProviderError',
+]);
+
+export function bedrockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BedrockOptions {
+  const endpoint = env.BEDROCK_ENDPOINT ?? env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
+  return {
+    region: env.BEDROCK_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+export class BedrockProvider implements ModelProvider {
+  private readonly client: BedrockRuntimeClient;
+
+  constructor(options: BedrockOptions = bedrockOptionsFromEnv()) {
+    this.client = new BedrockRuntimeClient({
+      region: options.region ?? 'us-east-1',
+      maxAttempts: 1,
+      // HTTP/1.1 keeps the client usable behind proxies and against plain-HTTP endpoints.
+      requestHandler: new NodeHttpHandler({ requestTimeout: options.requestTimeoutMs ?? 110_000 }),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    });
+  }
+
+  async invoke(request: ModelRequest): Promise<ModelResponse> {
+    let output: unknown;
+    try {
+      output = await this.client.send(
+        new ConverseCommand({
+          modelId: request.model.modelId,
+          system: request.system ? [{ text: request.system }] : undefined,
+          messages: request.messages as BedrockMessage[],
+          inferenceConfig: { maxTokens: request.maxTokens ?? 4096 },
+          ...(request.tools.length > 0
+            ? {
+                toolConfig: {
+                  tools: request.tools.map((tool) => ({
+                    toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema } },
+                  })),
+                },
+              }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      throw classify(error);
+    }
+    const response = output as { output?: { message?: { role?: string; content?: BedrockContentBlock[] } }; stopReason?: string; usage?: unknown };
+    const parsed = parseModelResponse({
+      message: response.output?.message,
+      stopReason: response.stopReason,
+      usage: response.usage,
+    });
+    if (!parsed.ok) {
+      throw ApplicationFailure.create({
+        type: 'MalformedModelResponse',
+        message: `Bedrock returned a malformed response: ${parsed.problem}`,
+        nonRetryable: true,
+      });
+    }
+    return parsed.value;
+  }
+}
+
+function classify(error: unknown): ApplicationFailure {
+  const err = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err?.name ?? 'Error';
+  const status = err?.$metadata?.httpStatusCode;
+  const message = `${name}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(error)}`;
+  // A JSON body the SDK could not parse surfaces as a SyntaxError-like deserialization error.
+  const malformed = name === 'SyntaxError' || /deserializ|Unexpected token|JSON/i.test(err?.message ?? '');
+  return ApplicationFailure.create({
+    type: malformed && !status ? 'MalformedModelResponse' : name,
+    message,
+    nonRetryable: PERMANENT_ERRORS.has(name) || (malformed && !status),
+  });
+}

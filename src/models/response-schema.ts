@@ -1,0 +1,57 @@
+/**
+ * Validates what a model returned. The AWS SDK accepts `{}` as a Converse response, so the
+ * agent checks the shape itself and fails clearly (and non-retryably) on garbage.
+ */
+import { z } from 'zod';
+import type { ModelResponse } from '../agent/types.js';
+
+const jsonValue: z.ZodType = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+const contentBlock = z.union([
+  z.object({ text: z.string() }).strict(),
+  z
+    .object({
+      toolUse: z.object({ toolUseId: z.string().min(1), name: z.string().min(1), input: jsonValue }).strict(),
+    })
+    .strict(),
+]);
+
+const stopReason = z.enum([
+  'end_turn',
+  'tool_use',
+  'max_tokens',
+  'stop_sequence',
+  'guardrail_intervened',
+  'content_filtered',
+  'malformed_model_output',
+  'malformed_tool_use',
+  'model_context_window_exceeded',
+]);
+
+const usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+});
+
+export const modelResponseSchema = z.object({
+  message: z.object({
+    role: z.literal('assistant'),
+    content: z.array(contentBlock).min(1, 'the model returned an empty message'),
+  }),
+  stopReason,
+  usage,
+});
+
+/** The parsed response, or a one-line description of what is wrong with it. */
+export function parseModelResponse(raw: unknown): { ok: true; value: ModelResponse } | { ok: false; problem: string } {
+  const parsed = modelResponseSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data as ModelResponse };
+  const problem = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(response)'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, problem };
+}

@@ -1,0 +1,191 @@
+/**
+ * The client library: start a run, wait until it next stops, answer its interrupts, read its
+ * status and result. The Strands-style loop is a few lines:
+ *
+ *   let status = await agents.wait(id);
+ *   while (status.status === 'waiting') { ...ask...; status = await agents.respond(id, answers); status = await agents.wait(id); }
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { InterruptResponse } from '../agent/interrupts.js';
+import type { ModelChoice } from '../agent/types.js';
+import {
+  AGENT_RUN_WORKFLOW,
+  respondSignal,
+  respondUpdate,
+  statusQuery,
+  TASK_QUEUE,
+  type AgentRunInput,
+  type AgentRunResult,
+  type RunStatus,
+} from '../workflows/messages.js';
+
+export interface StartOptions {
+  agent: string;
+  prompt: string;
+  model: ModelChoice;
+  sessionId?: string;
+  workspace?: string;
+  maxModelCalls?: number;
+  workflowId?: string;
+}
+
+/** A user mistake or a refused request: the CLI prints its message as one line. */
+export class AgentClientError extends Error {
+  override name = 'AgentClientError';
+}
+
+export class AgentClient {
+  constructor(
+    readonly client: Client,
+    private readonly taskQueue: string = TASK_QUEUE,
+  ) {}
+
+  async start(options: StartOptions): Promise<{ workflowId: string }> {
+    const input: AgentRunInput = {
+      agent: options.agent,
+      prompt: options.prompt,
+      model: options.model,
+      ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
+      ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
+      ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
+    };
+    const workflowId = options.workflowId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input],
+      staticSummary: `${options.agent}: ${oneLine(options.prompt, 150)}`,
+      // Read back by `status` once the run has ended, without replaying it on a worker.
+      memo: { agent: options.agent, ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}) },
+    });
+    return { workflowId: handle.workflowId };
+  }
+
+  /** The run's status: the live `status` query while it runs, its outcome once it has ended. */
+  async status(workflowId: string): Promise<RunStatus> {
+    const handle = this.handle(workflowId);
+    const description = await this.describe(handle);
+    if (description.status.name === 'RUNNING') return handle.query(statusQuery);
+    return this.finalStatus(handle, description.status.name, (description.memo ?? {}) as { agent?: string; sessionId?: string });
+  }
+
+  /** Returns when the run next stops: waiting for a human, or ended. */
+  async wait(workflowId: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<RunStatus> {
+    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+    let pause = options.pollMs ?? 50;
+    for (;;) {
+      const status = await this.status(workflowId);
+      if (status.status !== 'running') return status;
+      if (Date.now() >= deadline) return status;
+      await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+      pause = Math.min(pause * 2, 1000);
+    }
+  }
+
+  /** Answers through the `respond` update: refused with a message when an answer is invalid. */
+  async respond(workflowId: string, responses: InterruptResponse | InterruptResponse[]): Promise<RunStatus> {
+    const handle = this.handle(workflowId);
+    await this.ensureRunning(handle);
+    try {
+      return await handle.executeUpdate(respondUpdate, { args: [responses] });
+    } catch (error) {
+      throw new AgentClientError(`answer refused: ${messageOf(error)}`);
+    }
+  }
+
+  /** Answers through the `respond` signal: fire-and-forget; invalid answers land in `status.ignored`. */
+  async signal(workflowId: string, response: InterruptResponse): Promise<void> {
+    const handle = this.handle(workflowId);
+    await this.ensureRunning(handle);
+    await handle.signal(respondSignal, response);
+  }
+
+  async result(workflowId: string): Promise<AgentRunResult> {
+    try {
+      return await this.handle(workflowId).result();
+    } catch (error) {
+      throw new AgentClientError(`run ${workflowId} did not complete: ${failureMessage(error)}`);
+    }
+  }
+
+  async cancel(workflowId: string): Promise<void> {
+    const handle = this.handle(workflowId);
+    await this.ensureRunning(handle);
+    await handle.cancel();
+  }
+
+  private handle(workflowId: string): WorkflowHandle {
+    return this.client.workflow.getHandle(workflowId);
+  }
+
+  private async describe(handle: WorkflowHandle) {
+    try {
+      return await handle.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new AgentClientError(`no run with id "${handle.workflowId}"`);
+      throw error;
+    }
+  }
+
+  private async ensureRunning(handle: WorkflowHandle): Promise<void> {
+    const { status } = await this.describe(handle);
+    if (status.name !== 'RUNNING') {
+      throw new AgentClientError(`run ${handle.workflowId} has ended (${status.name.toLowerCase()}); it takes no more answers`);
+    }
+  }
+
+  /** Builds the status of an ended run from its result, so that no worker is needed to read it. */
+  private async finalStatus(handle: WorkflowHandle, name: string, memo: { agent?: string; sessionId?: string }): Promise<RunStatus> {
+    const base = { agent: memo.agent ?? 'unknown', ...(memo.sessionId !== undefined ? { sessionId: memo.sessionId } : {}) };
+    if (name === 'COMPLETED') {
+      const result: AgentRunResult = await handle.result();
+      return {
+        status: 'completed',
+        ...base,
+        pending: [],
+        answered: result.interrupts,
+        ignored: [],
+        usage: result.usage,
+        modelCalls: result.modelCalls,
+        lastMessage: result.lastMessage,
+        state: result.state,
+      };
+    }
+    const error = await handle.result().then(
+      () => undefined,
+      (thrown: unknown) => failureMessage(thrown),
+    );
+    return {
+      status: name === 'CANCELED' ? 'cancelled' : 'failed',
+      ...base,
+      pending: [],
+      answered: [],
+      ignored: [],
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      modelCalls: 0,
+      lastMessage: undefined,
+      state: {},
+      ...(error !== undefined ? { error } : {}),
+    };
+  }
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function messageOf(error: unknown): string {
+  const err = error as { cause?: { message?: string }; message?: string };
+  return err?.cause?.message ?? err?.message ?? String(error);
+}
+
+/** The innermost readable reason of a failed run. */
+export function failureMessage(error: unknown): string {
+  if (error instanceof WorkflowFailedError) {
+    const cause = error.cause as { message?: string; cause?: unknown } | undefined;
+    return cause?.message ?? error.message;
+  }
+  return messageOf(error);
+}

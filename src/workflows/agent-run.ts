@@ -1,0 +1,101 @@
+/**
+ * The agent-run workflow: one run of one agent, from prompt to final answer, waiting durably
+ * for humans whenever a hook or tool interrupts.
+ */
+import { ApplicationFailure, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AgentDefinition } from '../agent/definition.js';
+import type { InterruptBook } from '../agent/interrupt-book.js';
+import type { InterruptResponse } from '../agent/interrupts.js';
+import { AgentLoop } from '../agent/loop.js';
+import { runFailure } from './failures.js';
+import {
+  respondSignal,
+  respondUpdate,
+  statusQuery,
+  type AgentRunInput,
+  type AgentRunResult,
+  type RunPhase,
+  type RunStatus,
+} from './messages.js';
+import { workflowRuntime } from './runtime.js';
+
+/** Builds the workflow function for a set of agents (the worker's agents, or a test's). */
+export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
+  return async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
+    const agent = agents.find((candidate) => candidate.name === input.agent);
+    if (!agent) {
+      const known = agents.map((candidate) => candidate.name).join(', ');
+      throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"; known agents: ${known}`, 'UnknownAgent');
+    }
+    const loop = new AgentLoop(agent, workflowRuntime, {
+      prompt: input.prompt,
+      model: input.model,
+      runId: workflowInfo().workflowId,
+      ...(input.maxModelCalls !== undefined ? { maxModelCalls: input.maxModelCalls } : {}),
+      ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
+      ...(input.messages !== undefined ? { messages: input.messages } : {}),
+      ...(input.state !== undefined ? { state: input.state } : {}),
+    });
+    let phase: Exclude<RunPhase, 'waiting'> = 'running';
+    let error: string | undefined;
+    const status = (): RunStatus => ({
+      status: phase === 'running' && loop.book.isWaiting ? 'waiting' : phase,
+      agent: agent.name,
+      ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+      pending: loop.book.pending,
+      answered: loop.book.answered,
+      ignored: loop.book.ignored,
+      usage: loop.usage,
+      modelCalls: loop.modelCalls,
+      lastMessage: loop.lastMessage,
+      state: loop.state.snapshot(),
+      ...(error !== undefined ? { error } : {}),
+    });
+
+    setHandler(statusQuery, status);
+    setHandler(respondSignal, (response) => {
+      loop.book.offer(response);
+    });
+    setHandler(
+      respondUpdate,
+      (responses) => {
+        for (const response of asList(responses)) loop.book.accept(response);
+        return status();
+      },
+      { validator: (responses) => validateAnswers(loop.book, responses, phase) },
+    );
+
+    try {
+      const result = await loop.run();
+      phase = 'completed';
+      return result;
+    } catch (thrown) {
+      if (isCancellation(thrown)) {
+        phase = 'cancelled';
+        throw thrown;
+      }
+      const failure = runFailure(thrown);
+      phase = 'failed';
+      error = failure.message;
+      throw failure;
+    }
+  };
+}
+
+function asList(responses: InterruptResponse | InterruptResponse[]): InterruptResponse[] {
+  return Array.isArray(responses) ? responses : [responses];
+}
+
+/** Rejects the whole update, before it enters history, if any answer cannot be applied. */
+function validateAnswers(book: InterruptBook, responses: InterruptResponse | InterruptResponse[], phase: string): void {
+  if (phase !== 'running') throw new Error(`the run is ${phase}; it takes no more answers`);
+  const list = asList(responses);
+  if (list.length === 0) throw new Error('no answers given');
+  const seen = new Set<string>();
+  for (const response of list) {
+    const problem = book.check(response);
+    if (problem) throw new Error(problem);
+    if (seen.has(response.interruptId)) throw new Error(`interrupt "${response.interruptId}" is answered twice in one update`);
+    seen.add(response.interruptId);
+  }
+}

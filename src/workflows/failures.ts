@@ -1,0 +1,28 @@
+/**
+ * Turns whatever escaped the agent loop into a clean, non-retryable workflow failure with a
+ * readable reason. A plain Error thrown from workflow code would fail the workflow *task* and
+ * retry it forever; an ApplicationFailure ends the run.
+ */
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+
+export function runFailure(error: unknown): ApplicationFailure {
+  if (error instanceof ApplicationFailure && error.nonRetryable) return error;
+  if (error instanceof ActivityFailure) {
+    const cause = error.cause;
+    const what = error.activityType === 'invokeModel' ? 'model call' : `activity ${error.activityType}`;
+    const detail =
+      cause instanceof ApplicationFailure
+        ? `${cause.type ?? 'Error'}: ${cause.message}`
+        : cause instanceof TimeoutFailure
+          ? `timed out (${cause.timeoutType})`
+          : cause?.message ?? error.message;
+    return ApplicationFailure.create({
+      type: error.activityType === 'invokeModel' ? 'ModelCallFailed' : 'ActivityFailed',
+      message: `${what} failed: ${detail}`,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return ApplicationFailure.create({ type: 'AgentRunError', message, nonRetryable: true });
+}

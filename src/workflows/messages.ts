@@ -1,0 +1,51 @@
+/**
+ * The run's public contract: its input and output, and the signal, update and query that
+ * clients (our CLI, `temporal workflow ...`, any SDK) use. Defined once, used by both sides.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AnsweredInterrupt, IgnoredResponse, Interrupt, InterruptResponse } from '../agent/interrupts.js';
+import type { AgentRunResult } from '../agent/loop.js';
+import type { JsonObject, Message, ModelChoice, Usage } from '../agent/types.js';
+
+export const TASK_QUEUE = 'hitl-agents';
+export const AGENT_RUN_WORKFLOW = 'agentRun';
+
+export interface AgentRunInput {
+  /** Name of an agent registered in the worker. */
+  agent: string;
+  prompt: string;
+  model: ModelChoice;
+  sessionId?: string;
+  /** Folder the file tools may touch (absolute path on the worker's machine). */
+  workspace?: string;
+  maxModelCalls?: number;
+  /** Conversation and agent state carried in from earlier runs. */
+  messages?: Message[];
+  state?: JsonObject;
+}
+
+export type { AgentRunResult };
+
+export type RunPhase = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+
+export interface RunStatus {
+  status: RunPhase;
+  agent: string;
+  sessionId?: string;
+  pending: Interrupt[];
+  answered: AnsweredInterrupt[];
+  /** Signals that could not be applied, with the reason (the signal path never fails the run). */
+  ignored: IgnoredResponse[];
+  usage: Usage;
+  modelCalls: number;
+  lastMessage: Message | undefined;
+  state: JsonObject;
+  /** Why the run failed, when it did. */
+  error?: string;
+}
+
+/** Answer one interrupt; fire-and-forget. Invalid answers are recorded in `status.ignored`. */
+export const respondSignal = defineSignal<[InterruptResponse]>('respond');
+/** Answer one or several interrupts; rejected as a whole, with a message, if any answer is invalid. */
+export const respondUpdate = defineUpdate<RunStatus, [InterruptResponse | InterruptResponse[]]>('respond');
+export const statusQuery = defineQuery<RunStatus>('status');

@@ -1,0 +1,45 @@
+/**
+ * The agent loop's runtime inside a workflow: model and tool calls are activities, waits are
+ * Temporal conditions, the clock is workflow time. Retries belong to Temporal.
+ */
+import { condition, proxyActivities } from '@temporalio/workflow';
+import type { AgentRuntime } from '../agent/runtime.js';
+import type { createActivities } from '../activities/index.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Errors that retrying cannot fix; the model activity also marks them non-retryable itself. */
+export const NON_RETRYABLE_MODEL_ERRORS = [
+  'ValidationException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'ModelErrorException',
+  'ServiceQuotaExceededException',
+  'MalformedModelResponse',
+  'UnknownModelProvider',
+];
+
+const { invokeModel } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE_MODEL_ERRORS,
+  },
+});
+
+// A tool body's own errors come back as error results; Temporal retries only lost attempts
+// (worker crash, timeout). Tools get an idempotency key so that a retried attempt can tell.
+const { runTool } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+export const workflowRuntime: AgentRuntime = {
+  callModel: (request) => invokeModel.executeWithOptions({ summary: `model: ${request.model.modelId}` }, [request]),
+  runTool: (call) => runTool.executeWithOptions({ summary: `tool: ${call.toolUse.name}` }, [call]),
+  waitUntil: (predicate) => condition(predicate),
+  now: () => new Date(),
+};
