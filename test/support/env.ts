@@ -1,0 +1,115 @@
+/**
+ * One test environment per test file: a real Temporal dev server started here (or the server at
+ * TEMPORAL_ADDRESS), the fake Bedrock server, the workflow bundle built once, and workers that
+ * can be stopped and started again mid-run.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { AgentClient } from '../../src/sdk/agent-client.js';
+import { startDevServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
+import { createAgentWorker } from '../../src/worker.js';
+import { exampleTools } from '../../src/agents/tools.js';
+import { FakeBedrock } from './fake-bedrock.js';
+import { createTestTools } from './test-tools.js';
+
+export const TEST_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+export const BEDROCK_MODEL = { provider: 'bedrock', modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' };
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The test workflow bundle, built once per process. */
+export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string, meta?: unknown) {
+    console.error(message, meta ?? '');
+  },
+};
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export class TestEnv {
+  private static count = 0;
+  readonly taskQueue = `test-${process.pid}-${TestEnv.count++}`;
+  readonly agents: AgentClient;
+  readonly ledger: string;
+  private readonly scratch = mkdtempSync(path.join(tmpdir(), 'hitl-test-'));
+  private readonly workers = new Set<RunningWorker>();
+
+  private constructor(
+    readonly temporal: TestWorkflowEnvironment,
+    readonly bedrock: FakeBedrock,
+  ) {
+    this.agents = new AgentClient(temporal.client, this.taskQueue);
+    this.ledger = path.join(this.scratch, 'ledger.jsonl');
+  }
+
+  static async start(server: DevServerOptions = {}): Promise<TestEnv> {
+    const [temporal, bedrock] = await Promise.all([
+      process.env.TEMPORAL_ADDRESS
+        ? TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS })
+        : startDevServer(server),
+      FakeBedrock.start(),
+    ]);
+    return new TestEnv(temporal, bedrock);
+  }
+
+  get client(): Client {
+    return this.temporal.client;
+  }
+
+  /** The dev server's gRPC address, for the `temporal` CLI. */
+  get address(): string {
+    return (this.temporal.connection.options as { address: string }).address;
+  }
+
+  /** A fresh workspace folder holding the given files. */
+  workspace(files: Record<string, string> = {}): string {
+    const dir = mkdtempSync(path.join(this.scratch, 'ws-'));
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+    return dir;
+  }
+
+  async startWorker(): Promise<RunningWorker> {
+    const worker = await createAgentWorker({
+      connection: this.temporal.nativeConnection,
+      namespace: this.temporal.namespace ?? 'default',
+      taskQueue: this.taskQueue,
+      workflowBundle: await testBundle(),
+      tools: [...exampleTools, ...createTestTools(this.ledger)],
+      bedrock: { endpoint: this.bedrock.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    });
+    const running = worker.run();
+    const handle: RunningWorker = {
+      worker,
+      stop: async () => {
+        this.workers.delete(handle);
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    };
+    this.workers.add(handle);
+    return handle;
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    await this.bedrock.close();
+    await this.temporal.teardown();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Agents used only by tests (workflow half). Each exercises one part of the interrupt contract;
+ * their tools record every execution (test-tools.ts) so that tests can prove exactly-once.
+ */
+import { z } from 'zod';
+import { defineAgent, defineTool } from '../../src/agent/definition.js';
+import { isYes } from '../../src/agents/files/definitions.js';
+
+export const recordAction = defineTool({
+  name: 'record_action',
+  description: 'Performs a side effect (appends to the test ledger).',
+  input: z.object({ label: z.string() }),
+});
+
+export const askTwice = defineTool({
+  name: 'ask_twice',
+  description: 'Asks the human two questions in a row from inside the tool.',
+  input: z.object({ label: z.string() }),
+});
+
+export const explode = defineTool({
+  name: 'explode',
+  description: 'Always throws.',
+  input: z.object({ label: z.string() }),
+});
+
+export const duplicateAsk = defineTool({
+  name: 'duplicate_ask',
+  description: 'Raises the same interrupt name twice (a programming error).',
+  input: z.object({ label: z.string() }),
+});
+
+/** Approval before every `record_action` (hook), with a counter proving the hook body before `interrupt()` runs once. */
+export const guardedAgent = defineAgent({
+  name: 'test-guarded',
+  description: 'before-tool-call hook approval over a side-effecting tool',
+  systemPrompt: 'test',
+  tools: [recordAction, askTwice, explode, duplicateAsk],
+  hooks(hooks) {
+    hooks.on('beforeToolCall', async (event) => {
+      if (event.toolUse.name !== recordAction.name) return;
+      const key = `hookEntered:${event.toolUse.toolUseId}`;
+      event.state.set(key, (event.state.get<number>(key) ?? 0) + 1);
+      const { label } = event.toolUse.input as { label: string };
+      const answer = await event.interrupt({ name: 'approve', reason: { label } });
+      if (!isYes(answer)) event.cancel = `denied: ${label}`;
+    });
+  },
+});
+
+/** A before-tools hook that asks once for the whole batch; a preset answer on a second name. */
+export const batchAgent = defineAgent({
+  name: 'test-batch',
+  description: 'before-tools hook approval for a whole batch',
+  systemPrompt: 'test',
+  tools: [recordAction],
+  hooks(hooks) {
+    hooks.on('beforeTools', async (event) => {
+      const preset = await event.interrupt({ name: 'policy', response: 'auto' });
+      event.state.set('preset', preset);
+      const answer = await event.interrupt({ name: 'batch', reason: { count: event.toolUses.length } });
+      if (answer === null) event.state.set('nullAnswer', true);
+      else if (!isYes(answer)) event.cancel = 'batch denied';
+    });
+  },
+});
+
+/** No hooks: tools that interrupt from inside, throw, or misuse interrupt names. */
+export const toolsAgent = defineAgent({
+  name: 'test-tools',
+  description: 'tool-body interrupts',
+  systemPrompt: 'test',
+  tools: [recordAction, askTwice, explode, duplicateAsk],
+});
+
+/** A hook that raises the same name twice: the run must fail with a readable reason. */
+export const badHookAgent = defineAgent({
+  name: 'test-bad-hook',
+  description: 'duplicate interrupt names in a hook',
+  systemPrompt: 'test',
+  tools: [recordAction],
+  hooks(hooks) {
+    hooks.on('beforeToolCall', async (event) => {
+      await event.interrupt({ name: 'same', response: 1 });
+      await event.interrupt({ name: 'same', response: 2 });
+    });
+  },
+});
+
+export const testAgents = [guardedAgent, batchAgent, toolsAgent, badHookAgent];

@@ -1,0 +1,6 @@
+/** The test worker's workflow bundle entry: the example agents plus the test agents. */
+import { exampleAgents } from '../../src/agents/index.js';
+import { createAgentRunWorkflow } from '../../src/workflows/agent-run.js';
+import { testAgents } from './test-agents.js';
+
+export const agentRun = createAgentRunWorkflow([...exampleAgents, ...testAgents]);
