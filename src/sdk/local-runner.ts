@@ -1,0 +1,55 @@
+/**
+ * Runs an agent in plain Node, without Temporal: the same loop, hooks and interrupts, with
+ * direct calls instead of activities. For unit tests and for measuring what durability costs.
+ * Nothing here survives a crash; use the workflow for that.
+ */
+import type { AgentDefinition } from '../agent/definition.js';
+import type { InterruptResponse } from '../agent/interrupts.js';
+import { AgentLoop, type AgentRunOptions, type AgentRunResult } from '../agent/loop.js';
+import type { AgentRuntime } from '../agent/runtime.js';
+import { createToolActivity, type RegisteredTool } from '../activities/tool.js';
+import type { ModelProvider } from '../models/provider.js';
+
+export class LocalAgentRunner {
+  readonly loop: AgentLoop;
+  private readonly waiters: Array<{ predicate: () => boolean; resolve: () => void }> = [];
+
+  constructor(agent: AgentDefinition, model: ModelProvider, tools: readonly RegisteredTool[], options: AgentRunOptions) {
+    const runTool = createToolActivity(tools);
+    const runtime: AgentRuntime = {
+      callModel: (request) => model.invoke(request),
+      runTool: (call) => runTool(call),
+      waitUntil: (predicate) =>
+        predicate() ? Promise.resolve() : new Promise<void>((resolve) => this.waiters.push({ predicate, resolve })),
+      now: () => new Date(),
+    };
+    this.loop = new AgentLoop(agent, runtime, options);
+  }
+
+  private ended = false;
+
+  async run(): Promise<AgentRunResult> {
+    try {
+      return await this.loop.run();
+    } finally {
+      this.ended = true;
+    }
+  }
+
+  /** Applies an answer (throws with the same message the update validator gives) and wakes the run. */
+  respond(response: InterruptResponse): void {
+    const problem = this.loop.book.check(response);
+    if (problem) throw new Error(problem);
+    this.loop.book.accept(response);
+    for (const waiter of [...this.waiters]) {
+      if (!waiter.predicate()) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  /** Resolves once the run waits for a human, or has ended. */
+  async untilWaiting(): Promise<void> {
+    while (!this.loop.book.isWaiting && !this.ended) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
