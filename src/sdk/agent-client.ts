@@ -157,7 +157,7 @@ export class AgentClient {
       (thrown: unknown) => failureMessage(thrown),
     );
     return {
-      status: name === 'CANCELED' ? 'cancelled' : 'failed',
+      status: name === 'CANCELLED' ? 'cancelled' : 'failed',
       ...base,
       pending: [],
       answered: [],

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DENIED_MESSAGE } from '../../src/agents/file-approval.js';
-import { BEDROCK_MODEL, TestEnv } from '../support/env.js';
+import { TestEnv } from '../support/env.js';
 
 let env: TestEnv;
 before(async () => {
@@ -14,8 +14,9 @@ after(async () => env?.teardown());
 
 const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c' };
 
-function scriptDeleteConversation(paths: string[]) {
-  env.bedrock.script(
+/** A model that inspects, deletes, then repeats the delete tool's result. */
+function deletingModel(paths: string[]) {
+  return env.model(
     { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths } }] },
     { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths } }] },
     {
@@ -30,8 +31,8 @@ function scriptDeleteConversation(paths: string[]) {
 
 test('file-approval: approving runs the delete once and the files are gone', async () => {
   const workspace = env.workspace(FILES);
-  scriptDeleteConversation(Object.keys(FILES));
-  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model: BEDROCK_MODEL, workspace });
+  const model = deletingModel(Object.keys(FILES));
+  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model, workspace });
 
   const waiting = await env.agents.wait(workflowId);
   assert.equal(waiting.status, 'waiting');
@@ -58,8 +59,8 @@ test('file-approval: approving runs the delete once and the files are gone', asy
 
 test('file-approval: denying keeps the files and the model sees the denial', async () => {
   const workspace = env.workspace(FILES);
-  scriptDeleteConversation(Object.keys(FILES));
-  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model: BEDROCK_MODEL, workspace });
+  const model = deletingModel(Object.keys(FILES));
+  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model, workspace });
   const waiting = await env.agents.wait(workflowId);
   await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'n' });
   const result = await env.agents.result(workflowId);

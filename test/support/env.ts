@@ -14,7 +14,8 @@ import { AgentClient } from '../../src/sdk/agent-client.js';
 import { startDevServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker } from '../../src/worker.js';
 import { exampleTools } from '../../src/agents/tools.js';
-import { FakeBedrock } from './fake-bedrock.js';
+import { FakeBedrock, type ScriptedReply } from './fake-bedrock.js';
+import type { ModelChoice } from '../../src/agent/types.js';
 import { createTestTools } from './test-tools.js';
 
 export const TEST_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));
@@ -67,6 +68,19 @@ export class TestEnv {
       FakeBedrock.start(),
     ]);
     return new TestEnv(temporal, bedrock);
+  }
+
+  private models = 0;
+  /** A Bedrock model choice of its own, scripted with `replies`: tests never consume each other's replies. */
+  model(...replies: ScriptedReply[]): ModelChoice {
+    const modelId = `${BEDROCK_MODEL.modelId}-t${this.models++}`;
+    this.bedrock.scriptFor(modelId, ...replies);
+    return { provider: 'bedrock', modelId };
+  }
+
+  /** Requests the fake Bedrock received for one model choice. */
+  requestsFor(model: ModelChoice) {
+    return this.bedrock.requests.filter((request) => request.modelId === model.modelId);
   }
 
   get client(): Client {
