@@ -45,7 +45,9 @@ export type ModelStopReason =
   | 'content_filtered'
   | 'malformed_model_output'
   | 'malformed_tool_use'
-  | 'model_context_window_exceeded';
+  | 'model_context_window_exceeded'
+  // Stop reasons the service adds later pass through unchanged.
+  | (string & {});
 export type RunStopReason = ModelStopReason | 'max_model_calls';
 
 export interface Usage {

@@ -100,12 +100,12 @@ function classify(error: unknown): ApplicationFailure {
   const err = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
-  const message = `${name}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(error)}`;
-  // A JSON body the SDK could not parse surfaces as a SyntaxError-like deserialization error.
-  const malformed = name === 'SyntaxError' || /deserializ|Unexpected token|JSON/i.test(err?.message ?? '');
+  const firstLine = (err?.message ?? String(error)).split('\n')[0];
+  // A body the SDK could not parse (a proxy's HTML page, truncated JSON) is a deserialization error.
+  const malformed = name === 'SyntaxError' || /Deserialization error/.test(err?.message ?? '');
   return ApplicationFailure.create({
-    type: malformed && !status ? 'MalformedModelResponse' : name,
-    message,
-    nonRetryable: PERMANENT_ERRORS.has(name) || (malformed && !status),
+    type: malformed ? 'MalformedModelResponse' : name,
+    message: `${malformed ? `unparseable response body: ${firstLine}` : firstLine}${status ? ` (HTTP ${status})` : ''}`,
+    nonRetryable: malformed || PERMANENT_ERRORS.has(name),
   });
 }

@@ -18,17 +18,8 @@ const contentBlock = z.union([
     .strict(),
 ]);
 
-const stopReason = z.enum([
-  'end_turn',
-  'tool_use',
-  'max_tokens',
-  'stop_sequence',
-  'guardrail_intervened',
-  'content_filtered',
-  'malformed_model_output',
-  'malformed_tool_use',
-  'model_context_window_exceeded',
-]);
+// Any non-empty string: Bedrock adds stop reasons over time, and an unknown one must not kill a run.
+const stopReason = z.string().min(1);
 
 const usage = z.object({
   inputTokens: z.number().int().nonnegative(),

@@ -1,0 +1,75 @@
+/** `respond`, `approve`, `deny`: answering a run's interrupts. */
+import type { InterruptResponse } from '../agent/interrupts.js';
+import type { JsonValue } from '../agent/types.js';
+import type { AgentClient } from '../sdk/agent-client.js';
+import { withAgents } from './connect.js';
+import { CliError } from './errors.js';
+import { userName } from './interactive.js';
+import { formatStatus, outputFor, type JsonFlag } from './output.js';
+
+export interface RespondFlags extends JsonFlag {
+  by?: string;
+  reason?: string;
+  signal?: boolean;
+}
+
+/** RESPONSE as JSON when it parses (`true`, `{"a":1}`, `"quoted"`), else the plain string. */
+export function parseResponse(text: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return text;
+  }
+}
+
+function answerOf(interruptId: string, response: JsonValue, flags: RespondFlags): InterruptResponse {
+  return {
+    interruptId,
+    response,
+    respondedBy: flags.by ?? userName(),
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+  };
+}
+
+export async function respondCommand(workflowId: string, interruptId: string, responseText: string, flags: RespondFlags): Promise<void> {
+  const out = outputFor(flags);
+  const answer = answerOf(interruptId, parseResponse(responseText), flags);
+  if (flags.signal) {
+    await withAgents((agents) => agents.signal(workflowId, answer));
+    out.emit({ workflowId, interruptId, signalled: true }, `signal sent to ${workflowId} for ${interruptId} (unchecked: see status for the outcome)`);
+    return;
+  }
+  const status = await withAgents((agents) => agents.respond(workflowId, answer));
+  out.emit(status, () => formatStatus(workflowId, status));
+}
+
+export interface DecideFlags extends RespondFlags {
+  all?: boolean;
+}
+
+/** `approve` (`"y"`) and `deny` (`"n"`): the named interrupt, or the only one pending, or all with `--all`. */
+export async function decideCommand(
+  verdict: 'y' | 'n',
+  workflowId: string,
+  interruptId: string | undefined,
+  flags: DecideFlags,
+): Promise<void> {
+  const status = await withAgents(async (agents) => {
+    const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
+    const answers = ids.map((id) => answerOf(id, verdict, flags));
+    return agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers);
+  });
+  outputFor(flags).emit(status, () => formatStatus(workflowId, status));
+}
+
+async function pendingIds(agents: AgentClient, workflowId: string, all: boolean): Promise<string[]> {
+  const status = await agents.status(workflowId);
+  if (status.status !== 'waiting' || status.pending.length === 0) {
+    throw new CliError(`run ${workflowId} is not waiting for an answer (status: ${status.status})`);
+  }
+  const ids = status.pending.map((interrupt) => interrupt.id);
+  if (ids.length > 1 && !all) {
+    throw new CliError(`run ${workflowId} waits for ${ids.length} answers; name one, or pass --all: ${ids.join(', ')}`);
+  }
+  return ids;
+}

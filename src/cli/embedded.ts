@@ -1,0 +1,89 @@
+/**
+ * In-process infrastructure for `worker`, `dev` and `demo`: the worker runtime (our own signal
+ * handling, quieter logs), an embedded Temporal dev server with its Web UI, and a worker.
+ */
+import { createServer } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
+import { startDevServer } from '../temporal/dev-server.js';
+import { createAgentWorker } from '../worker.js';
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the worker runtime once, before any native connection: logs at `level` and no signal
+ * handlers of its own (the CLI's handlers shut workers and servers down in order).
+ */
+export function installRuntime(level: LogLevel = 'INFO'): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
+export interface EmbeddedServer {
+  address: string;
+  namespace: string;
+  uiUrl: string | undefined;
+  client: Client;
+  nativeConnection: NativeConnection;
+  teardown(): Promise<void>;
+}
+
+export interface EmbeddedServerOptions {
+  ui?: boolean;
+  port?: number;
+  uiPort?: number;
+  dbFilename?: string;
+}
+
+export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  // The UI listens on port + 1000 unless told otherwise, which may be taken or out of range: pick a free one.
+  const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
+  const env: TestWorkflowEnvironment = await startDevServer({
+    ...(options.ui !== undefined ? { ui: options.ui } : {}),
+    ...(uiPort !== undefined ? { uiPort } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.dbFilename !== undefined ? { dbFilename: options.dbFilename } : {}),
+  });
+  return {
+    address: env.address,
+    namespace: env.namespace ?? 'default',
+    uiUrl: uiPort !== undefined ? `http://localhost:${uiPort}` : undefined,
+    client: env.client,
+    nativeConnection: env.nativeConnection,
+    teardown: () => env.teardown(),
+  };
+}
+
+export interface InProcessWorker {
+  /** Settles when the worker has stopped (after `stop()`, or on a fatal error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Creates (bundles the workflows, connects) and runs an agent worker. */
+export async function startInProcessWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<InProcessWorker> {
+  const worker = await createAgentWorker({ connection, namespace, taskQueue });
+  const done = worker.run();
+  return {
+    done,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

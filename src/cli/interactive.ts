@@ -1,0 +1,170 @@
+/**
+ * The terminal question loop: wait for the run, ask the human about every pending interrupt,
+ * answer through the `respond` update, until the run ends. Works on a TTY and on piped stdin
+ * (one answer per line; at end of input every answer is the empty string, which means "no").
+ */
+import os from 'node:os';
+import { createInterface, type Interface } from 'node:readline/promises';
+import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
+import type { JsonValue } from '../agent/types.js';
+import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
+import type { AgentRunResult } from '../workflows/messages.js';
+import { Interrupted } from './errors.js';
+import { abortable, requestShutdown } from './signals.js';
+
+/** Decides the answer to one interrupt (the terminal, or a fixed `--answer`). */
+export type Answerer = (interrupt: Interrupt) => Promise<JsonValue>;
+
+/** The OS user name, for `respondedBy`. */
+export function userName(): string {
+  try {
+    return os.userInfo().username || process.env.USER || 'unknown';
+  } catch {
+    return process.env.USER || process.env.USERNAME || 'unknown';
+  }
+}
+
+/**
+ * One readline interface for the whole session, created on the first question (commands that
+ * never ask leave stdin alone). Lines that arrive before they are asked for are kept in order.
+ */
+export class Terminal {
+  private rl: Interface | undefined;
+  private readonly lines: string[] = [];
+  private readonly waiters: Array<{ resolve: (line: string | undefined) => void; reject: (error: Error) => void }> = [];
+  private ended = false;
+  private readonly interactive: boolean;
+
+  constructor(
+    readonly output: NodeJS.WritableStream,
+    private readonly input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  ) {
+    this.interactive = Boolean(input.isTTY && (output as { isTTY?: boolean }).isTTY);
+  }
+
+  /** Prints `prompt` and returns the next line; `''` once input has ended. */
+  async ask(prompt: string): Promise<string> {
+    const rl = this.open();
+    let line: string | undefined;
+    if (this.lines.length > 0) line = this.lines.shift();
+    else if (this.ended) line = undefined;
+    else {
+      rl.setPrompt(prompt);
+      if (this.interactive) rl.prompt();
+      else this.output.write(prompt);
+      line = await new Promise<string | undefined>((resolve, reject) => this.waiters.push({ resolve, reject }));
+      if (!this.interactive) this.output.write(line === undefined ? '(end of input: empty answer)\n' : `${line}\n`);
+      return line ?? '';
+    }
+    // Answered from buffered input, or at end of input: show the transcript as a human would see it.
+    this.output.write(`${prompt}${line === undefined ? '(end of input: empty answer)' : line}\n`);
+    return line ?? '';
+  }
+
+  close(): void {
+    this.rl?.close();
+    this.rl = undefined;
+  }
+
+  private open(): Interface {
+    if (this.rl) return this.rl;
+    const rl = createInterface({ input: this.input, output: this.output, terminal: this.interactive });
+    rl.on('line', (line) => {
+      const waiter = this.waiters.shift();
+      if (waiter) waiter.resolve(line);
+      else this.lines.push(line);
+    });
+    rl.on('close', () => {
+      this.ended = true;
+      for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
+    });
+    // Ctrl-C at the prompt: readline swallows it on a TTY, so turn it into the session's shutdown.
+    rl.on('SIGINT', () => {
+      this.output.write('\n');
+      for (const waiter of this.waiters.splice(0)) waiter.reject(new Interrupted('interrupted at the prompt'));
+      requestShutdown('interrupted at the prompt');
+    });
+    this.rl = rl;
+    return rl;
+  }
+}
+
+/** Shows one interrupt: a header from its name, the reason's message and fields, who asks. */
+export function describeInterrupt(interrupt: Interrupt): string[] {
+  const lines = ['', `--- ${interrupt.name.toUpperCase()} ---`];
+  const reason = interrupt.reason;
+  if (reason !== null && typeof reason === 'object' && !Array.isArray(reason)) {
+    if (typeof reason.message === 'string') lines.push(reason.message);
+    for (const [key, value] of Object.entries(reason)) {
+      if (key === 'message') continue;
+      lines.push(`  ${key}: ${fieldText(value)}`);
+    }
+  } else if (reason !== null && reason !== undefined) {
+    lines.push(typeof reason === 'string' ? reason : JSON.stringify(reason));
+  }
+  const asker = interrupt.source === 'tool' ? `the tool ${interrupt.toolName ?? ''}` : `a hook${interrupt.toolName ? ` before ${interrupt.toolName}` : ''}`;
+  lines.push(`  (asked by ${asker.trim()}; id ${interrupt.id})`);
+  return lines;
+}
+
+function fieldText(value: JsonValue): string {
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(', ');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** `Your answer (y/N): `, with the choices the question itself offers when it names them, e.g. `(t/y/N)`. */
+export function promptFor(interrupt: Interrupt): string {
+  const reason = interrupt.reason;
+  const message = typeof reason === 'string' ? reason : reason && typeof reason === 'object' && !Array.isArray(reason) ? reason.message : undefined;
+  const choices = typeof message === 'string' ? /\(([^()\s]+(?:\/[^()\s]+)+)\)\s*[?.:]?\s*$/.exec(message)?.[1] : undefined;
+  return `Your answer (${choices ?? 'y/N'}): `;
+}
+
+/** Asks on the terminal. */
+export function terminalAnswerer(terminal: Terminal): Answerer {
+  return async (interrupt) => {
+    terminal.output.write(`${describeInterrupt(interrupt).join('\n')}\n`);
+    return terminal.ask(promptFor(interrupt));
+  };
+}
+
+/** Gives the same answer to every question, showing it as if typed (`demo --answer`). */
+export function fixedAnswerer(answer: string, output: NodeJS.WritableStream): Answerer {
+  return async (interrupt) => {
+    output.write(`${describeInterrupt(interrupt).join('\n')}\n${promptFor(interrupt)}${answer}  (--answer)\n`);
+    return answer;
+  };
+}
+
+export interface DriveOptions {
+  answer: Answerer;
+  /** Progress notes (answers refused because someone else answered first, ...). */
+  output: NodeJS.WritableStream;
+  respondedBy?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The Strands-style loop: wait; while the run waits for a human, ask about every pending interrupt
+ * and send the answers in one update; then return the run's result (or throw its failure).
+ */
+export async function driveRun(agents: AgentClient, workflowId: string, options: DriveOptions): Promise<AgentRunResult> {
+  const respondedBy = options.respondedBy ?? userName();
+  let status = await abortable(agents.wait(workflowId), options.signal);
+  while (status.status === 'waiting') {
+    const responses: InterruptResponse[] = [];
+    for (const interrupt of status.pending) {
+      const response = await abortable(options.answer(interrupt), options.signal);
+      responses.push({ interruptId: interrupt.id, response, respondedBy });
+    }
+    try {
+      await abortable(agents.respond(workflowId, responses), options.signal);
+    } catch (error) {
+      // Someone else answered first (the first answer wins), or the run moved on: look again.
+      if (!(error instanceof AgentClientError)) throw error;
+      options.output.write(`note: ${error.message}\n`);
+    }
+    status = await abortable(agents.wait(workflowId), options.signal);
+  }
+  return abortable(agents.result(workflowId), options.signal);
+}

@@ -1,0 +1,88 @@
+/** Printing: `--json` prints one JSON document on stdout, otherwise short human-readable text. */
+import type { Interrupt } from '../agent/interrupts.js';
+import { textOf, type JsonValue, type Usage } from '../agent/types.js';
+import type { AgentRunResult, RunStatus } from '../workflows/messages.js';
+
+export interface JsonFlag {
+  json?: boolean;
+}
+
+export class Output {
+  constructor(readonly json: boolean) {}
+
+  /** Prints `value` as JSON with `--json`, else the human text (lines, or a function building them). */
+  emit(value: unknown, human: string | string[] | (() => string | string[])): void {
+    if (this.json) {
+      process.stdout.write(`${JSON.stringify(value)}\n`);
+      return;
+    }
+    const text = typeof human === 'function' ? human() : human;
+    const lines = Array.isArray(text) ? text : [text];
+    if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Progress and dialogue: stdout for humans, stderr with `--json` so that stdout stays one JSON document. */
+  info(text: string): void {
+    (this.json ? process.stderr : process.stdout).write(`${text}\n`);
+  }
+
+  /** The stream that carries dialogue and progress. */
+  get dialogue(): NodeJS.WritableStream {
+    return this.json ? process.stderr : process.stdout;
+  }
+}
+
+export function outputFor(options: JsonFlag): Output {
+  return new Output(Boolean(options.json));
+}
+
+export function formatUsage(usage: Usage): string {
+  return `${usage.totalTokens} tokens (${usage.inputTokens} in, ${usage.outputTokens} out)`;
+}
+
+/** `status` / `wait` / `respond`: the run's phase, what it waits for, what it said last. */
+export function formatStatus(workflowId: string, status: RunStatus): string[] {
+  const lines = [
+    `${workflowId}: ${status.status} (agent ${status.agent}${status.sessionId ? `, session ${status.sessionId}` : ''}; ` +
+      `${status.modelCalls} model call${status.modelCalls === 1 ? '' : 's'}, ${formatUsage(status.usage)})`,
+  ];
+  if (status.error) lines.push(`  error: ${status.error}`);
+  if (status.pending.length > 0) {
+    lines.push(`  waiting for ${status.pending.length === 1 ? 'an answer' : `${status.pending.length} answers`}:`);
+    for (const interrupt of status.pending) lines.push(...formatPending(interrupt).map((line) => `    ${line}`));
+  }
+  const last = status.lastMessage ? textOf(status.lastMessage).trim() : '';
+  if (last && status.pending.length === 0) lines.push(`  last message: ${clip(last, 300)}`);
+  for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${ignored.response.interruptId}: ${ignored.error}`);
+  return lines;
+}
+
+function formatPending(interrupt: Interrupt): string[] {
+  const lines = [`${interrupt.id}`];
+  const summary = reasonSummary(interrupt.reason);
+  if (summary) lines.push(`  ${summary}`);
+  if (interrupt.toolName) lines.push(`  tool ${interrupt.toolName} ${clip(JSON.stringify(interrupt.toolInput ?? {}), 200)}`);
+  return lines;
+}
+
+function reasonSummary(reason: JsonValue): string {
+  if (reason === null || reason === undefined) return '';
+  if (typeof reason === 'string') return reason;
+  if (typeof reason === 'object' && !Array.isArray(reason) && typeof reason.message === 'string') return reason.message;
+  return clip(JSON.stringify(reason), 200);
+}
+
+/** `run` / `result`: the final text, then stop reason and usage. */
+export function formatResult(result: AgentRunResult): string[] {
+  const text = result.text.trim() || '(no text)';
+  return [
+    text,
+    '',
+    `stop reason: ${result.stopReason}; ${result.modelCalls} model call${result.modelCalls === 1 ? '' : 's'}; ${formatUsage(result.usage)}`,
+  ];
+}
+
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
