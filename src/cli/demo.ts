@@ -1,0 +1,145 @@
+/**
+ * `demo`: self-contained for a newcomer. Uses the server at TEMPORAL_ADDRESS, or starts an
+ * embedded dev server with the Web UI; runs an in-process worker either way; deletes sample
+ * files in a fresh workspace through the same question loop as `run`; shows what is left.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { AgentClient } from '../sdk/agent-client.js';
+import { configuredAddress, connectWorker } from '../temporal/connection.js';
+import { connectOrExplain, taskQueue } from './connect.js';
+import { CliError, Interrupted } from './errors.js';
+import { installRuntime, startEmbeddedServer, startInProcessWorker, type EmbeddedServer, type InProcessWorker } from './embedded.js';
+import { driveRun, fixedAnswerer, Terminal, terminalAnswerer } from './interactive.js';
+import { chooseModel, type ModelFlags } from './model-choice.js';
+import { formatResult, outputFor, type JsonFlag } from './output.js';
+import { DEFAULT_WORKSPACE } from './runs.js';
+import { abortable, shutdownSignal } from './signals.js';
+
+export const DEMO_AGENTS = ['file-approval', 'smart-delete'] as const;
+
+export const DEMO_FILES: Record<string, string> = {
+  'old_report.txt': 'Quarterly report, Q3 2023. Superseded by the Q4 report.\n',
+  'temp_data.csv': 'id,value\n1,42\n2,17\n',
+  'backup_2023.zip': 'not really a zip: a small text file standing in for an old backup\n',
+};
+
+export const DEMO_PROMPT = "Please delete these old files: ['old_report.txt', 'temp_data.csv', 'backup_2023.zip']";
+
+export interface DemoFlags extends JsonFlag, ModelFlags {
+  agent?: string;
+  answer?: string;
+}
+
+/** `./workspace/demo-<timestamp>` holding the sample files. */
+export function createDemoWorkspace(root = DEFAULT_WORKSPACE): string {
+  const base = path.resolve(root, `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(path.dirname(base), { recursive: true });
+  let dir = base;
+  for (let n = 2; ; n++) {
+    try {
+      mkdirSync(dir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`cannot create ${dir}: ${(error as Error).message}`);
+      dir = `${base}-${n}`;
+    }
+  }
+  for (const [name, content] of Object.entries(DEMO_FILES)) writeFileSync(path.join(dir, name), content);
+  return dir;
+}
+
+interface Infrastructure {
+  client: Client;
+  uiUrl: string | undefined;
+  namespace: string;
+  worker: InProcessWorker;
+  close(): Promise<void>;
+}
+
+async function bringUp(out: ReturnType<typeof outputFor>, signal: AbortSignal): Promise<Infrastructure> {
+  const address = configuredAddress();
+  let server: EmbeddedServer | undefined;
+  let client: Client;
+  let nativeConnection: NativeConnection;
+  let namespace: string;
+  if (address) {
+    out.info(`using the Temporal server at ${address} (TEMPORAL_ADDRESS)`);
+    client = await connectOrExplain();
+    try {
+      ({ connection: nativeConnection, namespace } = await connectWorker());
+    } catch (error) {
+      await client.connection.close().catch(() => undefined);
+      throw new CliError(`cannot reach the Temporal server at ${address}: ${(error as Error).message}`);
+    }
+  } else {
+    out.info('TEMPORAL_ADDRESS is not set: starting an embedded Temporal dev server with its Web UI...');
+    server = await startEmbeddedServer({ ui: true });
+    ({ client, nativeConnection, namespace } = server);
+  }
+  const shutdownInfra = async () => {
+    if (server) await server.teardown().catch(() => undefined);
+    else {
+      await client.connection.close().catch(() => undefined);
+      await nativeConnection.close().catch(() => undefined);
+    }
+  };
+  try {
+    out.info('bundling the workflows and starting an in-process worker...');
+    const worker = await abortable(startInProcessWorker(nativeConnection, namespace, taskQueue()), signal);
+    return {
+      client,
+      uiUrl: server?.uiUrl,
+      namespace,
+      worker,
+      close: async () => {
+        await worker.stop().catch(() => undefined);
+        await shutdownInfra();
+      },
+    };
+  } catch (error) {
+    await shutdownInfra();
+    throw error;
+  }
+}
+
+export async function demoCommand(flags: DemoFlags): Promise<void> {
+  const out = outputFor(flags);
+  const agent = flags.agent ?? 'file-approval';
+  installRuntime('WARN');
+  // The in-process worker loads the AWS SDK, which nags about Node 20 on stderr; not a newcomer's concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const signal = shutdownSignal();
+  const model = chooseModel(flags);
+  const workspace = createDemoWorkspace();
+  out.info(`workspace ${workspace}: ${Object.keys(DEMO_FILES).join(', ')}`);
+
+  const infra = await bringUp(out, signal);
+  const terminal = new Terminal(out.dialogue);
+  try {
+    const agents = new AgentClient(infra.client, taskQueue());
+    const { workflowId } = await agents.start({ agent, prompt: DEMO_PROMPT, model, workspace });
+    out.info(`started ${workflowId}: agent ${agent}, model ${model.provider}:${model.modelId}`);
+    out.info(`prompt: ${DEMO_PROMPT}`);
+    if (infra.uiUrl) out.info(`watch it in the Web UI: ${infra.uiUrl}/namespaces/${infra.namespace}/workflows/${workflowId}`);
+
+    const answer = flags.answer !== undefined ? fixedAnswerer(flags.answer, out.dialogue) : terminalAnswerer(terminal);
+    const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, signal }).catch((error: unknown) => {
+      if (error instanceof Interrupted) throw new Interrupted('demo stopped');
+      throw error;
+    });
+    const remaining = readdirSync(workspace).sort();
+    out.emit({ workflowId, agent, workspace, remaining, result }, [
+      '',
+      ...formatResult(result),
+      '',
+      remaining.length > 0 ? `files still in ${workspace}: ${remaining.join(', ')}` : `${workspace} is now empty: every file was deleted`,
+    ]);
+  } finally {
+    terminal.close();
+    out.info('shutting down the worker' + (infra.uiUrl ? ' and the dev server' : '') + '...');
+    await infra.close();
+  }
+}

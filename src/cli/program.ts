@@ -1,0 +1,145 @@
+/** The commander program: every command, its arguments and options. Actions live beside it. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { decideCommand, respondCommand } from './answers.js';
+import { DEMO_AGENTS, demoCommand } from './demo.js';
+import { errorLine, Interrupted } from './errors.js';
+import { PROVIDERS } from './model-choice.js';
+import { cancelCommand, DEFAULT_WORKSPACE, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
+import { devCommand, workerCommand } from './server.js';
+
+function integer(what: string, min = 0) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`${what} must be an integer of at least ${min}`);
+    return value;
+  };
+}
+
+const json = () => new Option('--json', 'print JSON instead of text');
+
+function startLike(command: Command): Command {
+  return command
+    .requiredOption('--agent <name>', 'agent registered in the worker (file-approval, smart-delete, ...)')
+    .option('--session <id>', 'session id: runs of a session share agent state')
+    .option('--workspace <dir>', 'folder the file tools may touch (created if missing)', DEFAULT_WORKSPACE)
+    .option('--model <id>', 'model id (default: BEDROCK_MODEL_ID, or the provider default)')
+    .addOption(new Option('--provider <name>', 'model provider (default: AGENT_MODEL_PROVIDER, else bedrock with AWS credentials, else demo)').choices(PROVIDERS))
+    .option('--max-model-calls <n>', 'stop after this many model calls', integer('--max-model-calls', 1))
+    .addOption(json())
+    .argument('<prompt...>', 'what to ask the agent');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('client')
+    .description('Durable human-in-the-loop agents on Temporal. The server comes from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Temporal env config).')
+    .usage('<command> [options]')
+    // commander's own errors (unknown command, missing argument) stay one line, suggestion included
+    .configureOutput({ outputError: (text, write) => write(`${text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ')}\n`) })
+    .showSuggestionAfterError(true);
+
+  startLike(program.command('start').description('start a run; prints its workflow id')).action((words: string[], flags) => startCommand(words, flags));
+
+  startLike(program.command('run').description('start a run and answer its questions in the terminal until it ends')).action((words: string[], flags) =>
+    runCommand(words, flags),
+  );
+
+  program
+    .command('status')
+    .description("the run's status: phase, pending interrupts, usage")
+    .argument('<id>', 'workflow id')
+    .addOption(json())
+    .action((id: string, flags) => statusCommand(id, flags));
+
+  program
+    .command('wait')
+    .description('wait until the run next stops: waiting for a human, or ended')
+    .argument('<id>', 'workflow id')
+    .option('--timeout-ms <n>', 'give up after this long and print the current status', integer('--timeout-ms'))
+    .addOption(json())
+    .action((id: string, flags) => waitCommand(id, flags));
+
+  program
+    .command('result')
+    .description("the run's final text (--json: the whole result)")
+    .argument('<id>', 'workflow id')
+    .addOption(json())
+    .action((id: string, flags) => resultCommand(id, flags));
+
+  program
+    .command('cancel')
+    .description('cancel a run')
+    .argument('<id>', 'workflow id')
+    .addOption(json())
+    .action((id: string, flags) => cancelCommand(id, flags));
+
+  program
+    .command('respond')
+    .description('answer one interrupt (RESPONSE is JSON when it parses, else a plain string)')
+    .argument('<id>', 'workflow id')
+    .argument('<interrupt-id>', 'id of the pending interrupt')
+    .argument('<response>', 'the answer')
+    .option('--by <name>', 'who answers (default: your OS user name)')
+    .option('--reason <text>', 'why, for the audit')
+    .option('--signal', 'send the respond signal (unchecked) instead of the validated update')
+    .addOption(json())
+    .action((id: string, interruptId: string, response: string, flags) => respondCommand(id, interruptId, response, flags));
+
+  for (const [name, verdict, what] of [
+    ['approve', 'y', 'approve'],
+    ['deny', 'n', 'deny'],
+  ] as const) {
+    program
+      .command(name)
+      .description(`${what} (answer "${verdict}"): the named interrupt, or the only one pending, or all with --all`)
+      .argument('<id>', 'workflow id')
+      .argument('[interrupt-id]', 'id of the pending interrupt')
+      .option('--all', 'answer every pending interrupt in one update')
+      .option('--by <name>', 'who answers (default: your OS user name)')
+      .option('--reason <text>', 'why, for the audit')
+      .addOption(json())
+      .action((id: string, interruptId: string | undefined, flags) => decideCommand(verdict, id, interruptId, flags));
+  }
+
+  program
+    .command('worker')
+    .description('run a worker against the configured server until Ctrl-C (task queue: AGENT_TASK_QUEUE or hitl-agents)')
+    .addOption(json())
+    .action((flags) => workerCommand(flags));
+
+  program
+    .command('dev')
+    .description('start an embedded Temporal dev server with its Web UI, plus a worker, until Ctrl-C')
+    .option('--port <n>', 'gRPC port', integer('--port', 1), 7233)
+    .option('--ui-port <n>', 'Web UI port', integer('--ui-port', 1), 8233)
+    .option('--db-filename <file>', 'SQLite file that keeps the server state across restarts (default: in memory)')
+    .addOption(json())
+    .action((flags) => devCommand(flags));
+
+  program
+    .command('demo')
+    .description('self-contained demo: sample files in a fresh workspace, an agent that wants to delete them, you decide')
+    .addOption(new Option('--agent <name>', 'example agent').choices(DEMO_AGENTS).default('file-approval'))
+    .addOption(new Option('--answer <y|n>', 'answer every question with this (non-interactive)').choices(['y', 'n']))
+    .option('--model <id>', 'model id')
+    .addOption(new Option('--provider <name>', 'model provider').choices(PROVIDERS))
+    .addOption(json())
+    .action((flags) => demoCommand(flags));
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors become one line on stderr, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      process.stderr.write(`${error.message}\n`);
+      return 130;
+    }
+    process.stderr.write(`error: ${errorLine(error)}\n`);
+    if (process.env.AGENT_CLI_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The seed's patterns as scripted runs against a live worker. The replay fixtures are recorded
+ * from these (record-histories.ts), and the replay test checks that today's workflow code still
+ * replays every recorded run: a change that would break in-flight runs fails CI.
+ */
+import type { TestEnv } from './env.js';
+
+export interface Scenario {
+  name: string;
+  run(env: TestEnv): Promise<string>;
+}
+
+/** Answers every pending interrupt with `answer` until the run ends; returns the workflow id. */
+async function answerAll(env: TestEnv, workflowId: string, answer: string): Promise<string> {
+  for (let status = await env.agents.wait(workflowId); status.status === 'waiting'; status = await env.agents.wait(workflowId)) {
+    await env.agents.respond(workflowId, status.pending.map((interrupt) => ({ interruptId: interrupt.id, response: answer, respondedBy: 'recorder' })));
+  }
+  return workflowId;
+}
+
+const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c', 'backup_2023.zip': 'z' };
+const PATHS = Object.keys(FILES);
+
+function fileApproval(answer: 'y' | 'n'): Scenario {
+  return {
+    name: `file-approval-${answer === 'y' ? 'approved' : 'denied'}`,
+    async run(env) {
+      const model = env.model(
+        { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths: PATHS } }] },
+        { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: PATHS } }] },
+        { kind: 'text', text: 'reported' },
+      );
+      const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model, workspace: env.workspace(FILES), workflowId: `replay-${this.name}` });
+      return answerAll(env, workflowId, answer);
+    },
+  };
+}
+
+export const scenarios: Scenario[] = [
+  fileApproval('y'),
+  fileApproval('n'),
+  {
+    name: 'smart-delete-parallel-tool-interrupts',
+    async run(env) {
+      const model = env.model(
+        {
+          kind: 'toolUse',
+          uses: [
+            { name: 'smart_delete', input: { paths: PATHS } },
+            { name: 'smart_delete', input: { paths: ['a.txt', 'b.txt', 'c.txt'] } },
+          ],
+        },
+        { kind: 'text', text: 'reported' },
+      );
+      const workspace = env.workspace({ ...FILES, 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+      const { workflowId } = await env.agents.start({ agent: 'smart-delete', prompt: 'bulk delete', model, workspace, workflowId: `replay-${this.name}` });
+      return answerAll(env, workflowId, 'y');
+    },
+  },
+];
