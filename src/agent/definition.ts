@@ -9,6 +9,10 @@ import type { InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
 import type { JsonObject, JsonValue, ToolSpec } from './types.js';
 
+// zod installs its English messages as a module side effect, which the workflow bundler drops
+// (zod declares itself side-effect free); without this, schema errors read only "Invalid input".
+z.config(z.locales.en());
+
 export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
   name: string;
   description: string;

@@ -141,3 +141,18 @@ test('cancelling a waiting run ends it cleanly as cancelled', async () => {
   assert.equal(readLedger(env.ledger).filter((e) => e.label === 'cancel-me').length, 0);
   await assert.rejects(env.agents.respond(workflowId, { interruptId: 'x', response: 'y' }), /has ended \(cancelled\)/);
 });
+
+test('a tool that throws and a tool input that fails its schema become error results; the run goes on', async () => {
+  const model = env.model(
+    { kind: 'toolUse', uses: [{ name: 'explode', input: { label: 'bang' } }, { name: 'record_action', input: { label: 7 } }] },
+    { kind: 'text', text: 'recovered' },
+  );
+  const { workflowId } = await start('test-tools', model);
+  const result = await env.agents.result(workflowId);
+  assert.equal(result.text, 'recovered');
+  const [thrown, invalid] = lastToolResultText(model);
+  assert.equal(thrown, 'error: Tool "explode" failed: boom bang');
+  assert.match(invalid!, /^error: Invalid input for tool "record_action": label: Invalid input: expected string, received number$/);
+  assert.equal(readLedger(env.ledger).filter((e) => e.label === (7 as never)).length, 0, 'the invalid call never ran');
+  assert.deepEqual(env.bedrock.violations, []);
+});
