@@ -5,6 +5,7 @@
 import type { ToolContext, ToolImplementation } from '../agent/definition.js';
 import { InterruptNames, toolInterruptId, ToolInterruptSignal, type InterruptRequest } from '../agent/interrupts.js';
 import type { ToolCall, ToolOutcome } from '../agent/runtime.js';
+import { truncateToolResult } from '../agent/payload-budget.js';
 import { AgentState } from '../agent/state.js';
 import { errorResult, successResult, type JsonValue } from '../agent/types.js';
 
@@ -26,14 +27,15 @@ export function createToolActivity(tools: readonly RegisteredTool[]) {
     const context = toolContext(call, state);
     try {
       const value = await body(toolUse.input, context);
-      return { type: 'result', result: successResult(toolUse.toolUseId, value ?? null), stateChanges: state.changes() };
+      return { type: 'result', result: truncateToolResult(successResult(toolUse.toolUseId, value ?? null)), stateChanges: state.changes() };
     } catch (error) {
       if (error instanceof ToolInterruptSignal) {
         const { name, reason } = error.request;
         return { type: 'interrupt', request: { name, ...(reason !== undefined ? { reason } : {}) }, stateChanges: state.changes() };
       }
       const message = error instanceof Error ? error.message : String(error);
-      return { type: 'result', result: errorResult(toolUse.toolUseId, `Tool "${toolUse.name}" failed: ${message}`), stateChanges: state.changes() };
+      const result = truncateToolResult(errorResult(toolUse.toolUseId, `Tool "${toolUse.name}" failed: ${message}`));
+      return { type: 'result', result, stateChanges: state.changes() };
     }
   };
 }

@@ -8,6 +8,7 @@
 import type { AgentDefinition } from './definition.js';
 import { toolSpecOf } from './definition.js';
 import { BeforeToolsEvent, HookRegistry } from './hooks.js';
+import { fitConversation } from './payload-budget.js';
 import { InterruptBook } from './interrupt-book.js';
 import { beforeToolsInterruptId, type AnsweredInterrupt } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
@@ -40,7 +41,25 @@ export interface AgentRunOptions {
   /** Conversation and state carried in from earlier runs of the same session. */
   messages?: Message[];
   state?: JsonObject;
+  /** Present when this run continues one that handed off (continue-as-new): the prompt is already in `messages`. */
+  carried?: RunCarry;
+  /**
+   * Asked before each model call, when no answer is pending and the conversation is consistent:
+   * true ends the loop with a `handOff` so the workflow can continue as new.
+   */
+  shouldHandOff?: () => boolean;
 }
+
+/** What a run carries across continue-as-new, besides its conversation and state. */
+export interface RunCarry {
+  usage: Usage;
+  modelCalls: number;
+  answered: AnsweredInterrupt[];
+}
+
+export type AgentLoopOutcome =
+  | { type: 'finished'; result: AgentRunResult }
+  | { type: 'handOff'; messages: Message[]; state: JsonObject; carry: RunCarry };
 
 export interface AgentRunResult {
   stopReason: RunStopReason;
@@ -69,8 +88,10 @@ export class AgentLoop {
     private readonly options: AgentRunOptions,
   ) {
     this.state = new AgentState(options.state ?? {});
-    this.book = new InterruptBook(runtime.waitUntil, () => runtime.now());
+    this.book = new InterruptBook(runtime.waitUntil, () => runtime.now(), { answered: options.carried?.answered ?? [] });
     this.messages = [...(options.messages ?? [])];
+    this.usage = options.carried?.usage ?? ZERO_USAGE;
+    this.modelCalls = options.carried?.modelCalls ?? 0;
     agent.hooks?.(this.hooks);
   }
 
@@ -78,10 +99,12 @@ export class AgentLoop {
     return this.pendingTurn ?? this.messages.findLast((message) => message.role === 'assistant');
   }
 
-  async run(): Promise<AgentRunResult> {
+  async run(): Promise<AgentLoopOutcome> {
     const base = { agentName: this.agent.name, state: this.state };
-    await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
-    await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
+    if (!this.options.carried) {
+      await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
+      await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
+    }
 
     const limit = this.options.maxModelCalls ?? this.agent.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS;
     let stopReason: RunStopReason;
@@ -89,6 +112,10 @@ export class AgentLoop {
       if (this.modelCalls >= limit) {
         stopReason = 'max_model_calls';
         break;
+      }
+      if (this.options.shouldHandOff?.()) {
+        const carry = { usage: this.usage, modelCalls: this.modelCalls, answered: this.book.answered };
+        return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
       }
       const request: ModelRequest = {
         model: this.options.model,
@@ -113,11 +140,12 @@ export class AgentLoop {
       this.pendingTurn = undefined;
       await this.append(response.message);
       await this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
+      fitConversation(this.messages);
     }
 
     const lastMessage = this.lastMessage;
     await this.hooks.emit({ type: 'afterInvocation', ...base, stopReason, lastMessage });
-    return {
+    const result: AgentRunResult = {
       stopReason,
       lastMessage,
       text: textOf(lastMessage),
@@ -127,6 +155,7 @@ export class AgentLoop {
       state: this.state.snapshot(),
       messages: [...this.messages],
     };
+    return { type: 'finished', result };
   }
 
   /** The before-tools hooks, then every tool use of the turn concurrently. */

@@ -40,7 +40,7 @@ export async function respondCommand(workflowId: string, interruptId: string, re
     return;
   }
   const status = await withAgents((agents) => agents.respond(workflowId, answer));
-  out.emit(status, () => formatStatus(workflowId, status));
+  out.emit(status, () => [`answered ${interruptId}: ${JSON.stringify(answer.response)}`, ...formatStatus(workflowId, status)]);
 }
 
 export interface DecideFlags extends RespondFlags {
@@ -54,12 +54,12 @@ export async function decideCommand(
   interruptId: string | undefined,
   flags: DecideFlags,
 ): Promise<void> {
-  const status = await withAgents(async (agents) => {
+  const { ids, status } = await withAgents(async (agents) => {
     const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
     const answers = ids.map((id) => answerOf(id, verdict, flags));
-    return agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers);
+    return { ids, status: await agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers) };
   });
-  outputFor(flags).emit(status, () => formatStatus(workflowId, status));
+  outputFor(flags).emit(status, () => [...ids.map((id) => `answered ${id}: "${verdict}"`), ...formatStatus(workflowId, status)]);
 }
 
 async function pendingIds(agents: AgentClient, workflowId: string, all: boolean): Promise<string[]> {

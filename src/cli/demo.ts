@@ -3,53 +3,19 @@
  * embedded dev server with the Web UI; runs an in-process worker either way; deletes sample
  * files in a fresh workspace through the same question loop as `run`; shows what is left.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readdirSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { AgentClient } from '../sdk/agent-client.js';
 import { configuredAddress, connectWorker } from '../temporal/connection.js';
 import { connectOrExplain, taskQueue } from './connect.js';
 import { CliError, Interrupted } from './errors.js';
+import { createDemoWorkspace, DEMO_FILES, DEMO_PROMPT } from './demo-workspace.js';
 import { installRuntime, startEmbeddedServer, startInProcessWorker, type EmbeddedServer, type InProcessWorker } from './embedded.js';
 import { driveRun, fixedAnswerer, Terminal, terminalAnswerer } from './interactive.js';
 import { chooseModel, type ModelFlags } from './model-choice.js';
 import { formatResult, outputFor, type JsonFlag } from './output.js';
-import { DEFAULT_WORKSPACE } from './runs.js';
 import { abortable, shutdownSignal } from './signals.js';
-
-export const DEMO_AGENTS = ['file-approval', 'smart-delete'] as const;
-
-export const DEMO_FILES: Record<string, string> = {
-  'old_report.txt': 'Quarterly report, Q3 2023. Superseded by the Q4 report.\n',
-  'temp_data.csv': 'id,value\n1,42\n2,17\n',
-  'backup_2023.zip': 'not really a zip: a small text file standing in for an old backup\n',
-};
-
-export const DEMO_PROMPT = "Please delete these old files: ['old_report.txt', 'temp_data.csv', 'backup_2023.zip']";
-
-export interface DemoFlags extends JsonFlag, ModelFlags {
-  agent?: string;
-  answer?: string;
-}
-
-/** `./workspace/demo-<timestamp>` holding the sample files. */
-export function createDemoWorkspace(root = DEFAULT_WORKSPACE): string {
-  const base = path.resolve(root, `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(path.dirname(base), { recursive: true });
-  let dir = base;
-  for (let n = 2; ; n++) {
-    try {
-      mkdirSync(dir);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`cannot create ${dir}: ${(error as Error).message}`);
-      dir = `${base}-${n}`;
-    }
-  }
-  for (const [name, content] of Object.entries(DEMO_FILES)) writeFileSync(path.join(dir, name), content);
-  return dir;
-}
 
 interface Infrastructure {
   client: Client;
@@ -103,6 +69,11 @@ async function bringUp(out: ReturnType<typeof outputFor>, signal: AbortSignal): 
     await shutdownInfra();
     throw error;
   }
+}
+
+export interface DemoFlags extends JsonFlag, ModelFlags {
+  agent?: string;
+  answer?: string;
 }
 
 export async function demoCommand(flags: DemoFlags): Promise<void> {

@@ -1,11 +1,13 @@
-/** The commander program: every command, its arguments and options. Actions live beside it. */
+/**
+ * The commander program: every command, its arguments and options. Actions live beside it; the
+ * worker-side ones (`worker`, `dev`, `demo`) load lazily, so client commands start fast.
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { decideCommand, respondCommand } from './answers.js';
-import { DEMO_AGENTS, demoCommand } from './demo.js';
+import { DEFAULT_WORKSPACE, DEMO_AGENTS } from './demo-workspace.js';
 import { errorLine, Interrupted } from './errors.js';
 import { PROVIDERS } from './model-choice.js';
-import { cancelCommand, DEFAULT_WORKSPACE, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
-import { devCommand, workerCommand } from './server.js';
+import { cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
 
 function integer(what: string, min = 0) {
   return (text: string): number => {
@@ -104,7 +106,7 @@ export function buildProgram(): Command {
     .command('worker')
     .description('run a worker against the configured server until Ctrl-C (task queue: AGENT_TASK_QUEUE or hitl-agents)')
     .addOption(json())
-    .action((flags) => workerCommand(flags));
+    .action(async (flags) => (await import('./server.js')).workerCommand(flags));
 
   program
     .command('dev')
@@ -113,7 +115,7 @@ export function buildProgram(): Command {
     .option('--ui-port <n>', 'Web UI port', integer('--ui-port', 1), 8233)
     .option('--db-filename <file>', 'SQLite file that keeps the server state across restarts (default: in memory)')
     .addOption(json())
-    .action((flags) => devCommand(flags));
+    .action(async (flags) => (await import('./server.js')).devCommand(flags));
 
   program
     .command('demo')
@@ -123,7 +125,7 @@ export function buildProgram(): Command {
     .option('--model <id>', 'model id')
     .addOption(new Option('--provider <name>', 'model provider').choices(PROVIDERS))
     .addOption(json())
-    .action((flags) => demoCommand(flags));
+    .action(async (flags) => (await import('./demo.js')).demoCommand(flags));
 
   return program;
 }

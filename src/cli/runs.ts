@@ -8,6 +8,7 @@ import { chooseModel, type ModelFlags } from './model-choice.js';
 import { formatResult, formatStatus, outputFor, type JsonFlag } from './output.js';
 import { withAgents } from './connect.js';
 import { shutdownSignal } from './signals.js';
+import { DEFAULT_WORKSPACE } from './demo-workspace.js';
 
 export interface StartFlags extends ModelFlags, JsonFlag {
   agent: string;
@@ -15,8 +16,6 @@ export interface StartFlags extends ModelFlags, JsonFlag {
   workspace?: string;
   maxModelCalls?: number;
 }
-
-export const DEFAULT_WORKSPACE = './workspace';
 
 /** The workspace as an absolute path, created when missing. */
 export function prepareWorkspace(dir: string | undefined): string {
@@ -58,7 +57,7 @@ export async function runCommand(words: string[], flags: StartFlags): Promise<vo
     const terminal = new Terminal(out.dialogue);
     try {
       const result = await interactively(agents, workflowId, terminal, out.dialogue);
-      out.emit({ workflowId, ...result }, formatResult(result));
+      out.emit({ workflowId, ...result }, ['', ...formatResult(result)]);
     } finally {
       terminal.close();
     }

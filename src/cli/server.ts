@@ -70,7 +70,8 @@ export async function devCommand(flags: DevFlags): Promise<void> {
       'In other terminals:',
       `  export TEMPORAL_ADDRESS=${server.address}`,
       ...(queue !== TASK_QUEUE ? [`  export AGENT_TASK_QUEUE=${queue}`] : []),
-      '  npm run -s client -- run --agent file-approval "Please delete these old files: [\'old_report.txt\']"',
+      '  npm run -s client -- demo',
+      '  npm run -s client -- run --agent file-approval --workspace ./workspace "Please delete old_report.txt"',
       '',
       'Ctrl-C to stop.',
     ]);

@@ -6,7 +6,8 @@
  *   while (status.status === 'waiting') { ...ask...; status = await agents.respond(id, answers); status = await agents.wait(id); }
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { StateChange } from '../agent/state.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import type { ModelChoice } from '../agent/types.js';
 import {
@@ -19,6 +20,16 @@ import {
   type AgentRunResult,
   type RunStatus,
 } from '../workflows/messages.js';
+import {
+  editStateUpdate,
+  SESSION_WORKFLOW,
+  sessionQuery,
+  sessionWorkflowId,
+  submitRunUpdate,
+  type SessionInput,
+  type SessionView,
+  type SubmitRun,
+} from '../workflows/session-messages.js';
 
 export interface StartOptions {
   agent: string;
@@ -42,24 +53,70 @@ export class AgentClient {
   ) {}
 
   async start(options: StartOptions): Promise<{ workflowId: string }> {
+    const workflowId = options.workflowId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    if (options.sessionId !== undefined) return this.startInSession(options.sessionId, { ...options, workflowId });
     const input: AgentRunInput = {
       agent: options.agent,
       prompt: options.prompt,
       model: options.model,
-      ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
       ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
       ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
     };
-    const workflowId = options.workflowId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId,
       args: [input],
       staticSummary: `${options.agent}: ${oneLine(options.prompt, 150)}`,
       // Read back by `status` once the run has ended, without replaying it on a worker.
-      memo: { agent: options.agent, ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}) },
+      memo: { agent: options.agent },
     });
     return { workflowId: handle.workflowId };
+  }
+
+  /**
+   * Starts a run inside a session, creating the session on first use (update-with-start). The
+   * session refuses the prompt while another of its runs is in progress.
+   */
+  private async startInSession(sessionId: string, options: StartOptions & { workflowId: string }): Promise<{ workflowId: string }> {
+    const submit: SubmitRun = {
+      runId: options.workflowId,
+      agent: options.agent,
+      prompt: options.prompt,
+      model: options.model,
+      ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
+      ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
+    };
+    const startSession = new WithStartWorkflowOperation(SESSION_WORKFLOW, {
+      workflowId: sessionWorkflowId(sessionId),
+      taskQueue: this.taskQueue,
+      args: [{ sessionId } satisfies SessionInput],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `session ${sessionId}`,
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(submitRunUpdate, { args: [submit], startWorkflowOperation: startSession });
+    } catch (error) {
+      throw new AgentClientError(`prompt refused: ${messageOf(error)}`);
+    }
+  }
+
+  /** A session's state, its run in progress and its recent runs. */
+  async session(sessionId: string): Promise<SessionView> {
+    const handle = this.client.workflow.getHandle(sessionWorkflowId(sessionId));
+    await this.describe(handle).catch((error: unknown) => {
+      throw error instanceof AgentClientError ? new AgentClientError(`no session "${sessionId}"`) : error;
+    });
+    return handle.query(sessionQuery);
+  }
+
+  /** Changes a session's state, for example `[{ op: 'delete', key: 'trust.delete_files' }]` to revoke a trust. */
+  async editSession(sessionId: string, changes: StateChange[]): Promise<SessionView> {
+    await this.session(sessionId);
+    try {
+      return await this.client.workflow.getHandle(sessionWorkflowId(sessionId)).executeUpdate(editStateUpdate, { args: [changes] });
+    } catch (error) {
+      throw new AgentClientError(`state edit refused: ${messageOf(error)}`);
+    }
   }
 
   /** The run's status: the live `status` query while it runs, its outcome once it has ended. */

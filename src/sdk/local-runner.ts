@@ -30,7 +30,10 @@ export class LocalAgentRunner {
 
   async run(): Promise<AgentRunResult> {
     try {
-      return await this.loop.run();
+      const outcome = await this.loop.run();
+      // No shouldHandOff is given here, so the loop always finishes.
+      if (outcome.type !== 'finished') throw new Error('a local run cannot hand off');
+      return outcome.result;
     } finally {
       this.ended = true;
     }

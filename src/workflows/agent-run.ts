@@ -2,12 +2,24 @@
  * The agent-run workflow: one run of one agent, from prompt to final answer, waiting durably
  * for humans whenever a hook or tool interrupts.
  */
-import { ApplicationFailure, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  ContinueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AgentDefinition } from '../agent/definition.js';
 import type { InterruptBook } from '../agent/interrupt-book.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import { AgentLoop } from '../agent/loop.js';
 import { runFailure } from './failures.js';
+import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import {
   respondSignal,
   respondUpdate,
@@ -35,6 +47,9 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
       ...(input.messages !== undefined ? { messages: input.messages } : {}),
       ...(input.state !== undefined ? { state: input.state } : {}),
+      ...(input.carried !== undefined ? { carried: input.carried } : {}),
+      // Continue as new when Temporal suggests it; the loop asks only between turns, when no answer is pending.
+      shouldHandOff: () => workflowInfo().continueAsNewSuggested,
     });
     let phase: Exclude<RunPhase, 'waiting'> = 'running';
     let error: string | undefined;
@@ -65,20 +80,49 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       { validator: (responses) => validateAnswers(loop.book, responses, phase) },
     );
 
+    const report = reportToSession(input);
     try {
-      const result = await loop.run();
+      const outcome = await loop.run();
+      if (outcome.type === 'handOff') {
+        await condition(allHandlersFinished);
+        return await continueAsNew<(input: AgentRunInput) => Promise<AgentRunResult>>({
+          ...input,
+          messages: outcome.messages,
+          state: outcome.state,
+          carried: outcome.carry,
+        });
+      }
       phase = 'completed';
-      return result;
+      await report({ outcome: 'completed', state: outcome.result.state, messages: outcome.result.messages });
+      return outcome.result;
     } catch (thrown) {
       if (isCancellation(thrown)) {
         phase = 'cancelled';
+        await CancellationScope.nonCancellable(() => report({ outcome: 'cancelled', state: loop.state.snapshot() }));
         throw thrown;
       }
+      if (thrown instanceof ContinueAsNew) throw thrown;
       const failure = runFailure(thrown);
       phase = 'failed';
       error = failure.message;
+      await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });
       throw failure;
     }
+  };
+}
+
+/**
+ * A run of a session tells the session when it ends, with its final state and conversation.
+ * The signal goes to the session's workflow id, so it reaches the session even after the session
+ * continued as new. A session that is gone is not the run's problem.
+ */
+function reportToSession(input: AgentRunInput): (finished: Omit<RunFinished, 'runId'>) => Promise<void> {
+  const session = input.sessionId !== undefined ? sessionWorkflowId(input.sessionId) : undefined;
+  return async (finished) => {
+    if (!session || workflowInfo().parent?.workflowId !== session) return;
+    await getExternalWorkflowHandle(session)
+      .signal(runFinishedSignal, { runId: workflowInfo().workflowId, ...finished })
+      .catch(() => undefined);
   };
 }
 

@@ -3,3 +3,4 @@ import { exampleAgents } from '../agents/index.js';
 import { createAgentRunWorkflow } from './agent-run.js';
 
 export const agentRun = createAgentRunWorkflow(exampleAgents);
+export { agentSession } from './session.js';

@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnsweredInterrupt, IgnoredResponse, Interrupt, InterruptResponse } from '../agent/interrupts.js';
-import type { AgentRunResult } from '../agent/loop.js';
+import type { AgentRunResult, RunCarry } from '../agent/loop.js';
 import type { JsonObject, Message, ModelChoice, Usage } from '../agent/types.js';
 
 export const TASK_QUEUE = 'hitl-agents';
@@ -22,6 +22,8 @@ export interface AgentRunInput {
   /** Conversation and agent state carried in from earlier runs. */
   messages?: Message[];
   state?: JsonObject;
+  /** Set when the run continues itself as new; its prompt is then already in `messages`. */
+  carried?: RunCarry;
 }
 
 export type { AgentRunResult };

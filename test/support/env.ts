@@ -46,7 +46,6 @@ export interface RunningWorker {
 
 export class TestEnv {
   private static count = 0;
-  readonly taskQueue = `test-${process.pid}-${TestEnv.count++}`;
   readonly agents: AgentClient;
   readonly ledger: string;
   private readonly scratch = mkdtempSync(path.join(tmpdir(), 'hitl-test-'));
@@ -55,19 +54,21 @@ export class TestEnv {
   private constructor(
     readonly temporal: TestWorkflowEnvironment,
     readonly bedrock: FakeBedrock,
+    readonly taskQueue: string,
   ) {
     this.agents = new AgentClient(temporal.client, this.taskQueue);
     this.ledger = path.join(this.scratch, 'ledger.jsonl');
   }
 
-  static async start(server: DevServerOptions = {}): Promise<TestEnv> {
+  /** `taskQueue` stays the same across a server restart (the runs in the database were started on it). */
+  static async start(server: DevServerOptions = {}, taskQueue = `test-${process.pid}-${TestEnv.count++}`): Promise<TestEnv> {
     const [temporal, bedrock] = await Promise.all([
       process.env.TEMPORAL_ADDRESS
         ? TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS })
         : startDevServer(server),
       FakeBedrock.start(),
     ]);
-    return new TestEnv(temporal, bedrock);
+    return new TestEnv(temporal, bedrock, taskQueue);
   }
 
   private models = 0;
@@ -119,6 +120,12 @@ export class TestEnv {
     };
     this.workers.add(handle);
     return handle;
+  }
+
+  /** Stops every worker and starts a fresh one (empty workflow cache: runs continue by replay). */
+  async restartWorkers(): Promise<RunningWorker> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    return this.startWorker();
   }
 
   async teardown(): Promise<void> {

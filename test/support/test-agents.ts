@@ -30,6 +30,12 @@ export const duplicateAsk = defineTool({
   input: z.object({ label: z.string() }),
 });
 
+export const bigOutput = defineTool({
+  name: 'big_output',
+  description: 'Returns a string of the given size.',
+  input: z.object({ bytes: z.number().int().positive() }),
+});
+
 /** Approval before every `record_action` (hook), with a counter proving the hook body before `interrupt()` runs once. */
 export const guardedAgent = defineAgent({
   name: 'test-guarded',
@@ -70,7 +76,7 @@ export const toolsAgent = defineAgent({
   name: 'test-tools',
   description: 'tool-body interrupts',
   systemPrompt: 'test',
-  tools: [recordAction, askTwice, explode, duplicateAsk],
+  tools: [recordAction, askTwice, explode, duplicateAsk, bigOutput],
 });
 
 /** A hook that raises the same name twice: the run must fail with a readable reason. */

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { implementTool } from '../../src/agent/definition.js';
-import { askTwice, duplicateAsk, explode, recordAction } from './test-agents.js';
+import { askTwice, bigOutput, duplicateAsk, explode, recordAction } from './test-agents.js';
 
 export interface LedgerEntry {
   tool: string;
@@ -39,6 +39,7 @@ export function createTestTools(ledger: string) {
     implementTool(explode, ({ label }) => {
       throw new Error(`boom ${label}`);
     }),
+    implementTool(bigOutput, ({ bytes }) => 'x'.repeat(bytes)),
     implementTool(duplicateAsk, ({ label }, context) => {
       context.interrupt({ name: 'dup', response: 'preset' });
       context.interrupt({ name: 'dup', response: 'again' });

@@ -4,3 +4,4 @@ import { createAgentRunWorkflow } from '../../src/workflows/agent-run.js';
 import { testAgents } from './test-agents.js';
 
 export const agentRun = createAgentRunWorkflow([...exampleAgents, ...testAgents]);
+export { agentSession } from '../../src/workflows/session.js';

@@ -1,0 +1,144 @@
+/**
+ * The session workflow: owns a session's durable agent state and conversation, and runs its
+ * prompts one at a time as child agent runs. A prompt sent while a run is in progress is refused
+ * with a message naming that run: a run may wait for a human for days, and silently queueing
+ * behind it would leave the sender guessing (answer or cancel the run, then send again).
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { AgentState, type StateChange } from '../agent/state.js';
+import { fitConversation } from '../agent/payload-budget.js';
+import { AGENT_RUN_WORKFLOW, type AgentRunInput } from './messages.js';
+import {
+  editStateUpdate,
+  RECENT_RUNS,
+  runFinishedSignal,
+  sessionQuery,
+  submitRunUpdate,
+  type ActiveRun,
+  type RunSummary,
+  type SessionInput,
+  type SessionView,
+  type SubmitRun,
+} from './session-messages.js';
+
+const FINISH_REPORT_GRACE = '5 seconds';
+
+export async function agentSession(input: SessionInput): Promise<void> {
+  let state = new AgentState(input.state ?? {});
+  let messages = input.messages ?? [];
+  let active: ActiveRun | undefined = input.active;
+  let editsDuringRun: StateChange[] = input.editsDuringRun ?? [];
+  let runs: RunSummary[] = input.runs ?? [];
+
+  const view = (): SessionView => ({
+    sessionId: input.sessionId,
+    state: state.snapshot(),
+    active,
+    runs,
+    messageCount: messages.length,
+  });
+  const busy = (): string | undefined =>
+    active &&
+    `session "${input.sessionId}" is busy with run ${active.runId} (started ${active.startedAt}); ` +
+      'answer or cancel that run, then send the prompt again';
+
+  setHandler(sessionQuery, view);
+
+  setHandler(
+    submitRunUpdate,
+    async (submit: SubmitRun) => {
+      // A run reports its end by signal just before it completes; a prompt sent right after the
+      // completion may get here first, so give that report a moment before calling the session busy.
+      if (active) await condition(() => active === undefined, FINISH_REPORT_GRACE);
+      const refusal = busy();
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'SessionBusy');
+      active = { runId: submit.runId, agent: submit.agent, prompt: submit.prompt, startedAt: new Date().toISOString() };
+      editsDuringRun = [];
+      const runInput: AgentRunInput = {
+        agent: submit.agent,
+        prompt: submit.prompt,
+        model: submit.model,
+        sessionId: input.sessionId,
+        messages,
+        state: state.snapshot(),
+        ...(submit.workspace !== undefined ? { workspace: submit.workspace } : {}),
+        ...(submit.maxModelCalls !== undefined ? { maxModelCalls: submit.maxModelCalls } : {}),
+      };
+      await startChild(AGENT_RUN_WORKFLOW, {
+        workflowId: submit.runId,
+        args: [runInput],
+        // The run outlives a continue-as-new of its session; it reports back by signal.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `${submit.agent} in session ${input.sessionId}`,
+        memo: { agent: submit.agent, sessionId: input.sessionId },
+      });
+      return { workflowId: submit.runId };
+    },
+    {
+      validator: (submit: SubmitRun) => {
+        if (!submit || typeof submit.runId !== 'string' || typeof submit.prompt !== 'string' || typeof submit.agent !== 'string') {
+          throw new Error('a run needs runId, agent and prompt');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    editStateUpdate,
+    (changes: StateChange[]) => {
+      state.apply(changes);
+      if (active) editsDuringRun.push(...changes);
+      return view();
+    },
+    {
+      validator: (changes: StateChange[]) => {
+        if (!Array.isArray(changes) || changes.some((change) => !['set', 'delete'].includes(change?.op) || typeof change.key !== 'string')) {
+          throw new Error('state edits are a list of { op: "set", key, value } or { op: "delete", key }');
+        }
+      },
+    },
+  );
+
+  setHandler(runFinishedSignal, (finished) => {
+    if (!active || finished.runId !== active.runId) return;
+    if (finished.state) {
+      // The run's final state, then whatever was edited from outside while it ran (a revoke wins).
+      state = new AgentState(finished.state);
+      state.apply(editsDuringRun);
+    }
+    if (finished.messages) {
+      messages = finished.messages;
+      fitConversation(messages);
+    }
+    const summary: RunSummary = {
+      ...active,
+      outcome: finished.outcome,
+      endedAt: new Date().toISOString(),
+      ...(finished.error !== undefined ? { error: finished.error } : {}),
+    };
+    runs = [summary, ...runs].slice(0, RECENT_RUNS);
+    active = undefined;
+    editsDuringRun = [];
+  });
+
+  // A session lives until it is terminated; it continues as new whenever its history grows long,
+  // but never while an update is in flight (the active run, if any, carries on and reports back).
+  await condition(() => workflowInfo().continueAsNewSuggested && allHandlersFinished());
+  await continueAsNew<typeof agentSession>({
+    sessionId: input.sessionId,
+    state: state.snapshot(),
+    messages,
+    ...(active ? { active } : {}),
+    editsDuringRun,
+    runs,
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * The real CLI (`src/client.ts`) as a child process against a real dev server: shapes that
+ * scripts rely on, one-line errors, the `temporal` CLI's signal and query, `run` with piped
+ * stdin, and the self-contained `demo`.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DENIED_MESSAGE } from '../../src/agents/file-approval.js';
+import { DEMO_FILES } from '../../src/cli/demo-workspace.js';
+import { NO_CREDENTIALS_NOTICE } from '../../src/cli/model-choice.js';
+import { findTemporalCli } from '../../src/temporal/binaries.js';
+import type { RunStatus } from '../../src/workflows/messages.js';
+import { TestEnv } from '../support/env.js';
+
+const CLIENT = fileURLToPath(new URL('../../src/client.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const TEMPORAL = findTemporalCli();
+const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c' };
+const PROMPT = "Please delete these old files: ['old_report.txt', 'temp_data.csv']";
+
+let env: TestEnv;
+const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-cli-'));
+before(async () => {
+  env = await TestEnv.start();
+  await env.startWorker();
+});
+after(async () => {
+  await env?.teardown();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment without AWS credentials or Temporal settings from the outside. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_)/.test(name)));
+}
+
+function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, ['--import', TSX, CLIENT, ...args], {
+    cwd: options.cwd ?? scratch,
+    env: options.env ?? { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue, AGENT_MODEL_PROVIDER: 'demo' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(options.input ?? ''); // stdin at EOF, as in CI
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function ok(args: string[], options?: Parameters<typeof cli>[1]): Promise<CliResult> {
+  const result = await cli(args, options);
+  assert.equal(result.code, 0, `client ${args.join(' ')} failed:\n${result.stderr}`);
+  return result;
+}
+
+function json<T>(result: CliResult): T {
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Exactly one non-empty line on stderr, starting with `error:`. */
+function assertOneErrorLine(result: CliResult, pattern: RegExp): void {
+  assert.notEqual(result.code, 0);
+  assert.equal(result.stdout, '');
+  const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+  assert.match(lines[0]!, /^error: /);
+  assert.match(lines[0]!, pattern);
+}
+
+async function startWaiting(agent: string, workspace: string): Promise<{ workflowId: string; status: RunStatus }> {
+  const started = await ok(['start', '--agent', agent, '--workspace', workspace, '--json', PROMPT]);
+  const { workflowId } = json<{ workflowId: string }>(started);
+  assert.deepEqual(Object.keys(json(started)), ['workflowId']);
+  const status = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+  assert.equal(status.status, 'waiting');
+  return { workflowId, status };
+}
+
+const present = (workspace: string) => Object.keys(FILES).filter((name) => existsSync(path.join(workspace, name)));
+
+describe('cli against a dev server', { concurrency: true }, () => {
+  test('start, wait, respond to an unknown id, approve, result', async () => {
+    const workspace = env.workspace(FILES);
+    const { workflowId, status } = await startWaiting('file-approval', workspace);
+    assert.equal(status.pending.length, 1);
+    const [interrupt] = status.pending;
+    assert.equal(interrupt!.name, 'filemanager-approval');
+    assert.equal(interrupt!.toolName, 'delete_files');
+    assert.deepEqual(interrupt!.toolInput, { paths: Object.keys(FILES) });
+
+    assertOneErrorLine(await cli(['respond', workflowId, 'no-such-interrupt', 'y']), /"no-such-interrupt"/);
+    assert.deepEqual(present(workspace), Object.keys(FILES), 'nothing deleted yet');
+    // The signal is unchecked: the run records what it ignored instead of failing.
+    await ok(['respond', workflowId, 'no-such-interrupt', 'y', '--signal']);
+    const ignored = json<RunStatus>(await ok(['status', workflowId, '--json'])).ignored;
+    assert.equal(ignored[0]?.response.interruptId, 'no-such-interrupt');
+
+    const approved = json<RunStatus>(await ok(['approve', workflowId, '--json', '--by', 'alice']));
+    assert.equal(approved.answered[0]?.respondedBy, 'alice');
+    const result = json<{ text: string; interrupts: Array<{ response: unknown }> }>(await ok(['result', workflowId, '--json']));
+    assert.match(result.text, /Successfully deleted files: old_report.txt, temp_data.csv/);
+    assert.equal(result.interrupts[0]?.response, 'y');
+    assert.deepEqual(present(workspace), []);
+    assert.equal((await ok(['result', workflowId])).stdout.trim(), result.text);
+  });
+
+  test('deny --reason keeps the files', async () => {
+    const workspace = env.workspace(FILES);
+    const { workflowId, status } = await startWaiting('file-approval', workspace);
+    await ok(['deny', workflowId, status.pending[0]!.id, '--reason', 'keep them']);
+    const result = json<{ text: string; interrupts: Array<{ response: unknown; reason?: string }> }>(await ok(['result', workflowId, '--json']));
+    assert.match(result.text, new RegExp(DENIED_MESSAGE));
+    assert.equal(result.interrupts[0]?.response, 'n');
+    assert.equal(result.interrupts[0]?.reason, 'keep them');
+    assert.deepEqual(present(workspace), Object.keys(FILES));
+  });
+
+  test('status of an unknown run is one error line', async () => {
+    assertOneErrorLine(await cli(['status', 'no-such-run']), /no-such-run/);
+  });
+
+  test('the temporal CLI queries the status and answers with the respond signal', { skip: !TEMPORAL && 'no temporal CLI' }, async () => {
+    const run = promisify(execFile);
+    const workspace = env.workspace(FILES);
+    const { workflowId, status } = await startWaiting('file-approval', workspace);
+    const common = ['--address', env.address, '--workflow-id', workflowId];
+    const query = await run(TEMPORAL!, ['workflow', 'query', ...common, '--type', 'status']);
+    assert.match(query.stdout, /"status":"waiting"/);
+    const input = JSON.stringify({ interruptId: status.pending[0]!.id, response: 'y' });
+    await run(TEMPORAL!, ['workflow', 'signal', ...common, '--name', 'respond', '--input', input]);
+    const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(present(workspace), []);
+  });
+
+  test('run asks on the terminal and reads the answer from piped stdin', async () => {
+    const workspace = env.workspace(FILES);
+    const { stdout } = await ok(['run', '--agent', 'file-approval', '--workspace', workspace, PROMPT], { input: 'y\n' });
+    assert.match(stdout, /--- FILEMANAGER-APPROVAL ---/);
+    assert.match(stdout, /Approve deleting these files\? \(y\/N\)/);
+    assert.match(stdout, /paths: old_report.txt, temp_data.csv/);
+    assert.match(stdout, /Your answer \(y\/N\): y/);
+    assert.match(stdout, /Successfully deleted files: old_report.txt, temp_data.csv/);
+    assert.match(stdout, /stop reason: end_turn/);
+    assert.deepEqual(present(workspace), []);
+  });
+
+  test('without AWS credentials the CLI says it uses the offline demo model', async () => {
+    const home = mkdtempSync(path.join(scratch, 'home-'));
+    const workspace = env.workspace(FILES);
+    const started = await ok(['start', '--agent', 'file-approval', '--workspace', workspace, '--json', PROMPT], {
+      env: { ...cleanEnv(), HOME: home, TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue },
+    });
+    assert.equal(started.stderr.trim(), NO_CREDENTIALS_NOTICE);
+    const { workflowId } = json<{ workflowId: string }>(started);
+    assert.equal(json<RunStatus>(await ok(['wait', workflowId, '--json'])).status, 'waiting');
+    await ok(['cancel', workflowId]);
+  });
+
+  test('demo --answer n runs its own worker and keeps the files', async () => {
+    const cwd = mkdtempSync(path.join(scratch, 'demo-'));
+    const demoEnv = { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: `${env.taskQueue}-demo`, AGENT_MODEL_PROVIDER: 'demo' };
+    const result = await ok(['demo', '--answer', 'n', '--json'], { cwd, env: demoEnv });
+    const output = json<{ workspace: string; remaining: string[]; result: { text: string } }>(result);
+    const names = Object.keys(DEMO_FILES).sort();
+    assert.deepEqual(output.remaining, names);
+    assert.match(output.result.text, new RegExp(DENIED_MESSAGE));
+    assert.equal(path.dirname(output.workspace), path.join(cwd, 'workspace'));
+    assert.match(path.basename(output.workspace), /^demo-/);
+    assert.deepEqual(readdirSync(output.workspace).sort(), names);
+    assert.match(result.stderr, /FILEMANAGER-APPROVAL/);
+  });
+});
+
+test('an unknown command and a missing argument are one line each', async () => {
+  const offline = { ...cleanEnv(), TEMPORAL_ADDRESS: '127.0.0.1:1' };
+  assertOneErrorLine(await cli(['frobnicate'], { env: offline }), /unknown command 'frobnicate'/);
+  assertOneErrorLine(await cli(['status'], { env: offline }), /missing required argument/);
+});
