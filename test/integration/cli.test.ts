@@ -112,7 +112,10 @@ describe('cli against a dev server', { concurrency: true }, () => {
     assert.deepEqual(present(workspace), Object.keys(FILES), 'nothing deleted yet');
     // The signal is unchecked: the run records what it ignored instead of failing.
     await ok(['respond', workflowId, 'no-such-interrupt', 'y', '--signal']);
-    const ignored = json<RunStatus>(await ok(['status', workflowId, '--json'])).ignored;
+    let ignored: RunStatus['ignored'] = [];
+    for (let attempt = 0; attempt < 20 && ignored.length === 0; attempt++) {
+      ignored = json<RunStatus>(await ok(['status', workflowId, '--json'])).ignored;
+    }
     assert.equal(ignored[0]?.response.interruptId, 'no-such-interrupt');
 
     const approved = json<RunStatus>(await ok(['approve', workflowId, '--json', '--by', 'alice']));
