@@ -37,7 +37,7 @@ export const trustedFilesAgent = defineAgent({
       const { paths } = event.toolUse.input as { paths: string[] };
       const answer = await event.interrupt({
         name: 'persistent-app-approval',
-        reason: { message: 'Delete these files?', paths, options: 't=trust always, y=yes once, n=no' },
+        reason: { message: 'Delete these files? (t/y/N)', paths, options: 't=trust always, y=yes once, n=no' },
       });
       const choice = choiceOf(answer);
       if (choice === 't') event.state.set(TRUST_KEY, true);

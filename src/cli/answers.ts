@@ -47,9 +47,9 @@ export interface DecideFlags extends RespondFlags {
   all?: boolean;
 }
 
-/** `approve` (`"y"`) and `deny` (`"n"`): the named interrupt, or the only one pending, or all with `--all`. */
+/** `approve` (`"y"`), `deny` (`"n"`) and `trust` (`"t"`): the named interrupt, or the only one pending, or all with `--all`. */
 export async function decideCommand(
-  verdict: 'y' | 'n',
+  verdict: 'y' | 'n' | 't',
   workflowId: string,
   interruptId: string | undefined,
   flags: DecideFlags,

@@ -6,7 +6,7 @@ import { CliError } from './errors.js';
 /** The default workspace of `start` / `run`; the demo makes `demo-<timestamp>` inside it. */
 export const DEFAULT_WORKSPACE = './workspace';
 
-export const DEMO_AGENTS = ['file-approval', 'smart-delete'] as const;
+export const DEMO_AGENTS = ['file-approval', 'smart-delete', 'trusted-files'] as const;
 
 export const DEMO_FILES: Record<string, string> = {
   'old_report.txt': 'Quarterly report, Q3 2023. Superseded by the Q4 report.\n',
@@ -15,6 +15,9 @@ export const DEMO_FILES: Record<string, string> = {
 };
 
 export const DEMO_PROMPT = "Please delete these old files: ['old_report.txt', 'temp_data.csv', 'backup_2023.zip']";
+
+/** Seed pattern 3 in two runs of one session: answer "t" to the first, and the second does not ask. */
+export const TRUST_DEMO_PROMPTS = ['Please delete old_report.txt', 'Now delete temp_data.csv and backup_2023.zip'];
 
 /** `./workspace/demo-<timestamp>` holding the sample files. */
 export function createDemoWorkspace(root = DEFAULT_WORKSPACE): string {

@@ -10,7 +10,8 @@ import { AgentClient } from '../sdk/agent-client.js';
 import { configuredAddress, connectWorker } from '../temporal/connection.js';
 import { connectOrExplain, taskQueue } from './connect.js';
 import { CliError, Interrupted } from './errors.js';
-import { createDemoWorkspace, DEMO_FILES, DEMO_PROMPT } from './demo-workspace.js';
+import { createDemoWorkspace, DEMO_FILES, DEMO_PROMPT, TRUST_DEMO_PROMPTS } from './demo-workspace.js';
+import type { AgentRunResult } from '../workflows/messages.js';
 import { installRuntime, startEmbeddedServer, startInProcessWorker, type EmbeddedServer, type InProcessWorker } from './embedded.js';
 import { driveRun, fixedAnswerer, Terminal, terminalAnswerer } from './interactive.js';
 import { chooseModel, type ModelFlags } from './model-choice.js';
@@ -76,6 +77,11 @@ export interface DemoFlags extends JsonFlag, ModelFlags {
   answer?: string;
 }
 
+/** Waits until the session has taken in its last run's end (reported by signal), so the next prompt is not refused. */
+async function settle(agents: AgentClient, sessionId: string): Promise<void> {
+  for (let i = 0; i < 100 && (await agents.session(sessionId)).active; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 export async function demoCommand(flags: DemoFlags): Promise<void> {
   const out = outputFor(flags);
   const agent = flags.agent ?? 'file-approval';
@@ -91,21 +97,27 @@ export async function demoCommand(flags: DemoFlags): Promise<void> {
   const terminal = new Terminal(out.dialogue);
   try {
     const agents = new AgentClient(infra.client, taskQueue());
-    const { workflowId } = await agents.start({ agent, prompt: DEMO_PROMPT, model, workspace });
-    out.info(`started ${workflowId}: agent ${agent}, model ${model.provider}:${model.modelId}`);
-    out.info(`prompt: ${DEMO_PROMPT}`);
-    if (infra.uiUrl) out.info(`watch it in the Web UI: ${infra.uiUrl}/namespaces/${infra.namespace}/workflows/${workflowId}`);
-
+    // trusted-files shows a session: the second prompt finds the trust that a "t" gave the first.
+    const sessionId = agent === 'trusted-files' ? `demo-${Date.now().toString(36)}` : undefined;
+    const prompts = sessionId ? TRUST_DEMO_PROMPTS : [DEMO_PROMPT];
     const answer = flags.answer !== undefined ? fixedAnswerer(flags.answer, out.dialogue) : terminalAnswerer(terminal);
-    const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, signal }).catch((error: unknown) => {
-      if (error instanceof Interrupted) throw new Interrupted('demo stopped');
-      throw error;
-    });
+    const results: Array<{ workflowId: string; result: AgentRunResult }> = [];
+    for (const prompt of prompts) {
+      const { workflowId } = await agents.start({ agent, prompt, model, workspace, ...(sessionId ? { sessionId } : {}) });
+      out.info(`started ${workflowId}: agent ${agent}, model ${model.provider}:${model.modelId}${sessionId ? `, session ${sessionId}` : ''}`);
+      out.info(`prompt: ${prompt}`);
+      if (infra.uiUrl) out.info(`watch it in the Web UI: ${infra.uiUrl}/namespaces/${infra.namespace}/workflows/${workflowId}`);
+      const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, signal }).catch((error: unknown) => {
+        if (error instanceof Interrupted) throw new Interrupted('demo stopped');
+        throw error;
+      });
+      out.info(['', ...formatResult(result), ''].join('\n'));
+      results.push({ workflowId, result });
+      if (sessionId) await settle(agents, sessionId);
+    }
     const remaining = readdirSync(workspace).sort();
-    out.emit({ workflowId, agent, workspace, remaining, result }, [
-      '',
-      ...formatResult(result),
-      '',
+    const last = results.at(-1)!;
+    out.emit({ workflowId: last.workflowId, agent, workspace, remaining, result: last.result, runs: results, ...(sessionId ? { sessionId } : {}) }, [
       remaining.length > 0 ? `files still in ${workspace}: ${remaining.join(', ')}` : `${workspace} is now empty: every file was deleted`,
     ]);
   } finally {

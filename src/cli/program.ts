@@ -7,6 +7,7 @@ import { decideCommand, respondCommand } from './answers.js';
 import { DEFAULT_WORKSPACE, DEMO_AGENTS } from './demo-workspace.js';
 import { errorLine, Interrupted } from './errors.js';
 import { PROVIDERS } from './model-choice.js';
+import { sessionRevokeCommand, sessionShowCommand } from './sessions.js';
 import { cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
 
 function integer(what: string, min = 0) {
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
   for (const [name, verdict, what] of [
     ['approve', 'y', 'approve'],
     ['deny', 'n', 'deny'],
+    ['trust', 't', 'trust always'],
   ] as const) {
     program
       .command(name)
@@ -101,6 +103,21 @@ export function buildProgram(): Command {
       .addOption(json())
       .action((id: string, interruptId: string | undefined, flags) => decideCommand(verdict, id, interruptId, flags));
   }
+
+  const session = program.command('session').description("a session's durable state (trusts, notes) and its runs");
+  session
+    .command('show')
+    .description("the session's state, its run in progress and its recent runs")
+    .argument('<session-id>', 'session id')
+    .addOption(json())
+    .action((id: string, flags) => sessionShowCommand(id, flags));
+  session
+    .command('revoke')
+    .description('remove a state key (default: every trust, keys trust.*) so that the agents ask again')
+    .argument('<session-id>', 'session id')
+    .argument('[key]', 'state key, e.g. trust.delete_files')
+    .addOption(json())
+    .action((id: string, key: string | undefined, flags) => sessionRevokeCommand(id, key, flags));
 
   program
     .command('worker')
@@ -121,7 +138,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('self-contained demo: sample files in a fresh workspace, an agent that wants to delete them, you decide')
     .addOption(new Option('--agent <name>', 'example agent').choices(DEMO_AGENTS).default('file-approval'))
-    .addOption(new Option('--answer <y|n>', 'answer every question with this (non-interactive)').choices(['y', 'n']))
+    .addOption(new Option('--answer <y|n|t>', 'answer every question with this (non-interactive; t = trust always)').choices(['y', 'n', 't']))
     .option('--model <id>', 'model id')
     .addOption(new Option('--provider <name>', 'model provider').choices(PROVIDERS))
     .addOption(json())

@@ -35,7 +35,7 @@ test('"t" is remembered: the next run of the session deletes without asking and 
   const asking = await waitRun(first.workflowId);
   assert.equal(asking.status, 'waiting');
   assert.equal(asking.sessionId, 'alice');
-  assert.deepEqual(asking.pending[0]!.reason, { message: 'Delete these files?', paths: ['file1.txt'], options: 't=trust always, y=yes once, n=no' });
+  assert.deepEqual(asking.pending[0]!.reason, { message: 'Delete these files? (t/y/N)', paths: ['file1.txt'], options: 't=trust always, y=yes once, n=no' });
   await env.agents.respond(first.workflowId, { interruptId: asking.pending[0]!.id, response: 't' });
   assert.equal((await waitRun(first.workflowId)).status, 'completed');
   assert.ok(!existsSync(path.join(workspace, 'file1.txt')));
