@@ -142,7 +142,7 @@ describe('cli against a dev server', { concurrency: true }, () => {
     assertOneErrorLine(await cli(['status', 'no-such-run']), /no-such-run/);
   });
 
-  test('the temporal CLI queries the status and answers with the respond signal', { skip: !TEMPORAL && 'no temporal CLI' }, async () => {
+  test('the temporal CLI queries the status and answers with the respond signal', { skip: !TEMPORAL && !process.env.CI && 'no temporal CLI' }, async () => {
     const run = promisify(execFile);
     const workspace = env.workspace(FILES);
     const { workflowId, status } = await startWaiting('file-approval', workspace);
@@ -154,6 +154,25 @@ describe('cli against a dev server', { concurrency: true }, () => {
     const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
     assert.equal(done.status, 'completed');
     assert.deepEqual(present(workspace), []);
+  });
+
+  test('the temporal CLI answers with the respond update: a wrong id is refused with the reason, a right one applies', { skip: !TEMPORAL && !process.env.CI && 'no temporal CLI' }, async () => {
+    const run = promisify(execFile);
+    const workspace = env.workspace(FILES);
+    const { workflowId, status } = await startWaiting('file-approval', workspace);
+    const update = (input: object) =>
+      run(TEMPORAL!, ['workflow', 'update', 'execute', '--address', env.address, '--workflow-id', workflowId, '--name', 'respond', '--input', JSON.stringify(input), '--output', 'json']);
+    const refused = await update({ interruptId: 'hook:nope', response: 'y' }).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(refused ?? 'accepted', /unknown interrupt id "hook:nope"/);
+    const accepted = await update({ interruptId: status.pending[0]!.id, response: 'n', respondedBy: 'ops-oncall', reason: 'not today' });
+    assert.match(accepted.stdout, /"status":\s*"(running|completed)"/);
+    const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(done.answered.map((a) => [a.response, a.respondedBy, a.reason]), [['n', 'ops-oncall', 'not today']]);
+    assert.deepEqual(present(workspace), Object.keys(FILES).sort());
   });
 
   test('run asks on the terminal and reads the answer from piped stdin', async () => {
