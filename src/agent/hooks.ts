@@ -6,12 +6,28 @@
  * Naming: `Before<Noun>`/`After<Noun>` events; `After*` callbacks run in reverse order of
  * registration so that hooks nest like middleware.
  */
-import { InterruptNames, type InterruptRequest } from './interrupts.js';
+import type { ToolDefinition } from './definition.js';
+import { InterruptNames, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
 import type { JsonValue, Message, ModelRequest, ModelResponse, ToolResult, ToolUse } from './types.js';
 
-/** Raises an interrupt in a hook's scope; supplied by the loop. */
-export type HookInterrupter = (request: InterruptRequest) => Promise<JsonValue>;
+/** A line of the run's decision log: why a tool call ran, waited or was refused. */
+export interface DecisionNote {
+  kind: string;
+  toolUseId?: string;
+  tool?: string;
+  detail: JsonValue;
+}
+
+/** What the loop lends to the events that may stop for a human. */
+export interface HookServices {
+  /** Raises an interrupt in the hook's scope and waits for the answer. */
+  interrupt(request: InterruptRequest): Promise<AnsweredInterrupt>;
+  /** Appends to the run's decision log (visible in `status` and the result). */
+  note(note: DecisionNote): void;
+  /** One model call without tools (an activity in a workflow): for classifiers and the like. */
+  askModel(system: string, prompt: string): Promise<string>;
+}
 
 interface EventBase {
   readonly agentName: string;
@@ -50,28 +66,72 @@ abstract class InterruptibleEvent implements EventBase {
     readonly agentName: string,
     readonly state: AgentState,
     scope: string,
-    private readonly interrupter: HookInterrupter,
+    protected readonly services: HookServices,
   ) {
     this.names = new InterruptNames(scope);
   }
 
   /** Asks a human and resolves with the answer (a preset `response` resolves at once). */
-  interrupt(request: InterruptRequest): Promise<JsonValue> {
+  async interrupt(request: InterruptRequest): Promise<JsonValue> {
+    return (await this.ask(request)).response;
+  }
+
+  /** Like `interrupt`, resolving with the whole answer: who gave it, when, and their reason. */
+  ask(request: InterruptRequest): Promise<AnsweredInterrupt> {
     this.names.claim(request.name);
-    return this.interrupter(request);
+    return this.services.interrupt(request);
+  }
+
+  note(kind: string, detail: JsonValue): void {
+    this.services.note({ kind, detail, ...this.noteScope() });
+  }
+
+  askModel(system: string, prompt: string): Promise<string> {
+    return this.services.askModel(system, prompt);
+  }
+
+  protected noteScope(): Omit<DecisionNote, 'kind' | 'detail'> {
+    return {};
   }
 }
 
 export class BeforeToolCallEvent extends InterruptibleEvent {
   readonly type = 'beforeToolCall' as const;
+  private current: ToolUse;
+
   constructor(
     agentName: string,
     state: AgentState,
     /** The call as the model asked for it; `input` has passed the tool's schema. */
-    readonly toolUse: ToolUse,
-    interrupter: HookInterrupter,
+    readonly proposed: ToolUse,
+    readonly tool: ToolDefinition,
+    services: HookServices,
   ) {
-    super(agentName, state, `hook beforeToolCall of tool use ${toolUse.toolUseId}`, interrupter);
+    super(agentName, state, `hook beforeToolCall of tool use ${proposed.toolUseId}`, services);
+    this.current = proposed;
+  }
+
+  /** The call as it will run: the proposed one, or the input a hook replaced. */
+  get toolUse(): ToolUse {
+    return this.current;
+  }
+
+  /** Why `input` does not fit the tool's schema, or undefined when it does. */
+  inputProblem(input: unknown): string | undefined {
+    const parsed = this.tool.input.safeParse(input);
+    if (parsed.success) return undefined;
+    return parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
+  }
+
+  /** Runs the tool with another input (edit-and-approve); refused unless it fits the tool's schema. */
+  replaceInput(input: JsonValue): void {
+    const problem = this.inputProblem(input);
+    if (problem) throw new TypeError(`replacement input for ${this.tool.name} is invalid: ${problem}`);
+    this.current = { ...this.current, input: this.tool.input.parse(input) as JsonValue };
+  }
+
+  protected override noteScope() {
+    return { toolUseId: this.proposed.toolUseId, tool: this.proposed.name };
   }
 }
 
@@ -83,9 +143,9 @@ export class BeforeToolsEvent extends InterruptibleEvent {
     /** Every tool use of this model turn; cancelling cancels them all. */
     readonly toolUses: readonly ToolUse[],
     readonly batchScope: string,
-    interrupter: HookInterrupter,
+    services: HookServices,
   ) {
-    super(agentName, state, `hook beforeTools of batch ${batchScope}`, interrupter);
+    super(agentName, state, `hook beforeTools of batch ${batchScope}`, services);
   }
 }
 

@@ -1,28 +1,37 @@
 /**
- * The run's ledger of interrupts: what waits for a human, what was answered, and by whom.
+ * The run's ledger of interrupts: what waits for a human, what was answered, by whom, and why.
  *
  * Pure and deterministic: the caller supplies `waitUntil` (Temporal's `condition` in a workflow,
  * an event-driven wait in plain Node) and `now` (workflow time).
  */
-import type {
-  AnsweredInterrupt,
-  IgnoredResponse,
-  Interrupt,
-  InterruptResponse,
+import {
+  DEADLINE_RESPONDER,
+  durationMs,
+  type AnsweredInterrupt,
+  type IgnoredResponse,
+  type Interrupt,
+  type InterruptRequest,
+  type InterruptResponse,
 } from './interrupts.js';
-import type { JsonValue } from './types.js';
 
-export type WaitUntil = (predicate: () => boolean) => Promise<void>;
+/** Resolves true when `predicate` holds, or false when `timeoutMs` passes first. */
+export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
+
+/** How hook and tool code describe what they ask; ids and metadata come from the caller. */
+export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders'>;
 
 export class InterruptBook {
   private readonly pendingById = new Map<string, Interrupt>();
   private readonly answeredById = new Map<string, AnsweredInterrupt>();
+  private readonly validators = new Map<string, NonNullable<InterruptRequest['validate']>>();
   readonly ignored: IgnoredResponse[] = [];
 
   constructor(
     private readonly waitUntil: WaitUntil,
     private readonly now: () => Date,
     carried: { answered?: AnsweredInterrupt[] } = {},
+    /** Called whenever the set of pending interrupts changes (the workflow updates the Web UI and search attributes). */
+    private readonly onChange: () => void = () => {},
   ) {
     for (const answer of carried.answered ?? []) this.answeredById.set(answer.interrupt.id, answer);
   }
@@ -38,20 +47,38 @@ export class InterruptBook {
   }
 
   /**
-   * Waits until a human answers `interrupt`, and returns the answer. An interrupt answered before
-   * (for example preset) returns at once.
+   * Waits until a human answers, and returns the answer with who gave it. An interrupt answered
+   * before returns at once; a preset response is recorded as such without asking anyone.
    */
-  async raise(interrupt: Omit<Interrupt, 'raisedAt'>, preset?: JsonValue): Promise<JsonValue> {
+  async raise(interrupt: RaisedInterrupt, request: Omit<InterruptRequest, 'name' | 'reason'> = {}): Promise<AnsweredInterrupt> {
     const known = this.answeredById.get(interrupt.id);
-    if (known) return known.response;
-    const raised: Interrupt = { ...interrupt, raisedAt: this.now().toISOString() };
-    if (preset !== undefined) {
-      this.record({ interrupt: raised, response: preset, preset: true, answeredAt: raised.raisedAt });
-      return preset;
+    if (known) return known;
+    const raisedAt = this.now();
+    const timeoutMs = request.timeout !== undefined ? durationMs(request.timeout.after) : undefined;
+    const raised: Interrupt = {
+      ...interrupt,
+      raisedAt: raisedAt.toISOString(),
+      ...(request.allowedResponders ? { allowedResponders: [...request.allowedResponders] } : {}),
+      ...(request.timeout && timeoutMs !== undefined
+        ? { deadline: new Date(raisedAt.getTime() + timeoutMs).toISOString(), timeoutResponse: request.timeout.response }
+        : {}),
+    };
+    if (request.response !== undefined) {
+      return this.record({ interrupt: raised, response: request.response, preset: true, answeredAt: raised.raisedAt });
     }
     this.pendingById.set(raised.id, raised);
-    await this.waitUntil(() => this.answeredById.has(raised.id));
-    return this.answeredById.get(raised.id)!.response;
+    if (request.validate) this.validators.set(raised.id, request.validate);
+    this.onChange();
+    const answered = await this.waitUntil(() => this.answeredById.has(raised.id), timeoutMs);
+    if (!answered && request.timeout) {
+      this.settle(raised, {
+        interruptId: raised.id,
+        response: request.timeout.response,
+        respondedBy: DEADLINE_RESPONDER,
+        reason: request.timeout.reason ?? `no answer within ${request.timeout.after}`,
+      });
+    }
+    return this.answeredById.get(raised.id)!;
   }
 
   /** Why `response` cannot be applied now, or undefined when it can. */
@@ -70,24 +97,21 @@ export class InterruptBook {
       return `interrupt "${interruptId}" was already answered by ${by} at ${answered.answeredAt}`;
     }
     if (!this.isWaiting) return `the run is not waiting for any answer (no pending interrupt; "${interruptId}" is unknown)`;
-    if (!this.pendingById.has(interruptId)) {
-      return `unknown interrupt id "${interruptId}"; pending: ${[...this.pendingById.keys()].join(', ')}`;
+    const interrupt = this.pendingById.get(interruptId);
+    if (!interrupt) return `unknown interrupt id "${interruptId}"; pending: ${[...this.pendingById.keys()].join(', ')}`;
+    const allowed = interrupt.allowedResponders;
+    if (allowed && !allowed.includes(response.respondedBy ?? '')) {
+      const who = response.respondedBy === undefined ? 'an answer without respondedBy' : `"${response.respondedBy}"`;
+      return `${who} may not answer "${interruptId}"; allowed: ${allowed.join(', ')}`;
     }
-    return undefined;
+    return this.validators.get(interruptId)?.(response);
   }
 
   /** Applies a response that `check` accepted. */
   accept(response: InterruptResponse): void {
     const interrupt = this.pendingById.get(response.interruptId);
     if (!interrupt) throw new Error(`no pending interrupt "${response.interruptId}"`);
-    this.pendingById.delete(interrupt.id);
-    this.record({
-      interrupt,
-      response: response.response,
-      answeredAt: this.now().toISOString(),
-      ...(response.respondedBy !== undefined ? { respondedBy: response.respondedBy } : {}),
-      ...(response.reason !== undefined ? { reason: response.reason } : {}),
-    });
+    this.settle(interrupt, response);
   }
 
   /** The signal path: applies what it can, records what it cannot, never throws. */
@@ -98,7 +122,21 @@ export class InterruptBook {
     return error;
   }
 
-  private record(answer: AnsweredInterrupt): void {
+  private settle(interrupt: Interrupt, response: InterruptResponse): void {
+    this.pendingById.delete(interrupt.id);
+    this.validators.delete(interrupt.id);
+    this.record({
+      interrupt,
+      response: response.response,
+      answeredAt: this.now().toISOString(),
+      ...(response.respondedBy !== undefined ? { respondedBy: response.respondedBy } : {}),
+      ...(response.reason !== undefined ? { reason: response.reason } : {}),
+    });
+    this.onChange();
+  }
+
+  private record(answer: AnsweredInterrupt): AnsweredInterrupt {
     this.answeredById.set(answer.interrupt.id, answer);
+    return answer;
   }
 }

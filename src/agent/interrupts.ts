@@ -17,6 +17,22 @@ export interface InterruptRequest {
   reason?: JsonValue;
   /** A preset answer: `interrupt()` returns it at once without waiting. */
   response?: JsonValue;
+  /** Who may answer (`respondedBy` values); anyone when absent. The update refuses others. */
+  allowedResponders?: string[];
+  /** When nobody answers in time, this answer is taken (recorded as answered by "deadline"). */
+  timeout?: InterruptTimeout;
+  /**
+   * Hook interrupts only: checks an answer before it is accepted (the update refuses it with the
+   * returned message; the signal records and ignores it). Must be deterministic.
+   */
+  validate?: (answer: InterruptResponse) => string | undefined;
+}
+
+export interface InterruptTimeout {
+  /** How long to wait: milliseconds, or a string such as "90s", "30m", "24h", "2d". */
+  after: number | string;
+  response: JsonValue;
+  reason?: string;
 }
 
 /** A question waiting for (or once waiting for) a human. Plain JSON on the wire. */
@@ -31,6 +47,24 @@ export interface Interrupt {
   toolInput?: JsonValue;
   /** ISO time at which the run started waiting (workflow time, so it replays identically). */
   raisedAt: string;
+  allowedResponders?: string[];
+  /** ISO time after which the timeout's answer is taken. */
+  deadline?: string;
+  /** The answer taken at the deadline. */
+  timeoutResponse?: JsonValue;
+}
+
+/** Who answers when a deadline passes. */
+export const DEADLINE_RESPONDER = 'deadline';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a duration given as a number of ms or as "<n><ms|s|m|h|d>". */
+export function durationMs(duration: number | string): number {
+  if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) return duration;
+  const match = typeof duration === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(duration) : null;
+  if (!match) throw new TypeError(`invalid duration ${JSON.stringify(duration)}: use milliseconds or e.g. "30m", "24h"`);
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
 }
 
 /** The payload of the `respond` signal and update. */

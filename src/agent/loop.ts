@@ -7,10 +7,10 @@
  */
 import type { AgentDefinition } from './definition.js';
 import { toolSpecOf } from './definition.js';
-import { BeforeToolsEvent, HookRegistry } from './hooks.js';
+import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
 import { fitConversation } from './payload-budget.js';
-import { InterruptBook } from './interrupt-book.js';
-import { beforeToolsInterruptId, type AnsweredInterrupt } from './interrupts.js';
+import { InterruptBook, type RaisedInterrupt } from './interrupt-book.js';
+import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
 import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
@@ -55,6 +55,7 @@ export interface RunCarry {
   usage: Usage;
   modelCalls: number;
   answered: AnsweredInterrupt[];
+  decisions: DecisionNote[];
 }
 
 export type AgentLoopOutcome =
@@ -68,6 +69,7 @@ export interface AgentRunResult {
   usage: Usage;
   modelCalls: number;
   interrupts: AnsweredInterrupt[];
+  decisions: DecisionNote[];
   state: JsonObject;
   messages: Message[];
 }
@@ -80,6 +82,8 @@ export class AgentLoop {
   modelCalls = 0;
   /** The assistant turn whose tools are running (not yet in `messages`). */
   pendingTurn: Message | undefined;
+  /** Why tool calls ran, waited or were refused, as hooks (the approval policy) noted it. */
+  readonly decisions: DecisionNote[];
   private readonly hooks = new HookRegistry();
 
   constructor(
@@ -91,6 +95,7 @@ export class AgentLoop {
     this.book = new InterruptBook(runtime.waitUntil, () => runtime.now(), { answered: options.carried?.answered ?? [] });
     this.messages = [...(options.messages ?? [])];
     this.usage = options.carried?.usage ?? ZERO_USAGE;
+    this.decisions = [...(options.carried?.decisions ?? [])];
     this.modelCalls = options.carried?.modelCalls ?? 0;
     agent.hooks?.(this.hooks);
   }
@@ -114,7 +119,7 @@ export class AgentLoop {
         break;
       }
       if (this.options.shouldHandOff?.()) {
-        const carry = { usage: this.usage, modelCalls: this.modelCalls, answered: this.book.answered };
+        const carry = { usage: this.usage, modelCalls: this.modelCalls, answered: this.book.answered, decisions: [...this.decisions] };
         return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
       }
       const request: ModelRequest = {
@@ -152,6 +157,7 @@ export class AgentLoop {
       usage: this.usage,
       modelCalls: this.modelCalls,
       interrupts: this.book.answered,
+      decisions: [...this.decisions],
       state: this.state.snapshot(),
       messages: [...this.messages],
     };
@@ -162,18 +168,14 @@ export class AgentLoop {
   private async runBatch(turn: Message): Promise<ToolResult[]> {
     const toolUses = toolUsesOf(turn);
     const batchScope = `turn${this.modelCalls}`;
-    const event = new BeforeToolsEvent(this.agent.name, this.state, toolUses, batchScope, (request) =>
-      this.book.raise(
-        {
-          id: beforeToolsInterruptId(batchScope, request.name),
-          name: request.name,
-          reason: request.reason ?? null,
-          source: 'hook',
-          scope: 'beforeTools',
-        },
-        request.response,
-      ),
-    );
+    const services = this.hookServices((request) => ({
+      id: beforeToolsInterruptId(batchScope, request.name),
+      name: request.name,
+      reason: request.reason ?? null,
+      source: 'hook',
+      scope: 'beforeTools',
+    }));
+    const event = new BeforeToolsEvent(this.agent.name, this.state, toolUses, batchScope, services);
     await this.hooks.emit(event);
     if (event.cancel !== false) {
       const reason = typeof event.cancel === 'string' ? event.cancel : DEFAULT_CANCEL_MESSAGE;
@@ -187,8 +189,26 @@ export class AgentLoop {
       runtime: this.runtime,
       runId: this.options.runId,
       workspace: this.options.workspace,
+      hookServices: (describe) => this.hookServices(describe),
     };
     return Promise.all(toolUses.map((toolUse) => executeToolUse(scope, toolUse)));
+  }
+
+  private hookServices(describe: (request: InterruptRequest) => RaisedInterrupt): HookServices {
+    return {
+      interrupt: (request) => this.book.raise(describe(request), request),
+      note: (note) => void this.decisions.push(note),
+      askModel: async (system, prompt) => {
+        const response = await this.runtime.callModel({
+          model: this.options.model,
+          system,
+          messages: [{ role: 'user', content: [{ text: prompt }] }],
+          tools: [],
+        });
+        this.usage = addUsage(this.usage, response.usage);
+        return textOf(response.message);
+      },
+    };
   }
 
   private async append(message: Message): Promise<void> {

@@ -4,9 +4,9 @@
  * the after-hooks. Every failure becomes an error result, never a failed run.
  */
 import type { AgentDefinition } from './definition.js';
-import { BeforeToolCallEvent, type HookRegistry } from './hooks.js';
-import type { InterruptBook } from './interrupt-book.js';
-import { beforeToolCallInterruptId, toolInterruptId } from './interrupts.js';
+import { BeforeToolCallEvent, type HookRegistry, type HookServices } from './hooks.js';
+import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
+import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
 import { errorResult, type JsonValue, type ToolResult, type ToolUse } from './types.js';
@@ -19,6 +19,8 @@ export interface ToolCallScope {
   runtime: AgentRuntime;
   runId: string;
   workspace: string | undefined;
+  /** Hook services whose interrupts are described by `describe` (id, scope, tool). */
+  hookServices(describe: (request: InterruptRequest) => RaisedInterrupt): HookServices;
 }
 
 export const DEFAULT_CANCEL_MESSAGE = 'Tool call cancelled by a hook';
@@ -37,28 +39,24 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   }
   const toolUse: ToolUse = { ...requested, input: parsed.data as JsonValue };
 
-  const before = new BeforeToolCallEvent(agent.name, state, toolUse, (request) =>
-    book.raise(
-      {
-        id: beforeToolCallInterruptId(toolUse.toolUseId, request.name),
-        name: request.name,
-        reason: request.reason ?? null,
-        source: 'hook',
-        scope: 'beforeToolCall',
-        toolName: toolUse.name,
-        toolUseId: toolUse.toolUseId,
-        toolInput: toolUse.input,
-      },
-      request.response,
-    ),
-  );
+  const services = scope.hookServices((request) => ({
+    id: beforeToolCallInterruptId(toolUse.toolUseId, request.name),
+    name: request.name,
+    reason: request.reason ?? null,
+    source: 'hook',
+    scope: 'beforeToolCall',
+    toolName: toolUse.name,
+    toolUseId: toolUse.toolUseId,
+    toolInput: toolUse.input,
+  }));
+  const before = new BeforeToolCallEvent(agent.name, state, toolUse, tool, services);
   await hooks.emit(before);
   const result =
     before.cancel !== false
       ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)
-      : await runToolBody(scope, toolUse);
+      : await runToolBody(scope, before.toolUse);
 
-  const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse, result };
+  const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse: before.toolUse, result };
   await hooks.emit(after);
   return after.result;
 }
@@ -79,7 +77,7 @@ async function runToolBody(scope: ToolCallScope, toolUse: ToolUse): Promise<Tool
     state.apply(outcome.stateChanges);
     if (outcome.type === 'result') return outcome.result;
     const id = toolInterruptId(toolUse.toolUseId, outcome.request.name);
-    responses[id] = await book.raise({
+    const answer = await book.raise({
       id,
       name: outcome.request.name,
       reason: outcome.request.reason ?? null,
@@ -89,5 +87,6 @@ async function runToolBody(scope: ToolCallScope, toolUse: ToolUse): Promise<Tool
       toolUseId: toolUse.toolUseId,
       toolInput: toolUse.input,
     });
+    responses[id] = answer.response;
   }
 }

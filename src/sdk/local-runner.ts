@@ -12,15 +12,27 @@ import type { ModelProvider } from '../models/provider.js';
 
 export class LocalAgentRunner {
   readonly loop: AgentLoop;
-  private readonly waiters: Array<{ predicate: () => boolean; resolve: () => void }> = [];
+  private readonly waiters: Array<{ predicate: () => boolean; resolve: (met: boolean) => void }> = [];
 
   constructor(agent: AgentDefinition, model: ModelProvider, tools: readonly RegisteredTool[], options: AgentRunOptions) {
     const runTool = createToolActivity(tools);
     const runtime: AgentRuntime = {
       callModel: (request) => model.invoke(request),
       runTool: (call) => runTool(call),
-      waitUntil: (predicate) =>
-        predicate() ? Promise.resolve() : new Promise<void>((resolve) => this.waiters.push({ predicate, resolve })),
+      waitUntil: (predicate, timeoutMs) => {
+        if (predicate()) return Promise.resolve(true);
+        return new Promise<boolean>((resolve) => {
+          const waiter = { predicate, resolve };
+          this.waiters.push(waiter);
+          if (timeoutMs === undefined) return;
+          setTimeout(() => {
+            const index = this.waiters.indexOf(waiter);
+            if (index < 0) return;
+            this.waiters.splice(index, 1);
+            resolve(false);
+          }, timeoutMs);
+        });
+      },
       now: () => new Date(),
     };
     this.loop = new AgentLoop(agent, runtime, options);
@@ -47,7 +59,7 @@ export class LocalAgentRunner {
     for (const waiter of [...this.waiters]) {
       if (!waiter.predicate()) continue;
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      waiter.resolve();
+      waiter.resolve(true);
     }
   }
 

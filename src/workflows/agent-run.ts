@@ -60,6 +60,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       pending: loop.book.pending,
       answered: loop.book.answered,
       ignored: loop.book.ignored,
+      decisions: loop.decisions,
       usage: loop.usage,
       modelCalls: loop.modelCalls,
       lastMessage: loop.lastMessage,

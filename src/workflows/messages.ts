@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnsweredInterrupt, IgnoredResponse, Interrupt, InterruptResponse } from '../agent/interrupts.js';
+import type { DecisionNote } from '../agent/hooks.js';
 import type { AgentRunResult, RunCarry } from '../agent/loop.js';
 import type { JsonObject, Message, ModelChoice, Usage } from '../agent/types.js';
 
@@ -38,6 +39,8 @@ export interface RunStatus {
   answered: AnsweredInterrupt[];
   /** Signals that could not be applied, with the reason (the signal path never fails the run). */
   ignored: IgnoredResponse[];
+  /** Why tool calls ran, waited or were refused (the approval policy's log). */
+  decisions: DecisionNote[];
   usage: Usage;
   modelCalls: number;
   lastMessage: Message | undefined;

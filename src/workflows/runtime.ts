@@ -40,6 +40,6 @@ const { runTool } = proxyActivities<Activities>({
 export const workflowRuntime: AgentRuntime = {
   callModel: (request) => invokeModel.executeWithOptions({ summary: `model: ${request.model.modelId}` }, [request]),
   runTool: (call) => runTool.executeWithOptions({ summary: `tool: ${call.toolUse.name}` }, [call]),
-  waitUntil: (predicate) => condition(predicate),
+  waitUntil: async (predicate, timeoutMs) => (timeoutMs === undefined ? (await condition(predicate), true) : condition(predicate, timeoutMs)),
   now: () => new Date(),
 };

@@ -112,7 +112,7 @@ describe('answers', () => {
   });
 
   test('the signal path records what it ignores and never throws', () => {
-    const book = new InterruptBook(async () => {}, () => new Date(0));
+    const book = new InterruptBook(async () => true, () => new Date(0));
     assert.doesNotThrow(() => book.offer({ interruptId: 'ghost', response: 1 }));
     assert.equal(book.ignored.length, 1);
     assert.match(book.ignored[0]!.error, /not waiting/);
@@ -232,7 +232,8 @@ describe('loop', () => {
     });
     registry.on('beforeTools', () => void calls.push('second'));
     const { BeforeToolsEvent } = await import('../../src/agent/hooks.js');
-    await registry.emit(new BeforeToolsEvent('a', new AgentState(), [], 's', async () => null));
+    const services = { interrupt: async () => { throw new Error('unused'); }, note() {}, askModel: async () => '' };
+    await registry.emit(new BeforeToolsEvent('a', new AgentState(), [], 's', services));
     assert.deepEqual(calls, ['first']);
   });
 
