@@ -2,5 +2,6 @@
 import { fileApprovalAgent } from './file-approval.js';
 import { smartDeleteAgent } from './smart-delete.js';
 import { trustedFilesAgent } from './trusted-files.js';
+import { opsFilesAgent, policyApprovalAgent, policyTrustAgent } from './policy-files.js';
 
-export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent];
+export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent];

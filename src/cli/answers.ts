@@ -45,6 +45,8 @@ export async function respondCommand(workflowId: string, interruptId: string, re
 
 export interface DecideFlags extends RespondFlags {
   all?: boolean;
+  /** approve only: run the tool with this input instead (JSON), checked against its schema by the run. */
+  edit?: string;
 }
 
 /** `approve` (`"y"`), `deny` (`"n"`) and `trust` (`"t"`): the named interrupt, or the only one pending, or all with `--all`. */
@@ -56,10 +58,19 @@ export async function decideCommand(
 ): Promise<void> {
   const { ids, status } = await withAgents(async (agents) => {
     const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
-    const answers = ids.map((id) => answerOf(id, verdict, flags));
+    const answers = ids.map((id) => answerOf(id, flags.edit !== undefined ? editAnswer(flags.edit) : verdict, flags));
     return { ids, status: await agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers) };
   });
   outputFor(flags).emit(status, () => [...ids.map((id) => `answered ${id}: "${verdict}"`), ...formatStatus(workflowId, status)]);
+}
+
+/** `--edit '<json>'`: edit-and-approve, as the approval policy understands it. */
+function editAnswer(text: string): JsonValue {
+  try {
+    return { decision: 'edit', input: JSON.parse(text) as JsonValue };
+  } catch (error) {
+    throw new CliError(`--edit takes the tool's new input as JSON: ${(error as Error).message}`);
+  }
 }
 
 async function pendingIds(agents: AgentClient, workflowId: string, all: boolean): Promise<string[]> {

@@ -92,16 +92,16 @@ export function buildProgram(): Command {
     ['deny', 'n', 'deny'],
     ['trust', 't', 'trust always'],
   ] as const) {
-    program
+    const command = program
       .command(name)
       .description(`${what} (answer "${verdict}"): the named interrupt, or the only one pending, or all with --all`)
       .argument('<id>', 'workflow id')
       .argument('[interrupt-id]', 'id of the pending interrupt')
       .option('--all', 'answer every pending interrupt in one update')
       .option('--by <name>', 'who answers (default: your OS user name)')
-      .option('--reason <text>', 'why, for the audit')
-      .addOption(json())
-      .action((id: string, interruptId: string | undefined, flags) => decideCommand(verdict, id, interruptId, flags));
+      .option('--reason <text>', verdict === 'n' ? 'why: the model reads it (approval policy), and the audit keeps it' : 'why, for the audit');
+    if (verdict === 'y') command.option('--edit <json>', "approve with this tool input instead (edit-and-approve; checked against the tool's schema)");
+    command.addOption(json()).action((id: string, interruptId: string | undefined, flags) => decideCommand(verdict, id, interruptId, flags));
   }
 
   const session = program.command('session').description("a session's durable state (trusts, notes) and its runs");

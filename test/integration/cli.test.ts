@@ -175,6 +175,34 @@ describe('cli against a dev server', { concurrency: true }, () => {
     assert.deepEqual(present(workspace), Object.keys(FILES).sort());
   });
 
+  test('approve --edit narrows the delete; a bad edit and trust under "!tool" are one-line refusals', async () => {
+    const workspace = env.workspace(FILES);
+    const { workflowId } = await startWaiting('policy-approval', workspace);
+    assertOneErrorLine(await cli(['approve', workflowId, '--edit', '{not json']), /--edit takes the tool's new input as JSON/);
+    assertOneErrorLine(await cli(['approve', workflowId, '--edit', '{"paths":[]}']), /the edited input does not fit delete_files's schema: paths: /);
+    assertOneErrorLine(await cli(['trust', workflowId]), /delete_files cannot be trusted under this policy/);
+    await ok(['approve', workflowId, '--edit', '{"paths":["temp_data.csv"]}', '--by', 'editor']);
+    const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(present(workspace), ['old_report.txt'], 'only the edited path was deleted');
+    assert.deepEqual(done.decisions.at(-1)!.detail, { by: 'editor', proposed: { paths: Object.keys(FILES) }, effective: { paths: ['temp_data.csv'] } });
+  });
+
+  test('trust remembers the tool in the session; session show lists it and session revoke removes it', async () => {
+    const workspace = env.workspace(FILES);
+    const session = `cli-${Date.now()}`;
+    const started = json<{ workflowId: string }>(await ok(['start', '--agent', 'policy-trust', '--session', session, '--workspace', workspace, '--json', PROMPT]));
+    assert.equal(json<RunStatus>(await ok(['wait', started.workflowId, '--json'])).status, 'waiting');
+    await ok(['trust', started.workflowId]);
+    assert.equal(json<RunStatus>(await ok(['wait', started.workflowId, '--json'])).status, 'completed');
+    let view = json<{ state: Record<string, unknown>; active?: unknown }>(await ok(['session', 'show', session, '--json']));
+    for (let i = 0; view.active && i < 50; i++) view = json(await ok(['session', 'show', session, '--json']));
+    assert.equal(view.state['trust.delete_files'], true);
+    const revoked = json<{ state: Record<string, unknown> }>(await ok(['session', 'revoke', session, '--json']));
+    assert.deepEqual(revoked.state, {});
+    assertOneErrorLine(await cli(['session', 'revoke', session]), /holds no trust to revoke/);
+  });
+
   test('run asks on the terminal and reads the answer from piped stdin', async () => {
     const workspace = env.workspace(FILES);
     const { stdout } = await ok(['run', '--agent', 'file-approval', '--workspace', workspace, PROMPT], { input: 'y\n' });

@@ -3,7 +3,8 @@
  * their tools record every execution (test-tools.ts) so that tests can prove exactly-once.
  */
 import { z } from 'zod';
-import { defineAgent, defineTool } from '../../src/agent/definition.js';
+import { approvalPolicy } from '../../src/agent/approval/hook.js';
+import { defineAgent, defineTool, type AgentDefinition } from '../../src/agent/definition.js';
 import { isYes } from '../../src/agents/files/definitions.js';
 
 export const recordAction = defineTool({
@@ -93,4 +94,35 @@ export const badHookAgent = defineAgent({
   },
 });
 
-export const testAgents = [guardedAgent, batchAgent, toolsAgent, badHookAgent];
+
+/** The approval policy over the test tools: one rule per behaviour the tests exercise. */
+export const policyAgent = defineAgent({
+  name: 'test-policy',
+  description: 'approval policy with rules, quorum, classifier and deadlines',
+  systemPrompt: 'test',
+  tools: [recordAction, explode, duplicateAsk],
+  hooks: approvalPolicy({
+    allow: ['explode'],
+    ask: ['*', '!duplicate_ask'],
+    groups: { ops: ['alice', 'bob', 'carol'], managers: ['dana'] },
+    rules: [
+      { tool: 'record_action', when: (input) => label(input).startsWith('quorum'), action: 'ask', quorum: 2, approvers: ['group:ops'] },
+      { tool: 'record_action', when: (input) => label(input).startsWith('classify'), action: 'ask', classify: { instructions: 'labels with "rm" are risky' } },
+      { tool: 'record_action', when: (input) => label(input).startsWith('free'), action: 'allow' },
+      { tool: 'record_action', when: (input) => label(input).startsWith('late'), action: 'ask', deadline: { after: '24h', then: 'deny' } },
+      {
+        tool: 'record_action',
+        when: (input) => label(input).startsWith('escalate'),
+        action: 'ask',
+        approvers: ['alice'],
+        deadline: { after: '24h', then: 'escalate', escalateTo: ['group:managers'] },
+      },
+    ],
+  }),
+});
+
+function label(input: unknown): string {
+  return (input as { label: string }).label;
+}
+
+export const testAgents: AgentDefinition[] = [guardedAgent, batchAgent, toolsAgent, badHookAgent, policyAgent];

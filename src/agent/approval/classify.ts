@@ -1,0 +1,34 @@
+/**
+ * Asks the run's model whether a tool call is risky. The verdict is advice: a failure of any kind
+ * (the model call fails, the reply is not the JSON asked for) means "ask a person", never "run".
+ */
+import type { BeforeToolCallEvent } from '../hooks.js';
+
+export interface RiskAssessment {
+  risky: boolean | null;
+  reason: string;
+  [key: string]: string | boolean | null;
+}
+
+const SYSTEM =
+  'You assess the risk of one tool call that an AI agent wants to make. ' +
+  'Reply with a single line of JSON and nothing else: {"risky": true or false, "reason": "<one sentence>"}.';
+
+export async function classifyRisk(event: BeforeToolCallEvent, instructions: string | undefined): Promise<RiskAssessment> {
+  const { name, input } = event.proposed;
+  const prompt = `Tool: ${name}\nInput: ${JSON.stringify(input)}${instructions ? `\nPolicy: ${instructions}` : ''}`;
+  let reply: string;
+  try {
+    reply = await event.askModel(SYSTEM, prompt);
+  } catch (error) {
+    return { risky: null, reason: `classifier failed, asking a person: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const json = /\{[\s\S]*\}/.exec(reply)?.[0];
+  try {
+    const parsed = JSON.parse(json ?? '') as { risky?: unknown; reason?: unknown };
+    if (typeof parsed.risky !== 'boolean') throw new Error('no boolean "risky"');
+    return { risky: parsed.risky, reason: typeof parsed.reason === 'string' ? parsed.reason : '(no reason given)' };
+  } catch {
+    return { risky: null, reason: `classifier reply was not the JSON asked for, asking a person: ${reply.slice(0, 200)}` };
+  }
+}
