@@ -3,6 +3,7 @@
  * from these (record-histories.ts), and the replay test checks that today's workflow code still
  * replays every recorded run: a change that would break in-flight runs fails CI.
  */
+import type { JsonValue } from '../../src/agent/types.js';
 import type { TestEnv } from './env.js';
 
 export interface Scenario {
@@ -36,6 +37,13 @@ function fileApproval(answer: 'y' | 'n'): Scenario {
   };
 }
 
+/** Answers the first question of a run with `response`, then `y` to anything else. */
+async function answerFirst(env: TestEnv, workflowId: string, response: JsonValue): Promise<string> {
+  const status = await env.agents.wait(workflowId);
+  await env.agents.respond(workflowId, { interruptId: status.pending[0]!.id, response, respondedBy: 'recorder' });
+  return answerAll(env, workflowId, 'y');
+}
+
 export const scenarios: Scenario[] = [
   fileApproval('y'),
   fileApproval('n'),
@@ -55,6 +63,27 @@ export const scenarios: Scenario[] = [
       const workspace = env.workspace({ ...FILES, 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
       const { workflowId } = await env.agents.start({ agent: 'smart-delete', prompt: 'bulk delete', model, workspace, workflowId: `replay-${this.name}` });
       return answerAll(env, workflowId, 'y');
+    },
+  },
+  {
+    name: 'trusted-files-session-trust',
+    async run(env) {
+      const model = env.model(
+        { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['old_report.txt'] } }] },
+        { kind: 'text', text: 'reported' },
+      );
+      const { workflowId } = await env.agents.start({
+        agent: 'trusted-files', prompt: 'delete old_report.txt', model, sessionId: 'replay', workspace: env.workspace(FILES), workflowId: `replay-${this.name}`,
+      });
+      return answerFirst(env, workflowId, 't');
+    },
+  },
+  {
+    name: 'policy-approval-edited',
+    async run(env) {
+      const model = env.model({ kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: PATHS } }] }, { kind: 'text', text: 'reported' });
+      const { workflowId } = await env.agents.start({ agent: 'policy-approval', prompt: 'delete', model, workspace: env.workspace(FILES), workflowId: `replay-${this.name}` });
+      return answerFirst(env, workflowId, { decision: 'edit', input: { paths: ['temp_data.csv'] } });
     },
   },
 ];
