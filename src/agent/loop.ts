@@ -48,6 +48,8 @@ export interface AgentRunOptions {
    * true ends the loop with a `handOff` so the workflow can continue as new.
    */
   shouldHandOff?: () => boolean;
+  /** Called when interrupts start or stop waiting (the workflow refreshes the Web UI and search attributes). */
+  onInterruptsChange?: () => void;
 }
 
 /** What a run carries across continue-as-new, besides its conversation and state. */
@@ -92,7 +94,7 @@ export class AgentLoop {
     private readonly options: AgentRunOptions,
   ) {
     this.state = new AgentState(options.state ?? {});
-    this.book = new InterruptBook(runtime.waitUntil, () => runtime.now(), { answered: options.carried?.answered ?? [] });
+    this.book = new InterruptBook(runtime.waitUntil, () => runtime.now(), { answered: options.carried?.answered ?? [] }, options.onInterruptsChange);
     this.messages = [...(options.messages ?? [])];
     this.usage = options.carried?.usage ?? ZERO_USAGE;
     this.decisions = [...(options.carried?.decisions ?? [])];

@@ -7,6 +7,7 @@ import { decideCommand, respondCommand } from './answers.js';
 import { DEFAULT_WORKSPACE, DEMO_AGENTS } from './demo-workspace.js';
 import { errorLine, Interrupted } from './errors.js';
 import { PROVIDERS } from './model-choice.js';
+import { inboxCommand, setupCommand } from './inbox.js';
 import { sessionRevokeCommand, sessionShowCommand } from './sessions.js';
 import { cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
 
@@ -103,6 +104,20 @@ export function buildProgram(): Command {
     if (verdict === 'y') command.option('--edit <json>', "approve with this tool input instead (edit-and-approve; checked against the tool's schema)");
     command.addOption(json()).action((id: string, interruptId: string | undefined, flags) => decideCommand(verdict, id, interruptId, flags));
   }
+
+  program
+    .command('inbox')
+    .description('every interrupt waiting for a human, across all runs, oldest first')
+    .option('--agent <name>', 'only runs of this agent')
+    .option('--session <id>', 'only runs of this session')
+    .addOption(json())
+    .action((flags) => inboxCommand(flags));
+
+  program
+    .command('setup')
+    .description('register the agent search attributes (AgentStatus, ...) in the namespace: once per real cluster')
+    .addOption(json())
+    .action((flags) => setupCommand(flags));
 
   const session = program.command('session').description("a session's durable state (trusts, notes) and its runs");
   session

@@ -20,6 +20,8 @@ import {
   type AgentRunResult,
   type RunStatus,
 } from '../workflows/messages.js';
+import { listInbox, type InboxFilter, type InboxItem } from './inbox.js';
+import { missingSearchAttributes } from './search-attributes-setup.js';
 import {
   editStateUpdate,
   SESSION_WORKFLOW,
@@ -47,10 +49,21 @@ export class AgentClientError extends Error {
 }
 
 export class AgentClient {
+  private indexedNamespace: Promise<boolean> | undefined;
+
   constructor(
     readonly client: Client,
     private readonly taskQueue: string = TASK_QUEUE,
   ) {}
+
+  /** Whether the namespace has the agent search attributes (asked once per client). */
+  private indexed(): Promise<boolean> {
+    this.indexedNamespace ??= missingSearchAttributes(this.client, this.client.options.namespace).then(
+      (missing) => missing.length === 0,
+      () => false,
+    );
+    return this.indexedNamespace;
+  }
 
   async start(options: StartOptions): Promise<{ workflowId: string }> {
     const workflowId = options.workflowId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -61,6 +74,7 @@ export class AgentClient {
       model: options.model,
       ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
       ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
+      indexed: await this.indexed(),
     };
     const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
@@ -85,6 +99,7 @@ export class AgentClient {
       model: options.model,
       ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
       ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
+      indexed: await this.indexed(),
     };
     const startSession = new WithStartWorkflowOperation(SESSION_WORKFLOW, {
       workflowId: sessionWorkflowId(sessionId),
@@ -98,6 +113,11 @@ export class AgentClient {
     } catch (error) {
       throw new AgentClientError(`prompt refused: ${messageOf(error)}`);
     }
+  }
+
+  /** Every interrupt waiting for a human, across all runs, oldest first. */
+  inbox(filter: InboxFilter = {}): Promise<InboxItem[]> {
+    return listInbox(this.client, filter);
   }
 
   /** A session's state, its run in progress and its recent runs. */

@@ -3,6 +3,8 @@
  * time-skipping test server) for tests and the demo.
  */
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
+import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
+import { AGENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { devServerExecutable, testServerExecutable, type EphemeralExecutable } from './binaries.js';
 
 type DevServerConfig = NonNullable<LocalTestWorkflowEnvironmentOptions['server']>;
@@ -24,8 +26,8 @@ export interface DevServerOptions {
   /** Extra `temporal server start-dev` arguments, e.g. `--dynamic-config-value K=V`. */
   extraArgs?: string[];
   /**
-   * Search attributes registered at startup (`--search-attribute Name=Type`). With an
-   * existing `dbFilename` the CLI does not add new ones to an existing namespace.
+   * Search attributes registered at startup (`--search-attribute Name=Type`); default: the
+   * agent search attributes (AgentStatus, AgentName, SessionId, PendingInterrupts).
    */
   searchAttributes?: SearchAttributeKey[];
 }
@@ -84,9 +86,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
   if (opts.dbFilename !== undefined) server.dbFilename = opts.dbFilename;
   if (opts.namespace !== undefined) server.namespace = opts.namespace;
   if (opts.extraArgs !== undefined) server.extraArgs = [...opts.extraArgs];
-  if (opts.searchAttributes !== undefined) server.searchAttributes = [...opts.searchAttributes];
+  server.searchAttributes = [...(opts.searchAttributes ?? AGENT_SEARCH_ATTRIBUTES)];
 
-  return startWithRetry('temporal CLI', executable, () => TestWorkflowEnvironment.createLocal({ server }));
+  const env = await startWithRetry('temporal CLI', executable, () => TestWorkflowEnvironment.createLocal({ server }));
+  // The CLI adds --search-attribute flags only when it creates the database; an existing file keeps what it had.
+  if (opts.dbFilename !== undefined && opts.searchAttributes === undefined) {
+    await registerSearchAttributes(env.client, env.namespace ?? 'default');
+  }
+  return env;
 }
 
 /** Starts the Java time-skipping test server; call `teardown()` when done. Not supported on ARM. */

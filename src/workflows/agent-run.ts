@@ -19,6 +19,7 @@ import type { InterruptBook } from '../agent/interrupt-book.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import { AgentLoop } from '../agent/loop.js';
 import { runFailure } from './failures.js';
+import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import {
   respondSignal,
@@ -50,11 +51,24 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.carried !== undefined ? { carried: input.carried } : {}),
       // Continue as new when Temporal suggests it; the loop asks only between turns, when no answer is pending.
       shouldHandOff: () => workflowInfo().continueAsNewSuggested,
+      onInterruptsChange: () => publishState(identity, currentPhase(), loop.book.pending),
     });
+    const identity: RunIdentity = {
+      agent: agent.name,
+      indexed: input.indexed ?? false,
+      ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+    };
     let phase: Exclude<RunPhase, 'waiting'> = 'running';
     let error: string | undefined;
+    const currentPhase = (): RunPhase => (phase === 'running' && loop.book.isWaiting ? 'waiting' : phase);
+    const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
+      phase = final;
+      publishState(identity, final, []);
+    };
+    publishStart(identity);
+    publishState(identity, 'running', []);
     const status = (): RunStatus => ({
-      status: phase === 'running' && loop.book.isWaiting ? 'waiting' : phase,
+      status: currentPhase(),
       agent: agent.name,
       ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
       pending: loop.book.pending,
@@ -93,19 +107,19 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
           carried: outcome.carry,
         });
       }
-      phase = 'completed';
+      end('completed');
       await report({ outcome: 'completed', state: outcome.result.state, messages: outcome.result.messages });
       return outcome.result;
     } catch (thrown) {
       if (isCancellation(thrown)) {
-        phase = 'cancelled';
+        end('cancelled');
         await CancellationScope.nonCancellable(() => report({ outcome: 'cancelled', state: loop.state.snapshot() }));
         throw thrown;
       }
       if (thrown instanceof ContinueAsNew) throw thrown;
       const failure = runFailure(thrown);
-      phase = 'failed';
       error = failure.message;
+      end('failed');
       await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });
       throw failure;
     }

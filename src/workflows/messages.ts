@@ -25,6 +25,8 @@ export interface AgentRunInput {
   state?: JsonObject;
   /** Set when the run continues itself as new; its prompt is then already in `messages`. */
   carried?: RunCarry;
+  /** The namespace has the agent search attributes: the run keeps them up to date (see search-attributes.ts). */
+  indexed?: boolean;
 }
 
 export type { AgentRunResult };

@@ -29,6 +29,8 @@ export interface SubmitRun {
   model: ModelChoice;
   workspace?: string;
   maxModelCalls?: number;
+  /** The namespace has the agent search attributes. */
+  indexed?: boolean;
 }
 
 export interface ActiveRun {

@@ -72,6 +72,7 @@ export async function agentSession(input: SessionInput): Promise<void> {
         state: state.snapshot(),
         ...(submit.workspace !== undefined ? { workspace: submit.workspace } : {}),
         ...(submit.maxModelCalls !== undefined ? { maxModelCalls: submit.maxModelCalls } : {}),
+        ...(submit.indexed !== undefined ? { indexed: submit.indexed } : {}),
       };
       await startChild(AGENT_RUN_WORKFLOW, {
         workflowId: submit.runId,

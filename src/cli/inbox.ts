@@ -1,0 +1,50 @@
+/** `inbox` (everything waiting for a human) and `setup` (search attributes on a real cluster). */
+import type { InboxItem } from '../sdk/inbox.js';
+import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
+import { withAgents } from './connect.js';
+import { outputFor, type JsonFlag } from './output.js';
+
+export interface InboxFlags extends JsonFlag {
+  agent?: string;
+  session?: string;
+}
+
+export async function inboxCommand(flags: InboxFlags): Promise<void> {
+  const items = await withAgents((agents) =>
+    agents.inbox({ ...(flags.agent ? { agent: flags.agent } : {}), ...(flags.session ? { sessionId: flags.session } : {}) }),
+  );
+  outputFor(flags).emit(items, () => (items.length === 0 ? ['nothing waits for a human'] : formatInbox(items)));
+}
+
+function formatInbox(items: InboxItem[]): string[] {
+  const runs = new Set(items.map((item) => item.workflowId)).size;
+  const lines = [`${items.length} waiting for a human in ${runs} run${runs === 1 ? '' : 's'}, oldest first:`];
+  for (const item of items) {
+    const where = `${item.agent}${item.sessionId ? ` (session ${item.sessionId})` : ''}`;
+    const what = item.tool ? `${item.tool} ${JSON.stringify(item.toolInput ?? null)}` : 'the batch of tool calls';
+    lines.push('');
+    lines.push(`${age(item.ageMs)} ago  ${item.workflowId}  ${where}`);
+    lines.push(`  ${item.name}: ${what}`);
+    lines.push(`  question: ${typeof item.question === 'string' ? item.question : JSON.stringify(item.question)}`);
+    if (item.deadline) lines.push(`  deadline: ${item.deadline}`);
+    if (item.allowedResponders) lines.push(`  may answer: ${item.allowedResponders.join(', ')}`);
+    lines.push(`  answer: approve ${item.workflowId} ${item.interruptId}   (or deny / respond; approve ${item.workflowId} --all for the whole run)`);
+  }
+  return lines;
+}
+
+function age(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return `${Math.floor(ms / 1000)}s`;
+  if (minutes < 120) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
+}
+
+export async function setupCommand(flags: JsonFlag): Promise<void> {
+  const { namespace, added } = await withAgents(async (agents) => {
+    const namespace = agents.client.options.namespace;
+    return { namespace, added: await registerSearchAttributes(agents.client, namespace) };
+  });
+  outputFor(flags).emit({ namespace, added }, added.length > 0 ? `registered ${added.join(', ')} in namespace ${namespace}` : `namespace ${namespace} already has the agent search attributes`);
+}

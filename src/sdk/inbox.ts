@@ -1,0 +1,69 @@
+/**
+ * The inbox: every interrupt waiting for a human, across all runs, oldest first. Built on
+ * visibility (`AgentStatus = "waiting"`), then one `status` query per waiting run for the details.
+ */
+import type { Client } from '@temporalio/client';
+import type { JsonValue } from '../agent/types.js';
+import { statusQuery } from '../workflows/messages.js';
+
+export interface InboxItem {
+  workflowId: string;
+  agent: string;
+  sessionId?: string;
+  interruptId: string;
+  name: string;
+  source: 'hook' | 'tool';
+  tool?: string;
+  toolInput?: JsonValue;
+  /** What the run asks: the reason's `message` when it has one, else the whole reason. */
+  question: JsonValue;
+  raisedAt: string;
+  ageMs: number;
+  deadline?: string;
+  allowedResponders?: string[];
+}
+
+export interface InboxFilter {
+  agent?: string;
+  sessionId?: string;
+}
+
+export const WAITING_QUERY = 'AgentStatus = "waiting" AND ExecutionStatus = "Running"';
+
+export async function listInbox(client: Client, filter: InboxFilter = {}, now = new Date()): Promise<InboxItem[]> {
+  const clauses = [WAITING_QUERY];
+  if (filter.agent) clauses.push(`AgentName = ${JSON.stringify(filter.agent)}`);
+  if (filter.sessionId) clauses.push(`SessionId = ${JSON.stringify(filter.sessionId)}`);
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) ids.push(execution.workflowId);
+
+  const perRun = await Promise.all(
+    ids.map(async (workflowId) => {
+      // Visibility lags a little: a run answered a moment ago may still be listed, or be gone.
+      const status = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+      return (status?.pending ?? []).map(
+        (interrupt): InboxItem => ({
+          workflowId,
+          agent: status!.agent,
+          ...(status!.sessionId !== undefined ? { sessionId: status!.sessionId } : {}),
+          interruptId: interrupt.id,
+          name: interrupt.name,
+          source: interrupt.source,
+          ...(interrupt.toolName !== undefined ? { tool: interrupt.toolName } : {}),
+          ...(interrupt.toolInput !== undefined ? { toolInput: interrupt.toolInput } : {}),
+          question: questionOf(interrupt.reason),
+          raisedAt: interrupt.raisedAt,
+          ageMs: Math.max(0, now.getTime() - Date.parse(interrupt.raisedAt)),
+          ...(interrupt.deadline !== undefined ? { deadline: interrupt.deadline } : {}),
+          ...(interrupt.allowedResponders !== undefined ? { allowedResponders: interrupt.allowedResponders } : {}),
+        }),
+      );
+    }),
+  );
+  return perRun.flat().sort((a, b) => a.raisedAt.localeCompare(b.raisedAt) || a.interruptId.localeCompare(b.interruptId));
+}
+
+function questionOf(reason: JsonValue): JsonValue {
+  if (reason && typeof reason === 'object' && !Array.isArray(reason) && typeof reason.message === 'string') return reason.message;
+  return reason;
+}
