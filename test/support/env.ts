@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentClient } from '../../src/sdk/agent-client.js';
-import { startDevServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
+import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker } from '../../src/worker.js';
 import { exampleTools } from '../../src/agents/tools.js';
 import { FakeBedrock, type ScriptedReply } from './fake-bedrock.js';
@@ -82,6 +82,12 @@ export class TestEnv {
   /** Requests the fake Bedrock received for one model choice. */
   requestsFor(model: ModelChoice) {
     return this.bedrock.requests.filter((request) => request.modelId === model.modelId);
+  }
+
+  /** On the Java time-skipping test server: waits of days pass in milliseconds (the SDK skips time while a client awaits). */
+  static async startTimeSkipping(taskQueue = `test-${process.pid}-${TestEnv.count++}`): Promise<TestEnv> {
+    const [temporal, bedrock] = await Promise.all([startTimeSkippingServer(), FakeBedrock.start()]);
+    return new TestEnv(temporal, bedrock, taskQueue);
   }
 
   get client(): Client {
