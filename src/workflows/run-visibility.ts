@@ -44,7 +44,7 @@ export function describe(phase: RunPhase, pending: readonly Interrupt[]): string
     const deadline = interrupt.deadline ? `; deadline ${interrupt.deadline}` : '';
     return `- waiting for ${interrupt.name}: ${what}${question ? ` — "${question}"` : ''} (asked ${interrupt.raisedAt}${deadline}${who}; id \`${interrupt.id}\`)`;
   });
-  return [`**waiting for ${pending.length === 1 ? 'a human' : `${pending.length} answers`}**`, ...lines].join('\n');
+  return [`**waiting for ${pending.length === 1 ? 'a human' : `${pending.length} answers`}**`, '', ...lines].join('\n');
 }
 
 function messageOf(reason: JsonValue): string | undefined {
