@@ -10,6 +10,7 @@ import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError,
 import type { StateChange } from '../agent/state.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import type { ModelChoice } from '../agent/types.js';
+import type { ActivityTimeouts } from '../workflows/runtime.js';
 import {
   AGENT_RUN_WORKFLOW,
   respondSignal,
@@ -41,6 +42,7 @@ export interface StartOptions {
   workspace?: string;
   maxModelCalls?: number;
   workflowId?: string;
+  timeouts?: ActivityTimeouts;
 }
 
 /** A user mistake or a refused request: the CLI prints its message as one line. */
@@ -74,6 +76,7 @@ export class AgentClient {
       model: options.model,
       ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
       ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
+      ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
       indexed: await this.indexed(),
     };
     const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {

@@ -40,7 +40,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       const known = agents.map((candidate) => candidate.name).join(', ');
       throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"; known agents: ${known}`, 'UnknownAgent');
     }
-    const loop = new AgentLoop(agent, workflowRuntime, {
+    const loop = new AgentLoop(agent, workflowRuntime(input.timeouts), {
       prompt: input.prompt,
       model: input.model,
       runId: workflowInfo().workflowId,

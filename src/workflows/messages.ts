@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnsweredInterrupt, IgnoredResponse, Interrupt, InterruptResponse } from '../agent/interrupts.js';
 import type { DecisionNote } from '../agent/hooks.js';
 import type { AgentRunResult, RunCarry } from '../agent/loop.js';
+import type { ActivityTimeouts } from './runtime.js';
 import type { JsonObject, Message, ModelChoice, Usage } from '../agent/types.js';
 
 export const TASK_QUEUE = 'hitl-agents';
@@ -27,6 +28,8 @@ export interface AgentRunInput {
   carried?: RunCarry;
   /** The namespace has the agent search attributes: the run keeps them up to date (see search-attributes.ts). */
   indexed?: boolean;
+  /** How long one attempt of a model or tool call may take before Temporal retries it (default 2 and 5 minutes). */
+  timeouts?: ActivityTimeouts;
 }
 
 export type { AgentRunResult };

@@ -37,9 +37,26 @@ const { runTool } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
-export const workflowRuntime: AgentRuntime = {
-  callModel: (request) => invokeModel.executeWithOptions({ summary: `model: ${request.model.modelId}` }, [request]),
-  runTool: (call) => runTool.executeWithOptions({ summary: `tool: ${call.toolUse.name}` }, [call]),
-  waitUntil: async (predicate, timeoutMs) => (timeoutMs === undefined ? (await condition(predicate), true) : condition(predicate, timeoutMs)),
-  now: () => new Date(),
-};
+/** Per-run overrides of how long one attempt of a model or tool call may take (e.g. "30s"). */
+export interface ActivityTimeouts {
+  model?: string;
+  tool?: string;
+}
+
+export function workflowRuntime(timeouts: ActivityTimeouts = {}): AgentRuntime {
+  return {
+    callModel: (request) =>
+      invokeModel.executeWithOptions(
+        { summary: `model: ${request.model.modelId}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
+        [request],
+      ),
+    runTool: (call) =>
+      runTool.executeWithOptions(
+        { summary: `tool: ${call.toolUse.name}`, ...(timeouts.tool ? { startToCloseTimeout: timeouts.tool } : {}) },
+        [call],
+      ),
+    waitUntil: async (predicate, timeoutMs) =>
+      timeoutMs === undefined ? (await condition(predicate), true) : condition(predicate, timeoutMs),
+    now: () => new Date(),
+  };
+}
