@@ -3,7 +3,7 @@
  * halves come in through the workflow bundle; their tool bodies and the model providers here.
  */
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type RegisteredTool } from './activities/index.js';
 import { exampleTools } from './agents/tools.js';
 import { BedrockProvider, type BedrockOptions } from './models/bedrock.js';
@@ -26,6 +26,8 @@ export interface AgentWorkerOptions {
   bedrock?: BedrockOptions;
   /** Workflows kept in memory; parked runs beyond it are evicted and replayed on demand. */
   maxCachedWorkflows?: number;
+  /** Any other worker option (for example a shorter `stickyQueueScheduleToStartTimeout`). */
+  tuning?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowsPath' | 'workflowBundle'>>;
 }
 
 export function defaultProviders(bedrock?: BedrockOptions): Record<string, ModelProvider> {
@@ -46,5 +48,6 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
       tools: options.tools ?? exampleTools,
     }),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...options.tuning,
   });
 }

@@ -13,6 +13,10 @@ import {
   type InterruptRequest,
   type InterruptResponse,
 } from './interrupts.js';
+import { jsonBytes } from './payload-budget.js';
+
+/** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Resolves true when `predicate` holds, or false when `timeoutMs` passes first. */
 export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
@@ -91,6 +95,8 @@ export class InterruptBook {
     }
     if (response.respondedBy !== undefined && typeof response.respondedBy !== 'string') return 'respondedBy must be a string';
     if (response.reason !== undefined && typeof response.reason !== 'string') return 'reason must be a string';
+    const size = jsonBytes(response);
+    if (size > MAX_ANSWER_BYTES) return `the answer is ${size} bytes; answers are limited to ${MAX_ANSWER_BYTES} bytes`;
     const answered = this.answeredById.get(interruptId);
     if (answered) {
       const by = answered.preset ? 'a preset response' : answered.respondedBy ?? 'someone';

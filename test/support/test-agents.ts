@@ -37,6 +37,12 @@ export const bigOutput = defineTool({
   input: z.object({ bytes: z.number().int().positive() }),
 });
 
+export const applyChange = defineTool({
+  name: 'apply_change',
+  description: 'Applies a change exactly once per call (idempotent by key).',
+  input: z.object({ label: z.string() }),
+});
+
 /** Approval before every `record_action` (hook), with a counter proving the hook body before `interrupt()` runs once. */
 export const guardedAgent = defineAgent({
   name: 'test-guarded',
@@ -125,4 +131,18 @@ function label(input: unknown): string {
   return (input as { label: string }).label;
 }
 
-export const testAgents: AgentDefinition[] = [guardedAgent, batchAgent, toolsAgent, badHookAgent, policyAgent];
+/** The fault-injection agent: every apply_change waits for a yes; labels ending in an odd digit are denied by the tests. */
+export const faultAgent = defineAgent({
+  name: 'test-faults',
+  description: 'approval before an idempotent side effect',
+  systemPrompt: 'test',
+  tools: [applyChange],
+  hooks(hooks) {
+    hooks.on('beforeToolCall', async (event) => {
+      const answer = await event.interrupt({ name: 'approve', reason: { label: label(event.toolUse.input) } });
+      if (!isYes(answer)) event.cancel = 'denied';
+    });
+  },
+});
+
+export const testAgents: AgentDefinition[] = [guardedAgent, batchAgent, toolsAgent, badHookAgent, policyAgent, faultAgent];

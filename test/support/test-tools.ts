@@ -5,13 +5,16 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { implementTool } from '../../src/agent/definition.js';
-import { askTwice, bigOutput, duplicateAsk, explode, recordAction } from './test-agents.js';
+import { applyChange, askTwice, bigOutput, duplicateAsk, explode, recordAction } from './test-agents.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LedgerEntry {
   tool: string;
   label: string;
   idempotencyKey: string;
   answers?: unknown[];
+  /** apply_change: `attempt` on every execution, `applied` once per key. */
+  event?: 'attempt' | 'applied';
 }
 
 export function readLedger(file: string): LedgerEntry[] {
@@ -38,6 +41,15 @@ export function createTestTools(ledger: string) {
     }),
     implementTool(explode, ({ label }) => {
       throw new Error(`boom ${label}`);
+    }),
+    // Slow enough for a SIGKILL to land mid-call; idempotent: a retried attempt finds its key applied.
+    implementTool(applyChange, async ({ label }, context) => {
+      write({ tool: 'apply_change', label, idempotencyKey: context.idempotencyKey, event: 'attempt' });
+      await sleep(50);
+      const applied = readLedger(ledger).some((entry) => entry.event === 'applied' && entry.idempotencyKey === context.idempotencyKey);
+      if (applied) return `already applied ${label}`;
+      write({ tool: 'apply_change', label, idempotencyKey: context.idempotencyKey, event: 'applied' });
+      return `applied ${label}`;
     }),
     implementTool(bigOutput, ({ bytes }) => 'x'.repeat(bytes)),
     implementTool(duplicateAsk, ({ label }, context) => {

@@ -1,0 +1,33 @@
+/**
+ * The fault-injection suite: `npm run test:faults [-- --size reduced]`. Kills workers and the
+ * server, feeds the model faults and people bad answers, and ends with "N passed, N failed".
+ */
+import { parseArgs } from 'node:util';
+import { FaultContext } from './context.js';
+import { FaultReport, log } from './harness.js';
+import { badInput } from './bad-input.js';
+import { modelFaults } from './model-faults.js';
+import { serverKills } from './server-kills.js';
+import { workerKills } from './worker-kills.js';
+
+const { values } = parseArgs({ options: { size: { type: 'string', default: 'full' }, only: { type: 'string' } } });
+const full = values.size !== 'reduced';
+const report = new FaultReport();
+const context = await FaultContext.start();
+const groups: Record<string, () => Promise<void>> = {
+  workers: () => workerKills(context, report, full ? 100 : 12, full ? 15 : 3),
+  server: () => serverKills(context, report, full ? 20 : 6, full ? 3 : 1),
+  model: () => modelFaults(context, report),
+  answers: () => badInput(context, report),
+};
+try {
+  for (const [name, group] of Object.entries(groups)) {
+    if (values.only && values.only !== name) continue;
+    log(`== ${name}`);
+    await group();
+  }
+} finally {
+  await context.close();
+}
+report.print();
+process.exit(report.ok ? 0 : 1);
