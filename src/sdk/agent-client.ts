@@ -9,8 +9,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { StateChange } from '../agent/state.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
-import type { ModelChoice } from '../agent/types.js';
-import type { ActivityTimeouts } from '../workflows/runtime.js';
 import {
   AGENT_RUN_WORKFLOW,
   respondSignal,
@@ -34,16 +32,10 @@ import {
   type SubmitRun,
 } from '../workflows/session-messages.js';
 
-export interface StartOptions {
-  agent: string;
-  prompt: string;
-  model: ModelChoice;
-  sessionId?: string;
-  workspace?: string;
-  maxModelCalls?: number;
+/** What a run is started with: the run's input as callers give it, and optionally its workflow id. */
+export type StartOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'sessionId' | 'workspace' | 'maxModelCalls' | 'timeouts'> & {
   workflowId?: string;
-  timeouts?: ActivityTimeouts;
-}
+};
 
 /** A user mistake or a refused request: the CLI prints its message as one line. */
 export class AgentClientError extends Error {
@@ -68,17 +60,10 @@ export class AgentClient {
   }
 
   async start(options: StartOptions): Promise<{ workflowId: string }> {
-    const workflowId = options.workflowId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    if (options.sessionId !== undefined) return this.startInSession(options.sessionId, { ...options, workflowId });
-    const input: AgentRunInput = {
-      agent: options.agent,
-      prompt: options.prompt,
-      model: options.model,
-      ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
-      ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
-      ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
-      indexed: await this.indexed(),
-    };
+    const { workflowId: requestedId, sessionId, ...run } = options;
+    const workflowId = requestedId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    if (sessionId !== undefined) return this.startInSession(sessionId, { ...run, runId: workflowId, indexed: await this.indexed() });
+    const input: AgentRunInput = { ...run, indexed: await this.indexed() };
     const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId,
@@ -94,16 +79,7 @@ export class AgentClient {
    * Starts a run inside a session, creating the session on first use (update-with-start). The
    * session refuses the prompt while another of its runs is in progress.
    */
-  private async startInSession(sessionId: string, options: StartOptions & { workflowId: string }): Promise<{ workflowId: string }> {
-    const submit: SubmitRun = {
-      runId: options.workflowId,
-      agent: options.agent,
-      prompt: options.prompt,
-      model: options.model,
-      ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
-      ...(options.maxModelCalls !== undefined ? { maxModelCalls: options.maxModelCalls } : {}),
-      indexed: await this.indexed(),
-    };
+  private async startInSession(sessionId: string, submit: SubmitRun): Promise<{ workflowId: string }> {
     const startSession = new WithStartWorkflowOperation(SESSION_WORKFLOW, {
       workflowId: sessionWorkflowId(sessionId),
       taskQueue: this.taskQueue,

@@ -5,7 +5,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StateChange } from '../agent/state.js';
-import type { JsonObject, Message, ModelChoice } from '../agent/types.js';
+import type { JsonObject, Message } from '../agent/types.js';
+import type { AgentRunInput } from './messages.js';
 
 export const SESSION_WORKFLOW = 'agentSession';
 export const sessionWorkflowId = (sessionId: string): string => `session-${sessionId}`;
@@ -21,17 +22,10 @@ export interface SessionInput {
   runs?: RunSummary[];
 }
 
-export interface SubmitRun {
-  /** The workflow id the run gets. */
+/** A prompt for the session: the run's own input (the session adds its state and conversation) and the run's workflow id. */
+export type SubmitRun = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'maxModelCalls' | 'timeouts' | 'indexed'> & {
   runId: string;
-  agent: string;
-  prompt: string;
-  model: ModelChoice;
-  workspace?: string;
-  maxModelCalls?: number;
-  /** The namespace has the agent search attributes. */
-  indexed?: boolean;
-}
+};
 
 export interface ActiveRun {
   runId: string;

@@ -63,17 +63,8 @@ export async function agentSession(input: SessionInput): Promise<void> {
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'SessionBusy');
       active = { runId: submit.runId, agent: submit.agent, prompt: submit.prompt, startedAt: new Date().toISOString() };
       editsDuringRun = [];
-      const runInput: AgentRunInput = {
-        agent: submit.agent,
-        prompt: submit.prompt,
-        model: submit.model,
-        sessionId: input.sessionId,
-        messages,
-        state: state.snapshot(),
-        ...(submit.workspace !== undefined ? { workspace: submit.workspace } : {}),
-        ...(submit.maxModelCalls !== undefined ? { maxModelCalls: submit.maxModelCalls } : {}),
-        ...(submit.indexed !== undefined ? { indexed: submit.indexed } : {}),
-      };
+      const { runId: _runId, ...run } = submit;
+      const runInput: AgentRunInput = { ...run, sessionId: input.sessionId, messages, state: state.snapshot() };
       await startChild(AGENT_RUN_WORKFLOW, {
         workflowId: submit.runId,
         args: [runInput],
