@@ -2,8 +2,8 @@
  * The tool activity: runs one tool body with a tool context. A tool that asks a human ends the
  * attempt with an "interrupt" outcome; a tool that throws becomes an error result the model sees.
  */
-import type { ToolContext, ToolImplementation } from '../agent/definition.js';
-import { InterruptNames, toolInterruptId, ToolInterruptSignal, type InterruptRequest } from '../agent/interrupts.js';
+import type { ToolContext, ToolImplementation, ToolInterruptRequest } from '../agent/definition.js';
+import { InterruptNames, toolInterruptId, ToolInterruptSignal } from '../agent/interrupts.js';
 import type { ToolCall, ToolOutcome } from '../agent/runtime.js';
 import { truncateToolResult } from '../agent/payload-budget.js';
 import { AgentState } from '../agent/state.js';
@@ -18,7 +18,7 @@ export function createToolActivity(tools: readonly RegisteredTool[]) {
   const byName = new Map(tools.map((tool) => [tool.name, tool.body]));
   return async function runTool(call: ToolCall): Promise<ToolOutcome> {
     const { toolUse } = call;
-    const state = new AgentState(call.state);
+    const state = new AgentState(call.state, { journal: true });
     const body = byName.get(toolUse.name);
     if (!body) {
       const result = errorResult(toolUse.toolUseId, `tool "${toolUse.name}" has no implementation in this worker`);
@@ -48,7 +48,7 @@ function toolContext(call: ToolCall, state: AgentState): ToolContext {
     agentName: call.agentName,
     idempotencyKey: `${call.runId}:${call.toolUse.toolUseId}`,
     workspace: call.workspace,
-    interrupt(request: InterruptRequest): JsonValue {
+    interrupt(request: ToolInterruptRequest): JsonValue {
       names.claim(request.name);
       const answer = call.responses[toolInterruptId(call.toolUse.toolUseId, request.name)];
       if (answer !== undefined) return answer;

@@ -61,8 +61,11 @@ export interface ToolContext {
    * Asks a human. Returns the answer when there is one; otherwise ends this attempt of the tool,
    * the run waits for the answer, and the tool runs again with the answer available.
    */
-  interrupt(request: InterruptRequest): JsonValue;
+  interrupt(request: ToolInterruptRequest): JsonValue;
 }
+
+/** What a tool may ask with: a name, a reason, a preset answer (deadlines and answer checks belong to hooks). */
+export type ToolInterruptRequest = Pick<InterruptRequest, 'name' | 'reason' | 'response'>;
 
 export type ToolImplementation<Input = never> = (input: Input, context: ToolContext) => Promise<JsonValue> | JsonValue;
 

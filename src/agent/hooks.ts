@@ -9,7 +9,7 @@
 import type { ToolDefinition } from './definition.js';
 import { InterruptNames, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
-import type { JsonValue, Message, ModelRequest, ModelResponse, ToolResult, ToolUse } from './types.js';
+import { describeIssues, type JsonValue, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolUse } from './types.js';
 
 /** A line of the run's decision log: why a tool call ran, waited or was refused. */
 export interface DecisionNote {
@@ -41,7 +41,7 @@ export interface BeforeInvocationEvent extends EventBase {
 export interface AfterInvocationEvent extends EventBase {
   readonly type: 'afterInvocation';
   readonly stopReason: string;
-  readonly lastMessage: Message | undefined;
+  readonly lastMessage: Message | null;
 }
 export interface BeforeModelCallEvent extends EventBase {
   readonly type: 'beforeModelCall';
@@ -120,7 +120,7 @@ export class BeforeToolCallEvent extends InterruptibleEvent {
   inputProblem(input: unknown): string | undefined {
     const parsed = this.tool.input.safeParse(input);
     if (parsed.success) return undefined;
-    return parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
+    return describeIssues(parsed.error.issues);
   }
 
   /** Runs the tool with another input (edit-and-approve); refused unless it fits the tool's schema. */

@@ -17,6 +17,8 @@ import { jsonBytes } from './payload-budget.js';
 
 /** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
+/** How many ignored signals the run remembers (the newest). */
+export const MAX_IGNORED = 50;
 
 /** Resolves true when `predicate` holds, or false when `timeoutMs` passes first. */
 export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
@@ -68,7 +70,7 @@ export class InterruptBook {
         : {}),
     };
     if (request.response !== undefined) {
-      return this.record({ interrupt: raised, response: request.response, preset: true, answeredAt: raised.raisedAt });
+      return this.record({ interruptId: raised.id, interrupt: raised, response: request.response, preset: true, answeredAt: raised.raisedAt });
     }
     this.pendingById.set(raised.id, raised);
     if (request.validate) this.validators.set(raised.id, request.validate);
@@ -123,8 +125,14 @@ export class InterruptBook {
   /** The signal path: applies what it can, records what it cannot, never throws. */
   offer(response: InterruptResponse): string | undefined {
     const error = this.check(response);
-    if (error) this.ignored.push({ response, error, at: this.now().toISOString() });
-    else this.accept(response);
+    if (!error) {
+      this.accept(response);
+      return undefined;
+    }
+    const interruptId = typeof response?.interruptId === 'string' ? response.interruptId.slice(0, 200) : String(response?.interruptId);
+    const respondedBy = typeof response?.respondedBy === 'string' ? response.respondedBy.slice(0, 200) : undefined;
+    this.ignored.push({ interruptId, ...(respondedBy !== undefined ? { respondedBy } : {}), error, at: this.now().toISOString() });
+    if (this.ignored.length > MAX_IGNORED) this.ignored.splice(0, this.ignored.length - MAX_IGNORED);
     return error;
   }
 
@@ -132,6 +140,7 @@ export class InterruptBook {
     this.pendingById.delete(interrupt.id);
     this.validators.delete(interrupt.id);
     this.record({
+      interruptId: interrupt.id,
       interrupt,
       response: response.response,
       answeredAt: this.now().toISOString(),

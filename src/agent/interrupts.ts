@@ -77,6 +77,7 @@ export interface InterruptResponse {
 
 /** One line of the run's interrupt audit. */
 export interface AnsweredInterrupt {
+  interruptId: string;
   interrupt: Interrupt;
   response: JsonValue;
   respondedBy?: string;
@@ -86,11 +87,19 @@ export interface AnsweredInterrupt {
   preset?: boolean;
 }
 
-/** A signal that could not be applied: recorded, never thrown (signals must not fail the run). */
+/** A signal that could not be applied: recorded (without the answer itself), never thrown. */
 export interface IgnoredResponse {
-  response: InterruptResponse;
+  interruptId: string;
+  respondedBy?: string;
   error: string;
   at: string;
+}
+
+/** The question in words: a string reason, or the reason's `message` field. */
+export function questionOf(reason: JsonValue): string | undefined {
+  if (typeof reason === 'string') return reason;
+  if (reason && typeof reason === 'object' && !Array.isArray(reason) && typeof reason.message === 'string') return reason.message;
+  return undefined;
 }
 
 export function beforeToolCallInterruptId(toolUseId: string, name: string): string {

@@ -66,7 +66,8 @@ export type AgentLoopOutcome =
 
 export interface AgentRunResult {
   stopReason: RunStopReason;
-  lastMessage: Message | undefined;
+  /** The last assistant message; null before the model has said anything (JSON keeps null, drops undefined). */
+  lastMessage: Message | null;
   text: string;
   usage: Usage;
   modelCalls: number;
@@ -102,8 +103,8 @@ export class AgentLoop {
     agent.hooks?.(this.hooks);
   }
 
-  get lastMessage(): Message | undefined {
-    return this.pendingTurn ?? this.messages.findLast((message) => message.role === 'assistant');
+  get lastMessage(): Message | null {
+    return this.pendingTurn ?? this.messages.findLast((message) => message.role === 'assistant') ?? null;
   }
 
   async run(): Promise<AgentLoopOutcome> {

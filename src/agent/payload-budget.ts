@@ -5,7 +5,7 @@
  * - when the conversation outgrows `CONVERSATION_MAX_BYTES`, the oldest tool results are elided,
  *   oldest first, keeping every toolUse paired with its toolResult.
  */
-import type { Message, ToolResult } from './types.js';
+import { resultText, type Message, type ToolResult } from './types.js';
 
 export const TOOL_RESULT_MAX_BYTES = 256 * 1024;
 export const CONVERSATION_MAX_BYTES = 1024 * 1024;
@@ -18,7 +18,7 @@ export function jsonBytes(value: unknown): number {
 export function truncateToolResult(result: ToolResult, maxBytes = TOOL_RESULT_MAX_BYTES): ToolResult {
   const size = jsonBytes(result.content);
   if (size <= maxBytes) return result;
-  const text = result.content.map((part) => ('text' in part ? part.text : JSON.stringify(part.json))).join('\n');
+  const text = resultText(result, '\n');
   // Cut by characters, then shrink until the UTF-8 size fits (multi-byte text may need more).
   let kept = text.slice(0, maxBytes);
   while (encoder.encode(kept).length > maxBytes - 200) kept = kept.slice(0, Math.floor(kept.length * 0.9));

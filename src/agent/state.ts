@@ -8,10 +8,12 @@ export type StateChange = { op: 'set'; key: string; value: JsonValue } | { op: '
 
 export class AgentState {
   private readonly values: Map<string, JsonValue>;
-  private readonly journal: StateChange[] = [];
+  /** Kept only where changes must be sent elsewhere (a tool activity); the run's own state keeps none. */
+  private readonly journal: StateChange[] | undefined;
 
-  constructor(initial: JsonObject = {}) {
+  constructor(initial: JsonObject = {}, options: { journal?: boolean } = {}) {
     this.values = new Map(Object.entries(copyJson(initial, 'initial state') as JsonObject));
+    this.journal = options.journal ? [] : undefined;
   }
 
   get<T extends JsonValue = JsonValue>(key: string): T | undefined {
@@ -26,12 +28,12 @@ export class AgentState {
   set(key: string, value: JsonValue): void {
     const copy = copyJson(value, key);
     this.values.set(key, copy);
-    this.journal.push({ op: 'set', key, value: copy });
+    this.journal?.push({ op: 'set', key, value: copy });
   }
 
   delete(key: string): void {
     this.values.delete(key);
-    this.journal.push({ op: 'delete', key });
+    this.journal?.push({ op: 'delete', key });
   }
 
   /** Applies changes made elsewhere (by a tool in an activity). */
@@ -42,9 +44,9 @@ export class AgentState {
     }
   }
 
-  /** Changes since construction, in order: what a tool activity sends back. */
+  /** Changes since construction, in order (journaling states only): what a tool activity sends back. */
   changes(): StateChange[] {
-    return [...this.journal];
+    return [...(this.journal ?? [])];
   }
 
   snapshot(): JsonObject {

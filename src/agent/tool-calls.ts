@@ -9,7 +9,7 @@ import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
-import { errorResult, type JsonValue, type ToolResult, type ToolUse } from './types.js';
+import { describeIssues, errorResult, type JsonValue, type ToolResult, type ToolUse } from './types.js';
 
 export interface ToolCallScope {
   agent: AgentDefinition;
@@ -34,8 +34,7 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   }
   const parsed = tool.input.safeParse(requested.input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
-    return errorResult(requested.toolUseId, `Invalid input for tool "${tool.name}": ${problems.join('; ')}`);
+    return errorResult(requested.toolUseId, `Invalid input for tool "${tool.name}": ${describeIssues(parsed.error.issues)}`);
   }
   const toolUse: ToolUse = { ...requested, input: parsed.data as JsonValue };
 

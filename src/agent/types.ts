@@ -103,12 +103,28 @@ export function toolUsesOf(message: Message): ToolUse[] {
   return message.content.filter(isToolUseBlock).map((block) => block.toolUse);
 }
 
-export function textOf(message: Message | undefined): string {
+export function textOf(message: Message | null | undefined): string {
   if (!message) return '';
   return message.content
     .filter(isTextBlock)
     .map((block) => block.text)
     .join('\n');
+}
+
+/** A tool result's content as plain text (JSON parts serialised). */
+export function resultText(result: ToolResult, separator = ' '): string {
+  return result.content.map((part) => ('text' in part ? part.text : JSON.stringify(part.json))).join(separator);
+}
+
+/** One line of at most `max` characters. */
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** A schema error in one line: `path: message; path: message`. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, root = '(input)'): string {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || root}: ${issue.message}`).join('; ');
 }
 
 export function errorResult(toolUseId: string, text: string): ToolResult {

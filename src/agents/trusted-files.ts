@@ -3,7 +3,7 @@
  * in a session, later runs find it there and delete without asking, saying so in the result.
  */
 import { defineAgent } from '../agent/definition.js';
-import { successResult } from '../agent/types.js';
+import { resultText, successResult } from '../agent/types.js';
 import { deleteFiles, inspectFiles } from './files/definitions.js';
 
 export const TRUST_KEY = `trust.${deleteFiles.name}`;
@@ -45,8 +45,7 @@ export const trustedFilesAgent = defineAgent({
     });
     hooks.on('afterToolCall', (event) => {
       if (!autoApproved.has(event.toolUse.toolUseId) || event.result.status !== 'success') return;
-      const text = event.result.content.map((part) => ('text' in part ? part.text : JSON.stringify(part.json))).join(' ');
-      event.result = successResult(event.toolUse.toolUseId, `${TRUST_USED_NOTE} ${text}`);
+      event.result = successResult(event.toolUse.toolUseId, `${TRUST_USED_NOTE} ${resultText(event.result)}`);
     });
   },
 });

@@ -56,12 +56,13 @@ export async function decideCommand(
   interruptId: string | undefined,
   flags: DecideFlags,
 ): Promise<void> {
+  const response = flags.edit !== undefined ? editAnswer(flags.edit) : verdict;
   const { ids, status } = await withAgents(async (agents) => {
     const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
-    const answers = ids.map((id) => answerOf(id, flags.edit !== undefined ? editAnswer(flags.edit) : verdict, flags));
+    const answers = ids.map((id) => answerOf(id, response, flags));
     return { ids, status: await agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers) };
   });
-  outputFor(flags).emit(status, () => [...ids.map((id) => `answered ${id}: "${verdict}"`), ...formatStatus(workflowId, status)]);
+  outputFor(flags).emit(status, () => [...ids.map((id) => `answered ${id}: ${JSON.stringify(response)}`), ...formatStatus(workflowId, status)]);
 }
 
 /** `--edit '<json>'`: edit-and-approve, as the approval policy understands it. */

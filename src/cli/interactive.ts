@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { createInterface, type Interface } from 'node:readline/promises';
-import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
+import { questionOf, type Interrupt, type InterruptResponse } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import type { AgentRunResult } from '../workflows/messages.js';
@@ -114,9 +114,8 @@ function fieldText(value: JsonValue): string {
 
 /** `Your answer (y/N): `, with the choices the question itself offers when it names them, e.g. `(t/y/N)`. */
 export function promptFor(interrupt: Interrupt): string {
-  const reason = interrupt.reason;
-  const message = typeof reason === 'string' ? reason : reason && typeof reason === 'object' && !Array.isArray(reason) ? reason.message : undefined;
-  const choices = typeof message === 'string' ? /\(([^()\s]+(?:\/[^()\s]+)+)\)\s*[?.:]?\s*$/.exec(message)?.[1] : undefined;
+  const message = questionOf(interrupt.reason);
+  const choices = message !== undefined ? /\(([^()\s]+(?:\/[^()\s]+)+)\)\s*[?.:]?\s*$/.exec(message)?.[1] : undefined;
   return `Your answer (${choices ?? 'y/N'}): `;
 }
 

@@ -1,6 +1,6 @@
 /** Printing: `--json` prints one JSON document on stdout, otherwise short human-readable text. */
-import type { Interrupt } from '../agent/interrupts.js';
-import { textOf, type JsonValue, type Usage } from '../agent/types.js';
+import { questionOf, type Interrupt } from '../agent/interrupts.js';
+import { oneLine as clip, textOf, type JsonValue, type Usage } from '../agent/types.js';
 import type { AgentRunResult, RunStatus } from '../workflows/messages.js';
 
 export interface JsonFlag {
@@ -53,7 +53,7 @@ export function formatStatus(workflowId: string, status: RunStatus): string[] {
   }
   const last = status.lastMessage ? textOf(status.lastMessage).trim() : '';
   if (last && status.pending.length === 0) lines.push(`  last message: ${clip(last, 300)}`);
-  for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${ignored.response.interruptId}: ${ignored.error}`);
+  for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${ignored.interruptId}: ${ignored.error}`);
   return lines;
 }
 
@@ -67,9 +67,7 @@ function formatPending(interrupt: Interrupt): string[] {
 
 function reasonSummary(reason: JsonValue): string {
   if (reason === null || reason === undefined) return '';
-  if (typeof reason === 'string') return reason;
-  if (typeof reason === 'object' && !Array.isArray(reason) && typeof reason.message === 'string') return reason.message;
-  return clip(JSON.stringify(reason), 200);
+  return questionOf(reason) ?? clip(JSON.stringify(reason), 200);
 }
 
 /** `run` / `result`: the final text, then stop reason and usage. */
@@ -82,7 +80,3 @@ export function formatResult(result: AgentRunResult): string[] {
   ];
 }
 
-export function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}

@@ -11,6 +11,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelRequest, ModelResponse } from '../agent/types.js';
+import { PERMANENT_MODEL_ERRORS } from './errors.js';
 import type { ModelProvider } from './provider.js';
 import { parseModelResponse } from './response-schema.js';
 
@@ -22,17 +23,8 @@ export interface BedrockOptions {
   requestTimeoutMs?: number;
 }
 
-/** Errors that no retry can fix. Everything else (throttling, 5xx, timeouts, network) is retried. */
-const PERMANENT_ERRORS = new Set([
-  'ValidationException',
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-  'ModelErrorException',
-  'ServiceQuotaExceededException',
-  'UnrecognizedClientException',
-  'ExpiredTokenException',
-  'CredentialsProviderError',
-]);
+/** Everything not listed as permanent (throttling, 5xx, timeouts, network) is retried. */
+const PERMANENT_ERRORS = new Set(PERMANENT_MODEL_ERRORS);
 
 export function bedrockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BedrockOptions {
   const endpoint = env.BEDROCK_ENDPOINT ?? env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;

@@ -3,7 +3,7 @@
  * token of the prompt that looks like a file name, inspects those files, asks the agent's delete
  * tool to delete them all in one call, then reports the tool's result in one sentence.
  */
-import type { ContentBlock, Message, ModelRequest, ModelResponse, ToolResult } from '../agent/types.js';
+import { resultText, type ContentBlock, type Message, type ModelRequest, type ModelResponse, type ToolResult } from '../agent/types.js';
 import type { ModelProvider } from './provider.js';
 
 const FILE_NAME = /[\w./-]*\w\.[A-Za-z0-9]{1,8}\b/g;
@@ -43,8 +43,4 @@ function reply(content: ContentBlock[], stopReason: ModelResponse['stopReason'],
 function lastToolResult(messages: Message[]): ToolResult | undefined {
   const results = messages.flatMap((message) => message.content.flatMap((block) => ('toolResult' in block ? [block.toolResult] : [])));
   return results.at(-1);
-}
-
-function resultText(result: ToolResult): string {
-  return result.content.map((part) => ('text' in part ? part.text : JSON.stringify(part.json))).join(' ');
 }

@@ -3,7 +3,7 @@
  * agent checks the shape itself and fails clearly (and non-retryably) on garbage.
  */
 import { z } from 'zod';
-import type { ModelResponse } from '../agent/types.js';
+import { describeIssues, type ModelResponse } from '../agent/types.js';
 
 const jsonValue: z.ZodType = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
@@ -40,9 +40,6 @@ export const modelResponseSchema = z.object({
 export function parseModelResponse(raw: unknown): { ok: true; value: ModelResponse } | { ok: false; problem: string } {
   const parsed = modelResponseSchema.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data as ModelResponse };
-  const problem = parsed.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(response)'}: ${issue.message}`)
-    .join('; ');
+  const problem = describeIssues(parsed.error.issues.slice(0, 3), '(response)');
   return { ok: false, problem };
 }

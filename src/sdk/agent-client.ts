@@ -6,9 +6,17 @@
  *   while (status.status === 'waiting') { ...ask...; status = await agents.respond(id, answers); status = await agents.wait(id); }
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { StateChange } from '../agent/state.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
+import { oneLine } from '../agent/types.js';
 import {
   AGENT_RUN_WORKFLOW,
   respondSignal,
@@ -36,6 +44,9 @@ import {
 export type StartOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'sessionId' | 'workspace' | 'maxModelCalls' | 'timeouts'> & {
   workflowId?: string;
 };
+
+/** How long reading an ended run's own status may take before falling back to its result (no worker running). */
+const FINAL_QUERY_DEADLINE_MS = 2000;
 
 /** A user mistake or a refused request: the CLI prints its message as one line. */
 export class AgentClientError extends Error {
@@ -90,7 +101,8 @@ export class AgentClient {
     try {
       return await this.client.workflow.executeUpdateWithStart(submitRunUpdate, { args: [submit], startWorkflowOperation: startSession });
     } catch (error) {
-      throw new AgentClientError(`prompt refused: ${messageOf(error)}`);
+      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`prompt refused: ${messageOf(error)}`);
+      throw error;
     }
   }
 
@@ -146,7 +158,8 @@ export class AgentClient {
     try {
       return await handle.executeUpdate(respondUpdate, { args: [responses] });
     } catch (error) {
-      throw new AgentClientError(`answer refused: ${messageOf(error)}`);
+      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`answer refused: ${messageOf(error)}`);
+      throw error;
     }
   }
 
@@ -191,8 +204,15 @@ export class AgentClient {
     }
   }
 
-  /** Builds the status of an ended run from its result, so that no worker is needed to read it. */
+  /**
+   * The status of an ended run: its own `status` query when a worker can answer it (the whole
+   * audit, also of failed and cancelled runs), else what its result and memo say without a worker.
+   */
   private async finalStatus(handle: WorkflowHandle, name: string, memo: { agent?: string; sessionId?: string }): Promise<RunStatus> {
+    const queried = await this.client.connection
+      .withDeadline(Date.now() + FINAL_QUERY_DEADLINE_MS, () => handle.query(statusQuery))
+      .catch(() => undefined);
+    if (queried) return queried;
     const base = { agent: memo.agent ?? 'unknown', ...(memo.sessionId !== undefined ? { sessionId: memo.sessionId } : {}) };
     if (name === 'COMPLETED') {
       const result: AgentRunResult = await handle.result();
@@ -222,16 +242,11 @@ export class AgentClient {
       decisions: [],
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
       modelCalls: 0,
-      lastMessage: undefined,
+      lastMessage: null,
       state: {},
       ...(error !== undefined ? { error } : {}),
     };
   }
-}
-
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function messageOf(error: unknown): string {

@@ -3,6 +3,7 @@
  * visibility (`AgentStatus = "waiting"`), then one `status` query per waiting run for the details.
  */
 import type { Client } from '@temporalio/client';
+import { questionOf } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import { statusQuery } from '../workflows/messages.js';
 
@@ -28,7 +29,16 @@ export interface InboxFilter {
   sessionId?: string;
 }
 
+/** Status queries in flight at once: parked runs outside the worker's cache are replayed to answer. */
+const QUERY_CONCURRENCY = 20;
+
 export const WAITING_QUERY = 'AgentStatus = "waiting" AND ExecutionStatus = "Running"';
+
+async function mapInBatches<T, R>(items: readonly T[], size: number, body: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(body))));
+  return results;
+}
 
 export async function listInbox(client: Client, filter: InboxFilter = {}, now = new Date()): Promise<InboxItem[]> {
   const clauses = [WAITING_QUERY];
@@ -37,8 +47,7 @@ export async function listInbox(client: Client, filter: InboxFilter = {}, now = 
   const ids: string[] = [];
   for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) ids.push(execution.workflowId);
 
-  const perRun = await Promise.all(
-    ids.map(async (workflowId) => {
+  const perRun = await mapInBatches(ids, QUERY_CONCURRENCY, async (workflowId) => {
       // Visibility lags a little: a run answered a moment ago may still be listed, or be gone.
       const status = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
       return (status?.pending ?? []).map(
@@ -51,19 +60,13 @@ export async function listInbox(client: Client, filter: InboxFilter = {}, now = 
           source: interrupt.source,
           ...(interrupt.toolName !== undefined ? { tool: interrupt.toolName } : {}),
           ...(interrupt.toolInput !== undefined ? { toolInput: interrupt.toolInput } : {}),
-          question: questionOf(interrupt.reason),
+          question: questionOf(interrupt.reason) ?? interrupt.reason,
           raisedAt: interrupt.raisedAt,
           ageMs: Math.max(0, now.getTime() - Date.parse(interrupt.raisedAt)),
           ...(interrupt.deadline !== undefined ? { deadline: interrupt.deadline } : {}),
           ...(interrupt.allowedResponders !== undefined ? { allowedResponders: interrupt.allowedResponders } : {}),
         }),
       );
-    }),
-  );
+  });
   return perRun.flat().sort((a, b) => a.raisedAt.localeCompare(b.raisedAt) || a.interruptId.localeCompare(b.interruptId));
-}
-
-function questionOf(reason: JsonValue): JsonValue {
-  if (reason && typeof reason === 'object' && !Array.isArray(reason) && typeof reason.message === 'string') return reason.message;
-  return reason;
 }

@@ -35,10 +35,14 @@ import { workflowRuntime } from './runtime.js';
 /** Builds the workflow function for a set of agents (the worker's agents, or a test's). */
 export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
   return async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
+    const report = reportToSession(input);
     const agent = agents.find((candidate) => candidate.name === input.agent);
     if (!agent) {
       const known = agents.map((candidate) => candidate.name).join(', ');
-      throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"; known agents: ${known}`, 'UnknownAgent');
+      const failure = ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"; known agents: ${known}`, 'UnknownAgent');
+      setHandler(statusQuery, () => failedBeforeStart(input, failure.message));
+      await report({ outcome: 'failed', error: failure.message });
+      throw failure;
     }
     const loop = new AgentLoop(agent, workflowRuntime(input.timeouts), {
       prompt: input.prompt,
@@ -95,7 +99,6 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       { validator: (responses) => validateAnswers(loop.book, responses, phase) },
     );
 
-    const report = reportToSession(input);
     try {
       const outcome = await loop.run();
       if (outcome.type === 'handOff') {
@@ -123,6 +126,24 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });
       throw failure;
     }
+  };
+}
+
+/** The status of a run that failed before its agent could start (so that `status` still answers). */
+function failedBeforeStart(input: AgentRunInput, error: string): RunStatus {
+  return {
+    status: 'failed',
+    agent: input.agent,
+    ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+    pending: [],
+    answered: [],
+    ignored: [],
+    decisions: [],
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    modelCalls: 0,
+    lastMessage: null,
+    state: input.state ?? {},
+    error,
   };
 }
 

@@ -48,7 +48,7 @@ export interface RunStatus {
   decisions: DecisionNote[];
   usage: Usage;
   modelCalls: number;
-  lastMessage: Message | undefined;
+  lastMessage: Message | null;
   state: JsonObject;
   /** Why the run failed, when it did. */
   error?: string;

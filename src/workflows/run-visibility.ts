@@ -3,7 +3,7 @@
  * approval: delete_files ..."), and search attributes for the inbox, when the namespace has them.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Interrupt } from '../agent/interrupts.js';
+import { questionOf, type Interrupt } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import type { RunPhase } from './messages.js';
 import { AgentName, AgentStatus, PendingInterrupts, SessionId } from './search-attributes.js';
@@ -39,18 +39,12 @@ export function describe(phase: RunPhase, pending: readonly Interrupt[]): string
   if (pending.length === 0) return phase === 'running' ? 'running: working on the prompt' : phase;
   const lines = pending.map((interrupt) => {
     const what = interrupt.toolName ? `${interrupt.toolName} ${inline(interrupt.toolInput)}` : 'the batch of tool calls';
-    const question = messageOf(interrupt.reason);
+    const question = questionOf(interrupt.reason);
     const who = interrupt.allowedResponders ? `; may answer: ${interrupt.allowedResponders.join(', ')}` : '';
     const deadline = interrupt.deadline ? `; deadline ${interrupt.deadline}` : '';
     return `- waiting for ${interrupt.name}: ${what}${question ? ` — "${question}"` : ''} (asked ${interrupt.raisedAt}${deadline}${who}; id \`${interrupt.id}\`)`;
   });
   return [`**waiting for ${pending.length === 1 ? 'a human' : `${pending.length} answers`}**`, '', ...lines].join('\n');
-}
-
-function messageOf(reason: JsonValue): string | undefined {
-  if (typeof reason === 'string') return reason;
-  if (reason && typeof reason === 'object' && !Array.isArray(reason) && typeof reason.message === 'string') return reason.message;
-  return undefined;
 }
 
 /** Tool input in one short line: `{"paths":["a.txt","b.txt"]}` reads as ['a.txt', 'b.txt']. */

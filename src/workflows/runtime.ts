@@ -5,19 +5,10 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { AgentRuntime } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
+import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Errors that retrying cannot fix; the model activity also marks them non-retryable itself. */
-export const NON_RETRYABLE_MODEL_ERRORS = [
-  'ValidationException',
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-  'ModelErrorException',
-  'ServiceQuotaExceededException',
-  'MalformedModelResponse',
-  'UnknownModelProvider',
-];
 
 const { invokeModel } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -26,7 +17,8 @@ const { invokeModel } = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE_MODEL_ERRORS,
+    // The model activity marks these non-retryable itself; listed here too as a second line.
+    nonRetryableErrorTypes: [...PERMANENT_MODEL_ERRORS],
   },
 });
 

@@ -10,12 +10,14 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { AgentState, type StateChange } from '../agent/state.js';
+import { AgentState, copyJson, type StateChange } from '../agent/state.js';
 import { fitConversation } from '../agent/payload-budget.js';
+import type { createActivities } from '../activities/index.js';
 import { AGENT_RUN_WORKFLOW, type AgentRunInput } from './messages.js';
 import {
   editStateUpdate,
@@ -31,6 +33,11 @@ import {
 } from './session-messages.js';
 
 const FINISH_REPORT_GRACE = '5 seconds';
+
+const { runState: runStateOf } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5 },
+});
 
 export async function agentSession(input: SessionInput): Promise<void> {
   let state = new AgentState(input.state ?? {});
@@ -53,26 +60,59 @@ export async function agentSession(input: SessionInput): Promise<void> {
 
   setHandler(sessionQuery, view);
 
+  const finish = (outcome: RunSummary['outcome'], error?: string): void => {
+    if (!active) return;
+    runs = [{ ...active, outcome, endedAt: new Date().toISOString(), ...(error !== undefined ? { error } : {}) }, ...runs].slice(0, RECENT_RUNS);
+    active = undefined;
+    editsDuringRun = [];
+  };
+
+  /**
+   * A run reports its end by signal just before it completes; a prompt sent right after may get
+   * here first, so the report gets a moment. A run that ended without reporting (terminated by
+   * an operator) is found out by asking Temporal, so the session never stays busy for nothing.
+   */
+  const settleActive = async (): Promise<void> => {
+    if (!active || (await condition(() => active === undefined, FINISH_REPORT_GRACE))) return;
+    const runId = active.runId;
+    const ended = await runStateOf(runId);
+    if (active?.runId === runId && ended !== 'open') finish(ended === 'missing' ? 'failed' : ended, `the run ended without reporting to its session (${ended})`);
+  };
+
   setHandler(
     submitRunUpdate,
     async (submit: SubmitRun) => {
-      // A run reports its end by signal just before it completes; a prompt sent right after the
-      // completion may get here first, so give that report a moment before calling the session busy.
-      if (active) await condition(() => active === undefined, FINISH_REPORT_GRACE);
+      await settleActive();
       const refusal = busy();
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'SessionBusy');
       active = { runId: submit.runId, agent: submit.agent, prompt: submit.prompt, startedAt: new Date().toISOString() };
       editsDuringRun = [];
-      const { runId: _runId, ...run } = submit;
-      const runInput: AgentRunInput = { ...run, sessionId: input.sessionId, messages, state: state.snapshot() };
-      await startChild(AGENT_RUN_WORKFLOW, {
-        workflowId: submit.runId,
-        args: [runInput],
-        // The run outlives a continue-as-new of its session; it reports back by signal.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `${submit.agent} in session ${input.sessionId}`,
-        memo: { agent: submit.agent, sessionId: input.sessionId },
-      });
+      // Only the fields a caller may set: the session owns the conversation, the state and the rest.
+      const runInput: AgentRunInput = {
+        agent: submit.agent,
+        prompt: submit.prompt,
+        model: submit.model,
+        sessionId: input.sessionId,
+        messages,
+        state: state.snapshot(),
+        ...(submit.workspace !== undefined ? { workspace: submit.workspace } : {}),
+        ...(submit.maxModelCalls !== undefined ? { maxModelCalls: submit.maxModelCalls } : {}),
+        ...(submit.timeouts !== undefined ? { timeouts: submit.timeouts } : {}),
+        ...(submit.indexed !== undefined ? { indexed: submit.indexed } : {}),
+      };
+      try {
+        await startChild(AGENT_RUN_WORKFLOW, {
+          workflowId: submit.runId,
+          args: [runInput],
+          // The run outlives a continue-as-new of its session; it reports back by signal.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `${submit.agent} in session ${input.sessionId}`,
+          memo: { agent: submit.agent, sessionId: input.sessionId },
+        });
+      } catch (error) {
+        active = undefined;
+        throw ApplicationFailure.nonRetryable(`could not start run ${submit.runId}: ${(error as Error).message}`, 'RunNotStarted');
+      }
       return { workflowId: submit.runId };
     },
     {
@@ -96,6 +136,8 @@ export async function agentSession(input: SessionInput): Promise<void> {
         if (!Array.isArray(changes) || changes.some((change) => !['set', 'delete'].includes(change?.op) || typeof change.key !== 'string')) {
           throw new Error('state edits are a list of { op: "set", key, value } or { op: "delete", key }');
         }
+        // Checked here: a value the handler could not store would fail the workflow task instead.
+        for (const change of changes) if (change.op === 'set') copyJson(change.value, change.key);
       },
     },
   );
@@ -111,15 +153,7 @@ export async function agentSession(input: SessionInput): Promise<void> {
       messages = finished.messages;
       fitConversation(messages);
     }
-    const summary: RunSummary = {
-      ...active,
-      outcome: finished.outcome,
-      endedAt: new Date().toISOString(),
-      ...(finished.error !== undefined ? { error: finished.error } : {}),
-    };
-    runs = [summary, ...runs].slice(0, RECENT_RUNS);
-    active = undefined;
-    editsDuringRun = [];
+    finish(finished.outcome, finished.error);
   });
 
   // A session lives until it is terminated; it continues as new whenever its history grows long,

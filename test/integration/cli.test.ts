@@ -116,7 +116,7 @@ describe('cli against a dev server', { concurrency: true }, () => {
     for (let attempt = 0; attempt < 20 && ignored.length === 0; attempt++) {
       ignored = json<RunStatus>(await ok(['status', workflowId, '--json'])).ignored;
     }
-    assert.equal(ignored[0]?.response.interruptId, 'no-such-interrupt');
+    assert.equal(ignored[0]?.interruptId, 'no-such-interrupt');
 
     const approved = json<RunStatus>(await ok(['approve', workflowId, '--json', '--by', 'alice']));
     assert.equal(approved.answered[0]?.respondedBy, 'alice');

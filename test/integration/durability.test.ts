@@ -54,8 +54,7 @@ test('parallel approve and deny across two worker restarts: approved once, denie
     { kind: 'text', text: 'done' },
   );
   const { workflowId } = await env.agents.start({ agent: 'test-guarded', prompt: 'go', model });
-  let status = await env.agents.wait(workflowId);
-  while (status.pending.length < 2) status = await env.agents.status(workflowId);
+  let status = await env.untilPending(workflowId, 2);
   const byLabel = (label: string) => status.pending.find((i) => (i.reason as { label: string }).label === label)!;
   const approve = byLabel('yes-once');
   const deny = byLabel('never');

@@ -35,8 +35,7 @@ test('the inbox lists every waiting interrupt across runs and agents, oldest fir
     { kind: 'text', text: 'ok' },
   );
   const third = await env.agents.start({ agent: 'test-guarded', prompt: 'two at once', model: parallel });
-  let status = await env.agents.wait(third.workflowId);
-  while (status.pending.length < 2) status = await env.agents.status(third.workflowId);
+  const status = await env.untilPending(third.workflowId, 2);
 
   const ours = new Set([first.workflowId, second.workflowId, third.workflowId]);
   const items = (await inboxWhen((list) => list.filter((item) => ours.has(item.workflowId)).length === 4)).filter((item) => ours.has(item.workflowId));

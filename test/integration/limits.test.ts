@@ -64,8 +64,7 @@ test('a session continues as new while its run waits; the answer given after the
 
   await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 't' });
   assert.equal((await env.agents.wait(workflowId)).status, 'completed');
-  let view = await env.agents.session('long');
-  for (let i = 0; view.active && i < 200; i++) view = await env.agents.session('long');
+  const view = await env.settledSession('long');
   assert.equal(view.state[TRUST_KEY], true, "the run's trust reached the session after its hand-off");
   assert.equal(view.state.counter, SUGGEST_AT / 2 - 1, 'edits made during the run were kept');
   assert.equal(view.runs[0]?.runId, workflowId);

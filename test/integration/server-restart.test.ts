@@ -23,8 +23,7 @@ test('trust and a waiting run survive a Temporal server restart on the same data
     const asking = await env.agents.wait(first.workflowId);
     await env.agents.respond(first.workflowId, { interruptId: asking.pending[0]!.id, response: 't' });
     await env.agents.wait(first.workflowId);
-    let view = await env.agents.session('durable');
-    for (let i = 0; view.active && i < 200; i++) view = await env.agents.session('durable');
+    const view = await env.settledSession('durable');
     assert.equal(view.state[TRUST_KEY], true);
 
     // A second, unrelated run left waiting for a human when the server goes down.

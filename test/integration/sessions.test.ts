@@ -22,12 +22,7 @@ async function startTrusted(sessionId: string, prompt: string, workspace: string
 async function waitRun(workflowId: string): Promise<RunStatus> {
   return env.agents.wait(workflowId);
 }
-/** The session's view once it has taken in the end of its last run (reported by signal). */
-async function settled(sessionId: string) {
-  let view = await env.agents.session(sessionId);
-  for (let i = 0; view.active && i < 200; i++) view = await env.agents.session(sessionId);
-  return view;
-}
+const settled = (sessionId: string) => env.settledSession(sessionId);
 
 test('"t" is remembered: the next run of the session deletes without asking and says so; another session still asks', async () => {
   const workspace = env.workspace({ 'file1.txt': '1', 'file2.txt': '2', 'file3.txt': '3', 'file4.txt': '4' });
@@ -109,8 +104,35 @@ test('trust survives a worker restart', async () => {
   assert.ok(!existsSync(path.join(workspace, 'q.txt')));
 });
 
+test('a run that fails at once (unknown agent) does not leave its session busy', async () => {
+  const failed = await env.agents.start({ agent: 'no-such-agent', prompt: 'hi', model: DEMO, sessionId: 'typo', workspace: env.workspace() });
+  assert.equal((await waitRun(failed.workflowId)).status, 'failed');
+  const view = await settled('typo');
+  assert.deepEqual(view.runs.map((run) => [run.runId, run.outcome]), [[failed.workflowId, 'failed']]);
+  assert.match(view.runs[0]!.error ?? '', /unknown agent "no-such-agent"/);
+  const next = await startTrusted('typo', 'Delete nothing.txt', env.workspace());
+  assert.equal((await waitRun(next.workflowId)).status, 'waiting', 'the next prompt was taken (and asks as usual)');
+  await env.agents.cancel(next.workflowId);
+});
+
+test('a run terminated by an operator does not leave its session busy', async () => {
+  const workspace = env.workspace({ 'z.txt': 'z' });
+  const first = await startTrusted('ops', 'Delete z.txt', workspace);
+  await waitRun(first.workflowId);
+  await env.client.workflow.getHandle(first.workflowId).terminate('operator cleanup');
+  const next = await startTrusted('ops', 'Delete nothing.txt', workspace);
+  assert.equal((await waitRun(next.workflowId)).status, 'waiting', 'the next prompt was taken (and asks as usual)');
+  const view = await env.agents.session('ops');
+  assert.deepEqual(view.runs.map((run) => [run.runId, run.outcome]), [[first.workflowId, 'failed']]);
+  assert.match(view.runs[0]!.error ?? '', /ended without reporting to its session/);
+  assert.equal(view.active?.runId, next.workflowId);
+  await env.agents.cancel(next.workflowId);
+});
+
 test('unknown sessions and bad state edits get clear errors', async () => {
   await assert.rejects(env.agents.session('nobody'), /no session "nobody"/);
   await startTrusted('frank', 'Delete none.txt', env.workspace());
   await assert.rejects(env.agents.editSession('frank', [{ op: 'rename', key: 'k' } as never]), /state edits are a list of/);
+  await assert.rejects(env.agents.editSession('frank', [{ op: 'set', key: 'k' } as never]), /state value at "k" is not JSON/);
+  assert.deepEqual((await env.agents.session('frank')).state, {}, 'the session still answers');
 });

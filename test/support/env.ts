@@ -4,6 +4,7 @@
  * can be stopped and started again mid-run.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentClient } from '../../src/sdk/agent-client.js';
+import type { RunStatus } from '../../src/workflows/messages.js';
+import type { SessionView } from '../../src/workflows/session-messages.js';
 import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker } from '../../src/worker.js';
 import { exampleTools } from '../../src/agents/tools.js';
@@ -38,6 +41,16 @@ const quietLogger = {
     console.error(message, meta ?? '');
   },
 };
+
+/** Reads until `done` holds, 50 ms apart, for at most 20 s (then fails, naming what it waited for). */
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const value = await read();
+    if (done(value)) return value;
+    await sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
 
 export interface RunningWorker {
   worker: Worker;
@@ -126,6 +139,16 @@ export class TestEnv {
     };
     this.workers.add(handle);
     return handle;
+  }
+
+  /** The run's status once `count` interrupts wait (parallel tools raise theirs a moment apart). */
+  async untilPending(workflowId: string, count: number): Promise<RunStatus> {
+    return poll(() => this.agents.status(workflowId), (status) => status.pending.length >= count, `${count} pending interrupts in ${workflowId}`);
+  }
+
+  /** The session's view once it has taken in the end of its last run (reported by signal). */
+  async settledSession(sessionId: string): Promise<SessionView> {
+    return poll(() => this.agents.session(sessionId), (view) => view.active === undefined, `session ${sessionId} to settle`);
   }
 
   /** Stops every worker and starts a fresh one (empty workflow cache: runs continue by replay). */

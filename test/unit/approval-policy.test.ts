@@ -136,7 +136,6 @@ describe('asking', () => {
     assert.deepEqual(first.allowedResponders, ['alice', 'bob', 'carol']);
     assert.throws(() => local.respond({ interruptId: first.id, response: 'y', respondedBy: 'mallory' }), /"mallory" may not answer .*; allowed: alice, bob, carol/);
     local.respond({ interruptId: first.id, response: 'y', respondedBy: 'alice' });
-    await new Promise((resolve) => setTimeout(resolve, 5));
     await local.untilWaiting();
     const second = local.loop.book.pending[0]!;
     assert.equal(second.id, 'hook:beforeToolCall:tu1:approval-2');
@@ -153,7 +152,7 @@ describe('asking', () => {
     const { local, ledger, done } = policyRun([recordTurn('quorum-2'), { text: 'ok' }]);
     await local.untilWaiting();
     local.respond({ interruptId: local.loop.book.pending[0]!.id, response: 'y', respondedBy: 'alice' });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await local.untilWaiting();
     local.respond({ interruptId: local.loop.book.pending[0]!.id, response: 'n', respondedBy: 'carol' });
     await done;
     assert.equal(readLedger(ledger).length, 0);

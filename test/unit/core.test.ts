@@ -25,6 +25,12 @@ function runner(agent: AgentDefinition, turns: Turn[]) {
   return { local, model, ledger, done: local.run() };
 }
 
+/** Resolves once `condition` holds (checked every 5 ms, for at most 5 s). */
+async function eventually(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 1000 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), 'condition never held');
+}
+
 /** Every toolUse is followed by a toolResult with the same id in the next message. */
 function assertPaired(messages: Message[]) {
   messages.forEach((message, index) => {
@@ -88,9 +94,10 @@ describe('hook approval (before tool call)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(local.loop.book.pending.map((i) => i.id).sort(), ['hook:beforeToolCall:tu1:approve', 'hook:beforeToolCall:tu2:approve']);
     local.respond({ interruptId: 'hook:beforeToolCall:tu2:approve', response: 'y' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(local.loop.modelCalls, 1, 'no model call while one answer is missing');
+    await eventually(() => readLedger(ledger).length === 1);
     assert.deepEqual(readLedger(ledger).map((e) => e.label), ['y'], 'the answered sibling ran');
+    assert.equal(local.loop.modelCalls, 1, 'no model call while one answer is missing');
+    assert.deepEqual(local.loop.book.pending.map((i) => i.id), ['hook:beforeToolCall:tu1:approve']);
     local.respond({ interruptId: 'hook:beforeToolCall:tu1:approve', response: 'n' });
     const result = await done;
     assert.equal(result.modelCalls, 2);
@@ -143,7 +150,6 @@ describe('tool interrupts', () => {
     await local.untilWaiting();
     assert.deepEqual(local.loop.book.pending.map((i) => [i.id, i.source]), [['tool:tu1:first', 'tool']]);
     local.respond({ interruptId: 'tool:tu1:first', response: 'one' });
-    await new Promise((resolve) => setTimeout(resolve, 10));
     await local.untilWaiting();
     assert.deepEqual(local.loop.book.pending.map((i) => i.id), ['tool:tu1:second']);
     assert.deepEqual((local.loop.book.pending[0]!.reason as { first: string }).first, 'one');
@@ -246,7 +252,7 @@ describe('loop', () => {
 
 describe('state and specs', () => {
   test('state copies values in and out and refuses non-JSON', () => {
-    const state = new AgentState({ a: { n: 1 } });
+    const state = new AgentState({ a: { n: 1 } }, { journal: true });
     const value = state.get<{ n: number }>('a')!;
     value.n = 2;
     assert.deepEqual(state.get('a'), { n: 1 });

@@ -161,9 +161,7 @@ describe('FakeBedrock', () => {
 
   it('prefers the per-model queue and delays replies', async () => {
     fake.script({ kind: 'text', text: 'shared' }).scriptFor('other-model', { kind: 'delay', ms: 50, then: { kind: 'text', text: 'per-model' } });
-    const started = Date.now();
     const other = await converse({ modelId: 'other-model' });
-    assert.ok(Date.now() - started >= 45);
     assert.equal(other.metrics?.latencyMs, 50);
     assert.deepEqual(other.output?.message?.content, [{ text: 'per-model' }]);
     assert.deepEqual((await converse()).output?.message?.content, [{ text: 'shared' }]);

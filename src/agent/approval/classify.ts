@@ -21,6 +21,7 @@ export async function classifyRisk(event: BeforeToolCallEvent, instructions: str
   try {
     reply = await event.askModel(SYSTEM, prompt);
   } catch (error) {
+    // Also on cancellation: the person is then asked in a cancelled scope, which ends the run at once.
     return { risky: null, reason: `classifier failed, asking a person: ${error instanceof Error ? error.message : String(error)}` };
   }
   const json = /\{[\s\S]*\}/.exec(reply)?.[0];

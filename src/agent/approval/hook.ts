@@ -20,6 +20,7 @@ export function denialMessage(tool: string, reason: string | undefined, by: stri
 
 /** Registers the policy's hook: `defineAgent({ ..., hooks: approvalPolicy({ ask: ['delete_*'] }) })`. */
 export function approvalPolicy(policy: ApprovalPolicy): (hooks: HookRegistry) => void {
+  checkPolicy(policy);
   return (hooks) => {
     hooks.on('beforeToolCall', (event) => applyPolicy(policy, event));
   };
@@ -113,6 +114,19 @@ function settle(event: BeforeToolCallEvent, answer: ApprovalAnswer, by: string |
       return undefined;
     }
   }
+}
+
+/** Mistakes in a policy fail when the agent is defined, not when a call needs approval. */
+function checkPolicy(policy: ApprovalPolicy): void {
+  for (const [index, rule] of (policy.rules ?? []).entries()) {
+    if ((rule.quorum ?? 1) < 1 || !Number.isInteger(rule.quorum ?? 1)) throw new Error(`approval rule ${index + 1}: quorum must be a whole number of at least 1`);
+    // A deadline answers as "deadline", not as distinct people: it cannot make up a quorum.
+    if ((rule.quorum ?? 1) > 1 && (rule.deadline ?? policy.deadline)?.then === 'approve') {
+      throw new Error(`approval rule ${index + 1}: a deadline cannot approve a call that needs ${rule.quorum} approvers`);
+    }
+    expandApprovers(policy, [...(rule.approvers ?? []), ...(rule.deadline?.then === 'escalate' ? rule.deadline.escalateTo : [])]);
+  }
+  if (policy.deadline?.then === 'escalate') expandApprovers(policy, policy.deadline.escalateTo);
 }
 
 /** What the update refuses (the signal path records and ignores it). */
