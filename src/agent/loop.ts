@@ -26,6 +26,7 @@ import {
   type ModelRequest,
   type RunStopReason,
   type ToolResult,
+  type ToolSpec,
   type Usage,
 } from './types.js';
 
@@ -88,6 +89,8 @@ export class AgentLoop {
   /** Why tool calls ran, waited or were refused, as hooks (the approval policy) noted it. */
   readonly decisions: DecisionNote[];
   private readonly hooks = new HookRegistry();
+  /** JSON Schemas of the tools, generated once per run rather than once per model call. */
+  private readonly toolSpecs: ToolSpec[];
 
   constructor(
     readonly agent: AgentDefinition,
@@ -101,6 +104,7 @@ export class AgentLoop {
     this.decisions = [...(options.carried?.decisions ?? [])];
     this.modelCalls = options.carried?.modelCalls ?? 0;
     agent.hooks?.(this.hooks);
+    this.toolSpecs = agent.tools.map(toolSpecOf);
   }
 
   get lastMessage(): Message | null {
@@ -129,7 +133,7 @@ export class AgentLoop {
         model: this.options.model,
         system: this.agent.systemPrompt,
         messages: [...this.messages],
-        tools: this.agent.tools.map(toolSpecOf),
+        tools: this.toolSpecs,
       };
       await this.hooks.emit({ type: 'beforeModelCall', ...base, request });
       const response = await this.runtime.callModel(request);
