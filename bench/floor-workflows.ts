@@ -1,0 +1,49 @@
+/**
+ * The floor's workflow bundle entry: bare workflows that do the same activities in the same
+ * pattern as the agent runs and nothing else (no hooks, no conversation, no search attributes, no
+ * status, no zod). A bundle of its own, so that the floor worker carries none of our code.
+ */
+import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createFloorActivities } from './activities.js';
+import {
+  floorApproveSignal,
+  floorApproveUpdate,
+  floorWaitingQuery,
+  toolKey,
+  type FloorApprovalsInput,
+  type FloorStepsInput,
+} from './protocol.js';
+
+const { floorModel, floorTool } = proxyActivities<ReturnType<typeof createFloorActivities>>({
+  startToCloseTimeout: '2 minutes',
+});
+
+/** `steps` times: a model-like activity, then a tool-like activity; then a last model-like activity (the agent's final turn). */
+export async function floorSteps(input: FloorStepsInput): Promise<number> {
+  const { workflowId } = workflowInfo();
+  for (let step = 1; step <= input.steps; step++) {
+    await floorModel({ step, sleepMs: input.modelMs ?? 0 });
+    await floorTool({ key: toolKey(workflowId, step), sleepMs: input.toolMs ?? 0 });
+  }
+  await floorModel({ step: input.steps + 1, sleepMs: input.modelMs ?? 0 });
+  return input.steps;
+}
+
+/** Like floorSteps, but each tool-like activity waits for an approval (signal or update) first. */
+export async function floorApprovals(input: FloorApprovalsInput): Promise<number> {
+  const { workflowId } = workflowInfo();
+  let approved = 0;
+  let waitingFor = 0;
+  setHandler(floorApproveSignal, () => void (approved += 1));
+  setHandler(floorApproveUpdate, () => (approved += 1));
+  setHandler(floorWaitingQuery, () => waitingFor);
+  for (let step = 1; step <= input.steps; step++) {
+    await floorModel({ step, sleepMs: 0 });
+    waitingFor = step;
+    await condition(() => approved >= step);
+    waitingFor = 0;
+    await floorTool({ key: toolKey(workflowId, step), sleepMs: 0 });
+  }
+  await floorModel({ step: input.steps + 1, sleepMs: 0 });
+  return input.steps;
+}

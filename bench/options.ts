@@ -1,0 +1,69 @@
+/** The bench's command line and its two sizes. No Temporal imports: the launcher reads this too. */
+export const BENCHMARK_IDS = ['perStep', 'durability', 'resume', 'parked', 'throughput', 'history'] as const;
+export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
+
+export type Size = 'full' | 'reduced';
+
+export const SIZES = {
+  full: {
+    perStep: { steps: 50, repeats: 5 },
+    durability: { steps: 10, modelMs: 300, toolMs: 20, repeats: 3 },
+    resume: { approvals: 200, stepsPerRun: 10 },
+    parked: { runs: 1000, maxCachedWorkflows: 100 },
+    throughput: { runs: 200, steps: 5, repeats: 2 },
+    history: { lengths: [10, 25, 50] },
+  },
+  reduced: {
+    perStep: { steps: 5, repeats: 2 },
+    durability: { steps: 2, modelMs: 300, toolMs: 20, repeats: 1 },
+    resume: { approvals: 10, stepsPerRun: 5 },
+    parked: { runs: 30, maxCachedWorkflows: 10 },
+    throughput: { runs: 20, steps: 5, repeats: 1 },
+    history: { lengths: [2, 5] },
+  },
+} satisfies Record<Size, unknown>;
+
+export interface BenchArgs {
+  size: Size;
+  json: boolean;
+  /** Run the dev server with its default dynamic config (see DEV_SERVER_TUNING in harness.ts). */
+  serverDefaults: boolean;
+  only: BenchmarkId[];
+}
+
+export const USAGE = `usage: npm run bench -- [--size full|reduced] [--json] [--server-defaults] [--only ${BENCHMARK_IDS.join(',')}]
+  --size full      the issue's sizes (default): 50 steps, 200 approvals, 1000 parked runs, 200 concurrent runs
+  --size reduced   tiny sizes for CI (no thresholds are enforced either way)
+  --json           one JSON object on stdout instead of the table (progress stays on stderr)
+  --server-defaults  run the dev server with its default dynamic config (its transfer-queue throttle included)
+  --only IDS       run only these benchmarks (comma-separated)
+`;
+
+export function parseArgs(argv: string[]): BenchArgs | 'help' {
+  const args: BenchArgs = { size: 'full', json: false, serverDefaults: false, only: [...BENCHMARK_IDS] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const next = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--json') args.json = true;
+    else if (arg === '--server-defaults') args.serverDefaults = true;
+    else if (arg === '--size' || arg.startsWith('--size=')) {
+      const size = value();
+      if (size !== 'full' && size !== 'reduced') throw new Error(`--size is full or reduced, not "${size}"`);
+      args.size = size;
+    } else if (arg === '--only' || arg.startsWith('--only=')) {
+      const ids = value()
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      const unknown = ids.filter((id) => !(BENCHMARK_IDS as readonly string[]).includes(id));
+      if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARK_IDS.join(', ')}`);
+      args.only = ids as BenchmarkId[];
+    } else if (arg === '--help' || arg === '-h') return 'help';
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return args;
+}

@@ -1,0 +1,69 @@
+/**
+ * What the bench's client side, workflows and activities agree on: the prompt that tells the
+ * instant model how many steps to take and how slow to be, deterministic tool-use ids, and the
+ * floor workflows' messages. Workflow-safe: no Node, no I/O.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { beforeToolCallInterruptId } from '../src/agent/interrupts.js';
+
+export const BENCH_AGENT = 'bench-instant';
+export const BENCH_APPROVAL_AGENT = 'bench-approval';
+export const NOOP_TOOL = 'bench_noop';
+export const APPROVAL_NAME = 'approve';
+export const INSTANT_PROVIDER = 'instant';
+export const INSTANT_MODEL = { provider: INSTANT_PROVIDER, modelId: 'instant' };
+
+/** What a run's prompt asks of the instant model. */
+export interface StepSpec {
+  /** Tool steps before the model ends its turn. */
+  steps: number;
+  /** Simulated latency of each model call. */
+  modelMs: number;
+  /** Simulated latency of each tool call. */
+  toolMs: number;
+}
+
+export function promptFor(spec: StepSpec): string {
+  return `bench ${JSON.stringify(spec)}`;
+}
+
+export function specOf(prompt: string): StepSpec {
+  const json = prompt.startsWith('bench ') ? prompt.slice('bench '.length) : '{}';
+  const parsed = JSON.parse(json) as Partial<StepSpec>;
+  return { steps: parsed.steps ?? 1, modelMs: parsed.modelMs ?? 0, toolMs: parsed.toolMs ?? 0 };
+}
+
+/** The instant model names its tool uses by step, so that the bench knows every interrupt id in advance. */
+export function toolUseIdFor(step: number): string {
+  return `bench-${step}`;
+}
+
+export function approvalIdFor(step: number): string {
+  return beforeToolCallInterruptId(toolUseIdFor(step), APPROVAL_NAME);
+}
+
+/** The key under which a tool start is reported: the tool's idempotency key, `<workflowId>:<toolUseId>`. */
+export function toolKey(workflowId: string, step: number): string {
+  return `${workflowId}:${toolUseIdFor(step)}`;
+}
+
+// The floor: bare workflows doing the same activities in the same pattern, nothing else.
+export const FLOOR_STEPS_WORKFLOW = 'floorSteps';
+export const FLOOR_APPROVALS_WORKFLOW = 'floorApprovals';
+
+export interface FloorStepsInput {
+  steps: number;
+  modelMs?: number;
+  toolMs?: number;
+}
+
+export interface FloorApprovalsInput {
+  steps: number;
+}
+
+/** Approves the next step (fire-and-forget). */
+export const floorApproveSignal = defineSignal('floorApprove');
+/** Approves the next step; returns how many steps are approved. */
+export const floorApproveUpdate = defineUpdate<number>('floorApproveUpdate');
+/** The step waiting for approval, or 0 when none waits. */
+export const floorWaitingQuery = defineQuery<number>('floorWaiting');
