@@ -13,6 +13,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentClient } from '../src/sdk/agent-client.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
+import { errorsOnlyLogger } from '../src/temporal/quiet-logger.js';
 import { createAgentWorker } from '../src/worker.js';
 import { createFloorActivities } from './activities.js';
 import { InstantModel } from './model.js';
@@ -33,16 +34,6 @@ export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-export const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string, meta?: unknown) {
-    console.error(message, meta ?? '');
-  },
-};
 
 export interface RunningWorker {
   worker: Worker;
@@ -89,8 +80,8 @@ export class BenchEnv {
       existing
         ? TestWorkflowEnvironment.createFromExistingServer({ address: existing, namespace })
         : startDevServer({ extraArgs: tuning.flatMap((setting) => ['--dynamic-config-value', setting]) }),
-      bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS, logger: quietLogger }),
-      bundleWorkflowCode({ workflowsPath: FLOOR_WORKFLOWS, logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS, logger: errorsOnlyLogger }),
+      bundleWorkflowCode({ workflowsPath: FLOOR_WORKFLOWS, logger: errorsOnlyLogger }),
     ]);
     const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-bench-'));
     const bundlePaths = { agent: path.join(scratch, 'agent-bundle.js'), floor: path.join(scratch, 'floor-bundle.js') };

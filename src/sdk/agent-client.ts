@@ -19,6 +19,7 @@ import type { InterruptResponse } from '../agent/interrupts.js';
 import { oneLine } from '../agent/types.js';
 import {
   AGENT_RUN_WORKFLOW,
+  bareStatus,
   respondSignal,
   respondUpdate,
   statusQuery,
@@ -233,19 +234,7 @@ export class AgentClient {
       () => undefined,
       (thrown: unknown) => failureMessage(thrown),
     );
-    return {
-      status: name === 'CANCELLED' ? 'cancelled' : 'failed',
-      ...base,
-      pending: [],
-      answered: [],
-      ignored: [],
-      decisions: [],
-      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-      modelCalls: 0,
-      lastMessage: null,
-      state: {},
-      ...(error !== undefined ? { error } : {}),
-    };
+    return bareStatus({ status: name === 'CANCELLED' ? 'cancelled' : 'failed', ...base, error });
   }
 }
 

@@ -22,6 +22,7 @@ import { runFailure } from './failures.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import {
+  bareStatus,
   respondSignal,
   respondUpdate,
   statusQuery,
@@ -40,7 +41,9 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     if (!agent) {
       const known = agents.map((candidate) => candidate.name).join(', ');
       const failure = ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"; known agents: ${known}`, 'UnknownAgent');
-      setHandler(statusQuery, () => failedBeforeStart(input, failure.message));
+      setHandler(statusQuery, () =>
+        bareStatus({ status: 'failed', agent: input.agent, sessionId: input.sessionId, state: input.state ?? {}, error: failure.message }),
+      );
       await report({ outcome: 'failed', error: failure.message });
       throw failure;
     }
@@ -126,24 +129,6 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });
       throw failure;
     }
-  };
-}
-
-/** The status of a run that failed before its agent could start (so that `status` still answers). */
-function failedBeforeStart(input: AgentRunInput, error: string): RunStatus {
-  return {
-    status: 'failed',
-    agent: input.agent,
-    ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
-    pending: [],
-    answered: [],
-    ignored: [],
-    decisions: [],
-    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-    modelCalls: 0,
-    lastMessage: null,
-    state: input.state ?? {},
-    error,
   };
 }
 

@@ -54,6 +54,24 @@ export interface RunStatus {
   error?: string;
 }
 
+/** The status of a run whose loop never ran or can no longer be asked: nothing pending, nothing used. */
+export function bareStatus(run: Pick<RunStatus, 'status' | 'agent' | 'sessionId' | 'error'> & { state?: JsonObject }): RunStatus {
+  return {
+    status: run.status,
+    agent: run.agent,
+    ...(run.sessionId !== undefined ? { sessionId: run.sessionId } : {}),
+    pending: [],
+    answered: [],
+    ignored: [],
+    decisions: [],
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    modelCalls: 0,
+    lastMessage: null,
+    state: run.state ?? {},
+    ...(run.error !== undefined ? { error: run.error } : {}),
+  };
+}
+
 /** Answer one interrupt; fire-and-forget. Invalid answers are recorded in `status.ignored`. */
 export const respondSignal = defineSignal<[InterruptResponse]>('respond');
 /** Answer one or several interrupts; rejected as a whole, with a message, if any answer is invalid. */

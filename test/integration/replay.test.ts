@@ -8,20 +8,20 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, ReplayError, Worker } from '@temporalio/worker';
+import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { scenarios } from '../support/scenarios.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const fixtures = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
 const load = (file: string) => JSON.parse(readFileSync(`${FIXTURES}${file}`, 'utf8'));
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 test('there is a recorded history for every scenario', () => {
   assert.deepEqual(fixtures.map((file) => file.replace(/\.json$/, '')).sort(), scenarios.map((s) => s.name).sort());
 });
 
 test('every recorded history replays on the current workflow code', async () => {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: errorsOnlyLogger });
   for (const file of fixtures) {
     await Worker.runReplayHistory({ workflowBundle, replayName: file }, load(file));
   }
@@ -30,7 +30,7 @@ test('every recorded history replays on the current workflow code', async () => 
 test('the replay check catches an incompatible change (approval hook removed)', async () => {
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../support/workflows-changed.ts', import.meta.url)),
-    logger: silent,
+    logger: errorsOnlyLogger,
   });
   await assert.rejects(
     Worker.runReplayHistory({ workflowBundle }, load('file-approval-approved.json')),

@@ -14,6 +14,7 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } fro
 import { AgentClient } from '../../src/sdk/agent-client.js';
 import type { RunStatus } from '../../src/workflows/messages.js';
 import type { SessionView } from '../../src/workflows/session-messages.js';
+import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker } from '../../src/worker.js';
 import { exampleTools } from '../../src/agents/tools.js';
@@ -27,20 +28,10 @@ export const BEDROCK_MODEL = { provider: 'bedrock', modelId: 'us.anthropic.claud
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The test workflow bundle, built once per process. */
 export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger });
   return bundle;
 }
 
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string, meta?: unknown) {
-    console.error(message, meta ?? '');
-  },
-};
 
 /** Reads until `done` holds, 50 ms apart, for at most 20 s (then fails, naming what it waited for). */
 async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
