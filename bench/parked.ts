@@ -153,10 +153,16 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
     });
     // Parked = the run says it waits for the approval (a status query; on an evicted run it replays).
     const interruptId = approvalIdFor(1);
-    const isParked = async (id: string) =>
-      side === 'ours'
-        ? (await handle(id).query(statusQuery)).pending.some((pending) => pending.id === interruptId)
-        : (await handle(id).query(floorWaitingQuery)) === 1;
+    // A query can time out while the worker is busy starting runs: that run is simply asked again.
+    const isParked = async (id: string) => {
+      try {
+        return side === 'ours'
+          ? (await handle(id).query(statusQuery)).pending.some((pending) => pending.id === interruptId)
+          : (await handle(id).query(floorWaitingQuery)) === 1;
+      } catch {
+        return false;
+      }
+    };
     let unconfirmed = ids;
     while (unconfirmed.length > 0) {
       if (performance.now() - parkStart > PARK_LIMIT_MS) throw new Error(`${unconfirmed.length} runs did not park`);
