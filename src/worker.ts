@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type RegisteredTool } from './activities/index.js';
 import { exampleTools } from './agents/tools.js';
-import { BedrockProvider, type BedrockOptions } from './models/bedrock.js';
-import { DemoProvider } from './models/demo.js';
+import type { BedrockOptions } from './models/bedrock.js';
+import { defaultProviders } from './models/default-providers.js';
 import type { ModelProvider } from './models/provider.js';
 import { TASK_QUEUE } from './workflows/messages.js';
 
@@ -28,10 +28,6 @@ export interface AgentWorkerOptions {
   maxCachedWorkflows?: number;
   /** Any other worker option (for example a shorter `stickyQueueScheduleToStartTimeout`). */
   tuning?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowsPath' | 'workflowBundle'>>;
-}
-
-export function defaultProviders(bedrock?: BedrockOptions): Record<string, ModelProvider> {
-  return { bedrock: new BedrockProvider(bedrock), demo: new DemoProvider() };
 }
 
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
