@@ -24,8 +24,11 @@ const { invokeModel } = proxyActivities<Activities>({
 
 // A tool body's own errors come back as error results; Temporal retries only lost attempts
 // (worker crash, timeout). Tools get an idempotency key so that a retried attempt can tell.
+// Tools heartbeat while they run (the tool activity does it for every body), so a worker that
+// dies mid-tool is noticed within the heartbeat timeout rather than after the whole start-to-close.
 const { runTool } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
