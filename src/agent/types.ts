@@ -15,6 +15,13 @@ export interface ToolUse {
   name: string;
   input: JsonValue;
 }
+
+/**
+ * A provider that receives tool arguments it cannot parse (OpenAI-style JSON strings) passes them
+ * on as `{ [UNPARSEABLE_ARGUMENTS]: "<raw text>" }`: the loop answers the model with an error
+ * result saying so, and the tool never runs.
+ */
+export const UNPARSEABLE_ARGUMENTS = '$unparseableArguments';
 export interface ToolUseBlock {
   toolUse: ToolUse;
 }
