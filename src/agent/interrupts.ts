@@ -5,6 +5,7 @@
  * randomness, so a replayed workflow raises the very same ids. `undefined` means "not answered";
  * `null` is a valid answer.
  */
+import type { AnswerProof } from './proof.js';
 import type { JsonValue } from './types.js';
 
 export type InterruptSource = 'hook' | 'tool';
@@ -73,6 +74,8 @@ export interface InterruptResponse {
   response: JsonValue;
   respondedBy?: string;
   reason?: string;
+  /** Proof that `respondedBy` gave this answer (see proof.ts); required where the interrupt names approvers. */
+  proof?: AnswerProof;
 }
 
 /** One line of the run's interrupt audit. */

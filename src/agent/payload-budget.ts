@@ -9,6 +9,16 @@ import { resultText, type Message, type ToolResult } from './types.js';
 
 export const TOOL_RESULT_MAX_BYTES = 256 * 1024;
 export const CONVERSATION_MAX_BYTES = 1024 * 1024;
+/** A prompt travels in the run's input, its conversation and its session: larger ones are refused at the door. */
+export const MAX_PROMPT_BYTES = 256 * 1024;
+
+/** Why a prompt cannot start a run, or undefined when it can. */
+export function promptProblem(prompt: unknown): string | undefined {
+  if (typeof prompt !== 'string' || prompt.trim() === '') return 'the prompt is empty';
+  const size = jsonBytes(prompt);
+  if (size > MAX_PROMPT_BYTES) return `the prompt is ${size} bytes; prompts are limited to ${MAX_PROMPT_BYTES} bytes (put large inputs in a file the agent's tools can read)`;
+  return undefined;
+}
 
 const encoder = new TextEncoder();
 export function jsonBytes(value: unknown): number {

@@ -77,3 +77,9 @@ export const respondSignal = defineSignal<[InterruptResponse]>('respond');
 /** Answer one or several interrupts; rejected as a whole, with a message, if any answer is invalid. */
 export const respondUpdate = defineUpdate<RunStatus, [InterruptResponse | InterruptResponse[]]>('respond');
 export const statusQuery = defineQuery<RunStatus>('status');
+/**
+ * Sent together with the run's start (update-with-start): accepted once the worker knows the
+ * agent and the input is within limits; refused with the reason otherwise (the run then ends
+ * without doing anything). Returns the agent's name.
+ */
+export const acceptRunUpdate = defineUpdate<{ agent: string }, []>('accept');
