@@ -27,6 +27,8 @@ export interface HookServices {
   note(note: DecisionNote): void;
   /** One model call without tools (an activity in a workflow): for classifiers and the like. */
   askModel(system: string, prompt: string): Promise<string>;
+  /** See `AgentRuntime.patched`: lets hooks change behaviour without breaking runs in flight. */
+  patched(id: string): boolean;
 }
 
 interface EventBase {
@@ -88,6 +90,14 @@ abstract class InterruptibleEvent implements EventBase {
 
   askModel(system: string, prompt: string): Promise<string> {
     return this.services.askModel(system, prompt);
+  }
+
+  /**
+   * True when behaviour `id` is new enough for this run (Temporal's `patched`): wrap a change to a
+   * hook in `if (event.patched('my-change'))` so runs that started on the old code replay as before.
+   */
+  patched(id: string): boolean {
+    return this.services.patched(id);
   }
 
   protected noteScope(): Omit<DecisionNote, 'kind' | 'detail'> {

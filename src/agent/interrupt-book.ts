@@ -2,7 +2,10 @@
  * The run's ledger of interrupts: what waits for a human, what was answered, by whom, and why.
  *
  * Pure and deterministic: the caller supplies `waitUntil` (Temporal's `condition` in a workflow,
- * an event-driven wait in plain Node) and `now` (workflow time).
+ * an event-driven wait in plain Node), `now` (workflow time) and the approvers' public keys.
+ *
+ * An interrupt that names who may answer (or needs distinct people) counts only proven answers:
+ * each must carry an Ed25519 signature by the responder's configured key (proof.ts).
  */
 import {
   DEADLINE_RESPONDER,
@@ -14,6 +17,7 @@ import {
   type InterruptResponse,
 } from './interrupts.js';
 import { jsonBytes } from './payload-budget.js';
+import { proofProblem } from './proof.js';
 
 /** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -24,21 +28,41 @@ export const MAX_IGNORED = 50;
 export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
-export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders'>;
+export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired'>;
+
+/** What the book needs from the world (the agent runtime provides it). */
+export interface BookDeps {
+  waitUntil: WaitUntil;
+  now(): Date;
+  /** The run's workflow id: signatures cover it, so an answer cannot be replayed onto another run. */
+  runId: string;
+  /** Public keys by approver name (all approvers when `names` is null); see AgentRuntime. */
+  approverKeys(names: readonly string[] | null): Promise<Record<string, string[]>>;
+  /** Whether this run checks proofs (false only for runs started before proofs existed). */
+  checksProofs(): boolean;
+}
+
+/** Used where nothing asks for proven answers (unit tests of the book alone). */
+const NO_KEYS = async (): Promise<Record<string, string[]>> => ({});
 
 export class InterruptBook {
   private readonly pendingById = new Map<string, Interrupt>();
   private readonly answeredById = new Map<string, AnsweredInterrupt>();
   private readonly validators = new Map<string, NonNullable<InterruptRequest['validate']>>();
+  /** Public keys of the people who may answer each interrupt that needs proven answers. */
+  private readonly keysById = new Map<string, Record<string, string[]>>();
   readonly ignored: IgnoredResponse[] = [];
+  private readonly waitUntil: WaitUntil;
+  private readonly now: () => Date;
 
   constructor(
-    private readonly waitUntil: WaitUntil,
-    private readonly now: () => Date,
+    private readonly deps: Pick<BookDeps, 'waitUntil' | 'now'> & Partial<BookDeps>,
     carried: { answered?: AnsweredInterrupt[] } = {},
     /** Called whenever the set of pending interrupts changes (the workflow updates the Web UI and search attributes). */
     private readonly onChange: () => void = () => {},
   ) {
+    this.waitUntil = deps.waitUntil;
+    this.now = () => deps.now();
     for (const answer of carried.answered ?? []) this.answeredById.set(answer.interrupt.id, answer);
   }
 
@@ -71,6 +95,10 @@ export class InterruptBook {
     };
     if (request.response !== undefined) {
       return this.record({ interruptId: raised.id, interrupt: raised, response: request.response, preset: true, answeredAt: raised.raisedAt });
+    }
+    if ((request.requireProof || request.allowedResponders !== undefined) && (this.deps.checksProofs?.() ?? false)) {
+      this.keysById.set(raised.id, await (this.deps.approverKeys ?? NO_KEYS)(request.allowedResponders ?? null));
+      raised.proofRequired = true;
     }
     this.pendingById.set(raised.id, raised);
     if (request.validate) this.validators.set(raised.id, request.validate);
@@ -107,8 +135,15 @@ export class InterruptBook {
     if (!this.isWaiting) return `the run is not waiting for any answer (no pending interrupt; "${interruptId}" is unknown)`;
     const interrupt = this.pendingById.get(interruptId);
     if (!interrupt) return `unknown interrupt id "${interruptId}"; pending: ${[...this.pendingById.keys()].join(', ')}`;
+    if (response.proof !== undefined && (typeof response.proof !== 'object' || response.proof === null)) return 'proof must be an object { signedAt, signature }';
     const allowed = interrupt.allowedResponders;
-    if (allowed && !allowed.includes(response.respondedBy ?? '')) {
+    if (interrupt.proofRequired) {
+      // Says neither who may answer nor who has keys: nothing here helps to impersonate anyone.
+      const by = response.respondedBy;
+      if (by === undefined || (allowed && !allowed.includes(by))) return `"${interruptId}" needs a signed answer from one of its approvers; this answer's responder is not one of them`;
+      const problem = proofProblem(this.deps.runId ?? '', response, this.keysById.get(interruptId)?.[by] ?? [], this.now());
+      if (problem) return `"${interruptId}" counts only answers signed with an approver's key (${problem}); sign with --key FILE (see the keys create command)`;
+    } else if (allowed && !allowed.includes(response.respondedBy ?? '')) {
       const who = response.respondedBy === undefined ? 'an answer without respondedBy' : `"${response.respondedBy}"`;
       return `${who} may not answer "${interruptId}"; allowed: ${allowed.join(', ')}`;
     }
@@ -139,11 +174,15 @@ export class InterruptBook {
   private settle(interrupt: Interrupt, response: InterruptResponse): void {
     this.pendingById.delete(interrupt.id);
     this.validators.delete(interrupt.id);
+    this.keysById.delete(interrupt.id);
+    const byDeadline = response.respondedBy === DEADLINE_RESPONDER && response.proof === undefined;
     this.record({
       interruptId: interrupt.id,
       interrupt,
       response: response.response,
       answeredAt: this.now().toISOString(),
+      // Verified: the proof was checked against the responder's configured key. Unverified: a claim.
+      ...(byDeadline ? {} : { verified: interrupt.proofRequired === true }),
       ...(response.respondedBy !== undefined ? { respondedBy: response.respondedBy } : {}),
       ...(response.reason !== undefined ? { reason: response.reason } : {}),
     });

@@ -18,8 +18,10 @@ export interface InterruptRequest {
   reason?: JsonValue;
   /** A preset answer: `interrupt()` returns it at once without waiting. */
   response?: JsonValue;
-  /** Who may answer (`respondedBy` values); anyone when absent. The update refuses others. */
+  /** Who may answer (`respondedBy` values); anyone when absent. Only their signed answers count. */
   allowedResponders?: string[];
+  /** Count only signed answers even when anyone may answer (e.g. distinct people for a quorum). */
+  requireProof?: boolean;
   /** When nobody answers in time, this answer is taken (recorded as answered by "deadline"). */
   timeout?: InterruptTimeout;
   /**
@@ -53,6 +55,8 @@ export interface Interrupt {
   deadline?: string;
   /** The answer taken at the deadline. */
   timeoutResponse?: JsonValue;
+  /** Only answers signed by an approver's configured key count. */
+  proofRequired?: boolean;
 }
 
 /** Who answers when a deadline passes. */
@@ -88,6 +92,8 @@ export interface AnsweredInterrupt {
   answeredAt: string;
   /** True when the response was preset in code and no human was asked. */
   preset?: boolean;
+  /** True when a signature proved `respondedBy`; false when it is only a claim. Absent for presets and deadlines. */
+  verified?: boolean;
 }
 
 /** A signal that could not be applied: recorded (without the answer itself), never thrown. */

@@ -9,6 +9,8 @@ import type { AgentDefinition } from './definition.js';
 import { toolSpecOf } from './definition.js';
 import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
 import { fitConversation } from './payload-budget.js';
+import { PATCHES } from './patches.js';
+import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
 import { InterruptBook, type RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
@@ -98,7 +100,17 @@ export class AgentLoop {
     private readonly options: AgentRunOptions,
   ) {
     this.state = new AgentState(options.state ?? {});
-    this.book = new InterruptBook(runtime.waitUntil, () => runtime.now(), { answered: options.carried?.answered ?? [] }, options.onInterruptsChange);
+    this.book = new InterruptBook(
+      {
+        waitUntil: runtime.waitUntil,
+        now: () => runtime.now(),
+        runId: options.runId,
+        approverKeys: (names) => runtime.approverKeys(names),
+        checksProofs: () => runtime.patched(PATCHES.approverProof),
+      },
+      { answered: options.carried?.answered ?? [] },
+      options.onInterruptsChange,
+    );
     this.messages = [...(options.messages ?? [])];
     this.usage = options.carried?.usage ?? ZERO_USAGE;
     this.decisions = [...(options.carried?.decisions ?? [])];
@@ -138,6 +150,7 @@ export class AgentLoop {
       await this.hooks.emit({ type: 'beforeModelCall', ...base, request });
       const response = await this.runtime.callModel(request);
       this.modelCalls += 1;
+      if (this.runtime.patched(PATCHES.uniqueToolUseIds)) response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls);
       this.usage = addUsage(this.usage, response.usage);
       await this.hooks.emit({ type: 'afterModelCall', ...base, response });
 
@@ -201,8 +214,16 @@ export class AgentLoop {
     return Promise.all(toolUses.map((toolUse) => executeToolUse(scope, toolUse)));
   }
 
+  /** Tool-use ids the run has seen: in its conversation, and in interrupts it carried over. */
+  private usedToolUseIds(): Set<string> {
+    const used = toolUseIdsIn(this.messages);
+    for (const answer of this.book.answered) if (answer.interrupt.toolUseId !== undefined) used.add(answer.interrupt.toolUseId);
+    return used;
+  }
+
   private hookServices(describe: (request: InterruptRequest) => RaisedInterrupt): HookServices {
     return {
+      patched: (id) => this.runtime.patched(id),
       interrupt: (request) => this.book.raise(describe(request), request),
       note: (note) => void this.decisions.push(note),
       askModel: async (system, prompt) => {

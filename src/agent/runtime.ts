@@ -27,4 +27,14 @@ export interface AgentRuntime {
   runTool(call: ToolCall): Promise<ToolOutcome>;
   waitUntil: WaitUntil;
   now(): Date;
+  /**
+   * Whether new behaviour `id` applies to this run: Temporal's `patched(id)` in a workflow (runs
+   * started before the change keep replaying the old way), always true elsewhere.
+   */
+  patched(id: string): boolean;
+  /**
+   * Public keys (hex) of the named approvers, or of every approver when `names` is null, from the
+   * worker's configuration; read when an interrupt that needs proven answers starts waiting.
+   */
+  approverKeys(names: readonly string[] | null): Promise<Record<string, string[]>>;
 }

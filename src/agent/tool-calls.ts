@@ -9,7 +9,7 @@ import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
-import { describeIssues, errorResult, type JsonValue, type ToolResult, type ToolUse } from './types.js';
+import { describeIssues, errorResult, oneLine, UNPARSEABLE_ARGUMENTS, type JsonValue, type ToolResult, type ToolUse } from './types.js';
 
 export interface ToolCallScope {
   agent: AgentDefinition;
@@ -31,6 +31,10 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   if (!tool) {
     const known = agent.tools.map((candidate) => candidate.name).join(', ');
     return errorResult(requested.toolUseId, `Unknown tool "${requested.name}". Available tools: ${known}.`);
+  }
+  const raw = unparseableArguments(requested.input);
+  if (raw !== undefined) {
+    return errorResult(requested.toolUseId, `The arguments for tool "${tool.name}" are not valid JSON (${oneLine(raw, 200)}). Call it again with a JSON object.`);
   }
   const parsed = tool.input.safeParse(requested.input);
   if (!parsed.success) {
@@ -88,4 +92,11 @@ async function runToolBody(scope: ToolCallScope, toolUse: ToolUse): Promise<Tool
     });
     responses[id] = answer.response;
   }
+}
+
+/** The raw text a provider could not parse as the call's arguments, if that is what `input` holds. */
+function unparseableArguments(input: JsonValue): string | undefined {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const raw = input[UNPARSEABLE_ARGUMENTS];
+  return typeof raw === 'string' && Object.keys(input).length === 1 ? raw : undefined;
 }

@@ -14,7 +14,14 @@ export class LocalAgentRunner {
   readonly loop: AgentLoop;
   private readonly waiters: Array<{ predicate: () => boolean; resolve: (met: boolean) => void }> = [];
 
-  constructor(agent: AgentDefinition, model: ModelProvider, tools: readonly RegisteredTool[], options: AgentRunOptions) {
+  constructor(
+    agent: AgentDefinition,
+    model: ModelProvider,
+    tools: readonly RegisteredTool[],
+    options: AgentRunOptions,
+    /** Public keys by approver name, for interrupts that count only signed answers. */
+    approverKeys: Record<string, string[]> = {},
+  ) {
     const runTool = createToolActivity(tools);
     const runtime: AgentRuntime = {
       callModel: (request) => model.invoke(request),
@@ -34,6 +41,8 @@ export class LocalAgentRunner {
         });
       },
       now: () => new Date(),
+      patched: () => true,
+      approverKeys: async (names) => (names === null ? { ...approverKeys } : Object.fromEntries(names.map((name) => [name, approverKeys[name] ?? []]))),
     };
     this.loop = new AgentLoop(agent, runtime, options);
   }

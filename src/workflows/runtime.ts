@@ -2,7 +2,7 @@
  * The agent loop's runtime inside a workflow: model and tool calls are activities, waits are
  * Temporal conditions, the clock is workflow time. Retries belong to Temporal.
  */
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { AgentRuntime } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
 import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
@@ -32,6 +32,11 @@ const { runTool } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
+const { approverKeys } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 /** Per-run overrides of how long one attempt of a model or tool call may take (e.g. "30s"). */
 export interface ActivityTimeouts {
   model?: string;
@@ -53,5 +58,7 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}): AgentRuntime {
     waitUntil: async (predicate, timeoutMs) =>
       timeoutMs === undefined ? (await condition(predicate), true) : condition(predicate, timeoutMs),
     now: () => new Date(),
+    patched: (id) => patched(id),
+    approverKeys: (names) => approverKeys.executeWithOptions({ summary: 'approver keys' }, [names === null ? null : [...names]]),
   };
 }

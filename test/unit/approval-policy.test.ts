@@ -11,6 +11,7 @@ import { LocalAgentRunner } from '../../src/sdk/local-runner.js';
 import { policyAgent } from '../support/test-agents.js';
 import { createTestTools, readLedger } from '../support/test-tools.js';
 import { ScriptedModel, type Turn } from '../support/scripted-model.js';
+import { approverDirectory, signedBy } from '../support/approvers.js';
 
 const trusted = (tool: string) => new AgentState({ [trustKey(tool)]: true });
 const none = new AgentState();
@@ -80,7 +81,7 @@ describe('answers', () => {
 function policyRun(turns: Turn[]) {
   const ledger = path.join(mkdtempSync(path.join(tmpdir(), 'policy-')), 'ledger.jsonl');
   const model = new ScriptedModel(turns);
-  const local = new LocalAgentRunner(policyAgent, model, createTestTools(ledger), { prompt: 'go', model: { provider: 's', modelId: 's' }, runId: 'r' });
+  const local = new LocalAgentRunner(policyAgent, model, createTestTools(ledger), { prompt: 'go', model: { provider: 's', modelId: 's' }, runId: 'r' }, approverDirectory);
   return { local, model, ledger, done: local.run() };
 }
 const recordTurn = (label: string): Turn => ({ tools: [{ name: 'record_action', input: { label }, id: 'tu1' }] });
@@ -125,7 +126,9 @@ describe('asking', () => {
     local.respond({ interruptId: id, response: { decision: 'edit', input: { label: 'edited' } }, respondedBy: 'ed' });
     const result = await done;
     assert.deepEqual(readLedger(ledger).map((e) => e.label), ['edited']);
-    assert.deepEqual(result.decisions.at(-1), { kind: 'edited', toolUseId: 'tu1', tool: 'record_action', detail: { by: 'ed', proposed: { label: 'original' }, effective: { label: 'edited' } } });
+    assert.deepEqual(result.decisions.find((note) => note.kind === 'edited'), { kind: 'edited', toolUseId: 'tu1', tool: 'record_action', detail: { by: 'ed', proposed: { label: 'original' }, effective: { label: 'edited' } } });
+    // The edited call went through the policy again; the editor's answer approved it.
+    assert.deepEqual(result.decisions.map((note) => note.kind), ['edited', 'rechecked', 'approved']);
     assert.deepEqual(result.interrupts[0]!.interrupt.toolInput, { label: 'original' });
   });
 
@@ -134,26 +137,72 @@ describe('asking', () => {
     await local.untilWaiting();
     const first = local.loop.book.pending[0]!;
     assert.deepEqual(first.allowedResponders, ['alice', 'bob', 'carol']);
-    assert.throws(() => local.respond({ interruptId: first.id, response: 'y', respondedBy: 'mallory' }), /"mallory" may not answer .*; allowed: alice, bob, carol/);
-    local.respond({ interruptId: first.id, response: 'y', respondedBy: 'alice' });
+    assert.equal(first.proofRequired, true);
+    const refusal = /needs a signed answer from one of its approvers; this answer's responder is not one of them/;
+    assert.throws(() => local.respond(signedBy('mallory', 'r', { interruptId: first.id, response: 'y' })), refusal);
+    // A claim is not an answer: neither alice's name without her signature, nor the refusal, lists whom to claim.
+    assert.throws(() => local.respond({ interruptId: first.id, response: 'y', respondedBy: 'alice' }), (error: Error) => /carries no proof/.test(error.message) && !/bob|carol/.test(error.message));
+    assert.throws(() => local.respond({ ...signedBy('mallory', 'r', { interruptId: first.id, response: 'y' }), respondedBy: 'alice' }), /the signature does not verify/);
+    local.respond(signedBy('alice', 'r', { interruptId: first.id, response: 'y' }));
     await local.untilWaiting();
     const second = local.loop.book.pending[0]!;
     assert.equal(second.id, 'hook:beforeToolCall:tu1:approval-2');
     assert.deepEqual((second.reason as { approval: string; approvedBy: string[] }).approvedBy, ['alice']);
-    assert.throws(() => local.respond({ interruptId: second.id, response: 'y', respondedBy: 'alice' }), /alice has already approved this record_action call/);
+    assert.throws(() => local.respond(signedBy('alice', 'r', { interruptId: second.id, response: 'y' })), /alice has already approved this record_action call/);
+    // A proof is bound to its interrupt, run and answer: bob's signature for another interrupt, run or answer does not count.
+    const bobs = signedBy('bob', 'r', { interruptId: second.id, response: 'y' });
+    assert.throws(() => local.respond({ ...bobs, interruptId: first.id }), /already answered/);
+    assert.throws(() => local.respond({ ...signedBy('bob', 'other-run', { interruptId: second.id, response: 'y' }) }), /does not verify/);
+    assert.throws(() => local.respond({ ...bobs, response: 'n' }), /does not verify/);
+    assert.throws(() => local.respond(signedBy('bob', 'r', { interruptId: second.id, response: 'y' }, new Date(Date.now() - 3_600_000))), /more than 15 minutes/);
     assert.equal(readLedger(ledger).length, 0);
-    local.respond({ interruptId: second.id, response: 'y', respondedBy: 'bob' });
+    local.respond(bobs);
     const result = await done;
     assert.equal(readLedger(ledger).length, 1);
     assert.deepEqual(result.decisions.at(-1)!.detail, { by: ['alice', 'bob'], because: 'rule 1 (record_action)' });
+    assert.deepEqual(result.interrupts.map((answer) => [answer.respondedBy, answer.verified]), [['alice', true], ['bob', true]]);
+  });
+
+  test('an edit goes through the policy again: an edit into a quorum rule asks a second approver for the edited call', async () => {
+    const { local, ledger, done } = policyRun([recordTurn('small'), { text: 'ok' }]);
+    await local.untilWaiting();
+    const first = local.loop.book.pending[0]!;
+    assert.equal(first.proofRequired, undefined, 'a plain "*" ask names no approvers');
+    local.respond({ interruptId: first.id, response: { decision: 'edit', input: { label: 'quorum-edited' } }, respondedBy: 'ed' });
+    await local.untilWaiting();
+    const again = local.loop.book.pending[0]!;
+    assert.equal(again.id, 'hook:beforeToolCall:tu1:approval-2');
+    assert.deepEqual((again.reason as { input: unknown; proposedInput: unknown }).input, { label: 'quorum-edited' });
+    assert.deepEqual((again.reason as { proposedInput: unknown }).proposedInput, { label: 'small' });
+    assert.deepEqual(again.allowedResponders, ['alice', 'bob', 'carol']);
+    assert.equal(readLedger(ledger).length, 0, 'nothing runs on the edit alone');
+    local.respond(signedBy('alice', 'r', { interruptId: again.id, response: 'y' }));
+    await local.untilWaiting();
+    assert.equal(readLedger(ledger).length, 0, 'the quorum rule needs two approvers of the edited call');
+    local.respond(signedBy('bob', 'r', { interruptId: local.loop.book.pending[0]!.id, response: 'y' }));
+    const result = await done;
+    assert.deepEqual(readLedger(ledger).map((entry) => entry.label), ['quorum-edited']);
+    const edited = result.decisions.find((note) => note.kind === 'edited')!;
+    assert.deepEqual(edited.detail, { by: 'ed', proposed: { label: 'small' }, effective: { label: 'quorum-edited' } });
+    assert.deepEqual(result.decisions.at(-1)!.detail, { by: ['alice', 'bob'], because: 'rule 1 (record_action)' });
+    assert.deepEqual(result.interrupts.map((answer) => [answer.respondedBy, answer.verified]), [['ed', false], ['alice', true], ['bob', true]]);
+  });
+
+  test('an edit that the policy allows outright runs without asking again', async () => {
+    const { local, ledger, done } = policyRun([recordTurn('small'), { text: 'ok' }]);
+    await local.untilWaiting();
+    local.respond({ interruptId: local.loop.book.pending[0]!.id, response: { decision: 'edit', input: { label: 'free-edited' } } });
+    const result = await done;
+    assert.deepEqual(readLedger(ledger).map((entry) => entry.label), ['free-edited']);
+    assert.equal(result.interrupts.length, 1);
   });
 
   test('quorum: one denial ends it', async () => {
     const { local, ledger, done } = policyRun([recordTurn('quorum-2'), { text: 'ok' }]);
     await local.untilWaiting();
-    local.respond({ interruptId: local.loop.book.pending[0]!.id, response: 'y', respondedBy: 'alice' });
+    local.respond(signedBy('alice', 'r', { interruptId: local.loop.book.pending[0]!.id, response: 'y' }));
     await local.untilWaiting();
-    local.respond({ interruptId: local.loop.book.pending[0]!.id, response: 'n', respondedBy: 'carol' });
+    local.respond(signedBy('carol', 'r', { interruptId: local.loop.book.pending[0]!.id, response: 'n' }));
     await done;
     assert.equal(readLedger(ledger).length, 0);
   });

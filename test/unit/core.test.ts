@@ -50,6 +50,46 @@ describe('interrupt ids', () => {
   });
 });
 
+describe('tool-use ids from the model are not trusted', () => {
+  test('a reused id in a later turn is asked again: the first answer never carries over to another call', async () => {
+    const { local, ledger, model, done } = runner(guardedAgent, [
+      { tools: [{ name: 'record_action', input: { label: 'seen' }, id: 'call_0' }] },
+      { tools: [{ name: 'record_action', input: { label: 'never-seen' }, id: 'call_0' }] },
+      { text: 'done' },
+    ]);
+    await local.untilWaiting();
+    assert.equal(local.loop.book.pending[0]!.id, 'hook:beforeToolCall:call_0:approve');
+    local.respond({ interruptId: 'hook:beforeToolCall:call_0:approve', response: 'y' });
+    await eventually(() => local.loop.book.pending.length === 1 && local.loop.book.answered.length === 1);
+    const second = local.loop.book.pending[0]!;
+    assert.equal(second.id, 'hook:beforeToolCall:call_0_t2_0:approve');
+    assert.deepEqual(second.toolInput, { label: 'never-seen' });
+    assert.deepEqual(readLedger(ledger).map((entry) => entry.label), ['seen'], 'the second call waits for its own answer');
+    local.respond({ interruptId: second.id, response: 'n' });
+    const result = await done;
+    assert.deepEqual(readLedger(ledger).map((entry) => entry.label), ['seen']);
+    assert.deepEqual(result.interrupts.map((answer) => [answer.interruptId, answer.response]), [
+      ['hook:beforeToolCall:call_0:approve', 'y'],
+      ['hook:beforeToolCall:call_0_t2_0:approve', 'n'],
+    ]);
+    assertPaired(result.messages);
+    // The model sees the id it will be answered under.
+    assert.match(JSON.stringify(model.requests.at(-1)!.messages), /call_0_t2_0/);
+  });
+
+  test('ids repeated within one turn, or missing, become unique per call', async () => {
+    const { local, done } = runner(guardedAgent, [
+      { tools: [{ name: 'record_action', input: { label: 'a' }, id: 'same' }, { name: 'record_action', input: { label: 'b' }, id: 'same' }, { name: 'record_action', input: { label: 'c' }, id: '' }] },
+      { text: 'done' },
+    ]);
+    await eventually(() => local.loop.book.pending.length === 3);
+    assert.deepEqual(local.loop.book.pending.map((interrupt) => interrupt.toolUseId), ['same', 'same_t1_1', 'tooluse_t1_2']);
+    for (const interrupt of local.loop.book.pending) local.respond({ interruptId: interrupt.id, response: 'y' });
+    const result = await done;
+    assertPaired(result.messages);
+  });
+});
+
 describe('hook approval (before tool call)', () => {
   test('waits, then runs the tool once on "y"; the hook body before interrupt() ran once', async () => {
     const { local, model, ledger, done } = runner(guardedAgent, [
@@ -119,7 +159,7 @@ describe('answers', () => {
   });
 
   test('the signal path records what it ignores and never throws', () => {
-    const book = new InterruptBook(async () => true, () => new Date(0));
+    const book = new InterruptBook({ waitUntil: async () => true, now: () => new Date(0) });
     assert.doesNotThrow(() => book.offer({ interruptId: 'ghost', response: 1 }));
     assert.equal(book.ignored.length, 1);
     assert.match(book.ignored[0]!.error, /not waiting/);
@@ -238,7 +278,7 @@ describe('loop', () => {
     });
     registry.on('beforeTools', () => void calls.push('second'));
     const { BeforeToolsEvent } = await import('../../src/agent/hooks.js');
-    const services = { interrupt: async () => { throw new Error('unused'); }, note() {}, askModel: async () => '' };
+    const services = { interrupt: async () => { throw new Error('unused'); }, note() {}, askModel: async () => '', patched: () => true };
     await registry.emit(new BeforeToolsEvent('a', new AgentState(), [], 's', services));
     assert.deepEqual(calls, ['first']);
   });

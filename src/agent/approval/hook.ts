@@ -5,6 +5,7 @@
  */
 import type { BeforeToolCallEvent, HookRegistry } from '../hooks.js';
 import { DEADLINE_RESPONDER, type InterruptResponse } from '../interrupts.js';
+import { PATCHES } from '../patches.js';
 import type { JsonValue } from '../types.js';
 import { ANSWER_HELP, parseApprovalAnswer, type ApprovalAnswer } from './answers.js';
 import { classifyRisk } from './classify.js';
@@ -28,7 +29,7 @@ export function approvalPolicy(policy: ApprovalPolicy): (hooks: HookRegistry) =>
 
 async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent): Promise<void> {
   const { name, input } = event.proposed;
-  const verdict = decide(policy, name, input, event.state);
+  let verdict = decide(policy, name, input, event.state);
   if (verdict.action === 'allow') {
     event.note('allowed', { because: verdict.because });
     return;
@@ -40,29 +41,47 @@ async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent): 
     if (assessment.risky === false) return;
     risk = assessment;
   }
-  const approvedBy: string[] = [];
-  for (let round = 1; round <= verdict.quorum; round++) {
-    const answer = await askRound(policy, event, verdict, round, approvedBy, risk);
-    if (!answer) return;
-    approvedBy.push(answer);
+  const asks = { count: 0 };
+  let approvedBy: string[] = [];
+  while (approvedBy.length < verdict.quorum) {
+    const outcome = await askRound(policy, event, verdict, asks, approvedBy, risk);
+    if (outcome.type === 'settled') return;
+    if (outcome.type === 'approved') {
+      approvedBy.push(outcome.by);
+      continue;
+    }
+    // An edit proposes another call: the policy judges the edited input afresh. The editor's
+    // answer approves the edited call if they may approve it; whatever more it needs is asked for.
+    if (!event.patched(PATCHES.editRecheck)) return;
+    const next = decide(policy, name, event.toolUse.input, event.state);
+    event.note('rechecked', { because: next.because, action: next.action, ...(next.action === 'ask' ? { quorum: next.quorum } : {}) });
+    if (next.action === 'allow') return;
+    verdict = next;
+    approvedBy = outcome.by !== undefined && (!next.approvers || next.approvers.includes(outcome.by)) ? [outcome.by] : [];
   }
   event.note('approved', { by: approvedBy, because: verdict.because });
 }
 
-/** One approval round; returns who approved, or undefined when the call was settled otherwise. */
+type RoundOutcome = { type: 'approved'; by: string } | { type: 'edited'; by: string | undefined } | { type: 'settled' };
+
+/** One approval question (and its escalation); interrupt names count up across the event's questions. */
 async function askRound(
   policy: ApprovalPolicy,
   event: BeforeToolCallEvent,
   verdict: AskVerdict,
-  round: number,
+  asks: { count: number },
   approvedBy: string[],
   risk: JsonValue,
-): Promise<string | undefined> {
-  const { name, input } = event.proposed;
+): Promise<RoundOutcome> {
+  const { name } = event.proposed;
+  const input = event.toolUse.input;
+  const round = approvedBy.length + 1;
+  const edited = event.toolUse !== event.proposed;
   const question = (approvers: string[] | undefined, escalated = false) => ({
-    message: `Approve ${name}? (${verdict.trustable ? 't/' : ''}y/N)`,
+    message: `Approve ${name}${edited ? ' (as edited)' : ''}? (${verdict.trustable ? 't/' : ''}y/N)`,
     tool: name,
     input,
+    ...(edited ? { proposedInput: event.proposed.input } : {}),
     rule: verdict.because,
     ...(verdict.quorum > 1 ? { approval: `${round} of ${verdict.quorum}`, approvedBy } : {}),
     ...(approvers ? { approvers } : {}),
@@ -70,11 +89,15 @@ async function askRound(
     ...(escalated ? { escalated } : {}),
   });
   const validate = (response: InterruptResponse): string | undefined => problemWith(policy, event, verdict, approvedBy, response);
-  const interruptName = round === 1 ? 'approval' : `approval-${round}`;
+  asks.count += 1;
+  const interruptName = asks.count === 1 ? 'approval' : `approval-${asks.count}`;
+  // Distinct people for a quorum must prove who they are, even when anyone may answer.
+  const proof = verdict.quorum > 1 ? { requireProof: true } : {};
   let answered = await event.ask({
     name: interruptName,
     reason: question(verdict.approvers),
     validate,
+    ...proof,
     ...(verdict.approvers ? { allowedResponders: verdict.approvers } : {}),
     ...(verdict.deadline ? { timeout: timeoutOf(verdict.deadline) } : {}),
   });
@@ -86,6 +109,7 @@ async function askRound(
       name: `${interruptName}-escalated`,
       reason: question(group, true),
       validate,
+      ...proof,
       allowedResponders: group,
       timeout: timeoutOf({ after: verdict.deadline.after, then: 'deny' }),
     });
@@ -94,24 +118,26 @@ async function askRound(
   return settle(event, answer, answered.respondedBy, answered.reason);
 }
 
-function settle(event: BeforeToolCallEvent, answer: ApprovalAnswer, by: string | undefined, reason: string | undefined): string | undefined {
-  const { name, input } = event.proposed;
+function settle(event: BeforeToolCallEvent, answer: ApprovalAnswer, by: string | undefined, reason: string | undefined): RoundOutcome {
+  const { name } = event.proposed;
   switch (answer.decision) {
     case 'approve':
-      return by ?? 'anonymous';
+      return { type: 'approved', by: by ?? 'anonymous' };
     case 'trust':
       event.state.set(trustKey(name), true);
       event.note('trusted', { by: by ?? null, key: trustKey(name) });
-      return undefined;
-    case 'edit':
+      return { type: 'settled' };
+    case 'edit': {
+      const before = event.toolUse.input;
       event.replaceInput(answer.input);
-      event.note('edited', { by: by ?? null, proposed: input, effective: event.toolUse.input });
-      return undefined;
+      event.note('edited', { by: by ?? null, proposed: before, effective: event.toolUse.input });
+      return { type: 'edited', by };
+    }
     default: {
       const why = (answer.decision === 'deny' ? answer.reason : undefined) ?? (by === DEADLINE_RESPONDER ? 'nobody answered in time' : reason);
       event.cancel = denialMessage(name, why, by);
       event.note('denied', { by: by ?? null, reason: why ?? null });
-      return undefined;
+      return { type: 'settled' };
     }
   }
 }
