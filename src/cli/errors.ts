@@ -1,4 +1,5 @@
 /** Errors the CLI reports as one line (`error: <message>` on stderr, exit code 1). */
+import { escapeInline } from '../agent/escape.js';
 import { AgentClientError } from '../sdk/agent-client.js';
 
 /** A user mistake or a refused request, detected by the CLI itself. */
@@ -27,7 +28,8 @@ export function errorLine(error: unknown): string {
   return oneLine(text);
 }
 
+/** Lines joined; then any control character left (an error may quote a model or a tool) escaped. */
 function oneLine(text: string): string {
   const flat = text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
-  return flat || 'unknown error';
+  return escapeInline(flat) || 'unknown error';
 }

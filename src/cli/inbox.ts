@@ -2,7 +2,8 @@
 import type { InboxItem } from '../sdk/inbox.js';
 import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 import { withAgents } from './connect.js';
-import { outputFor, type JsonFlag } from './output.js';
+import { escapeInline } from '../agent/escape.js';
+import { outputFor, shown, shownJson, type JsonFlag } from './output.js';
 
 export interface InboxFlags extends JsonFlag {
   agent?: string;
@@ -20,15 +21,17 @@ function formatInbox(items: InboxItem[]): string[] {
   const runs = new Set(items.map((item) => item.workflowId)).size;
   const lines = [`${items.length} waiting for a human in ${runs} run${runs === 1 ? '' : 's'}, oldest first:`];
   for (const item of items) {
-    const where = `${item.agent}${item.sessionId ? ` (session ${item.sessionId})` : ''}`;
-    const what = item.tool ? `${item.tool} ${JSON.stringify(item.toolInput ?? null)}` : 'the batch of tool calls';
+    // Everything but the age came from a run, a model or a tool: escaped (see escape.ts).
+    const id = escapeInline(item.workflowId);
+    const where = `${escapeInline(item.agent)}${item.sessionId ? ` (session ${escapeInline(item.sessionId)})` : ''}`;
+    const what = item.tool ? `${escapeInline(item.tool)} ${shownJson(item.toolInput)}` : 'the batch of tool calls';
     lines.push('');
-    lines.push(`${age(item.ageMs)} ago  ${item.workflowId}  ${where}`);
-    lines.push(`  ${item.name}: ${what}`);
-    lines.push(`  question: ${typeof item.question === 'string' ? item.question : JSON.stringify(item.question)}`);
-    if (item.deadline) lines.push(`  deadline: ${item.deadline}`);
-    if (item.allowedResponders) lines.push(`  may answer: ${item.allowedResponders.join(', ')}`);
-    lines.push(`  answer: approve ${item.workflowId} ${item.interruptId}   (or deny / respond; approve ${item.workflowId} --all for the whole run)`);
+    lines.push(`${age(item.ageMs)} ago  ${id}  ${where}`);
+    lines.push(`  ${escapeInline(item.name)}: ${what}`);
+    lines.push(`  question: ${typeof item.question === 'string' ? shown(item.question) : shownJson(item.question)}`);
+    if (item.deadline) lines.push(`  deadline: ${escapeInline(item.deadline)}`);
+    if (item.allowedResponders) lines.push(`  may answer: ${item.allowedResponders.map(escapeInline).join(', ')}`);
+    lines.push(`  answer: approve ${id} ${escapeInline(item.interruptId)}   (or deny / respond; approve ${id} --all for the whole run)`);
   }
   return lines;
 }

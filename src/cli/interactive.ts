@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { createInterface, type Interface } from 'node:readline/promises';
+import { escapeInline, hasUnsafeCharacters } from '../agent/escape.js';
 import { questionOf, type Interrupt, type InterruptResponse } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
@@ -89,34 +90,59 @@ export class Terminal {
   }
 }
 
-/** Shows one interrupt: a header from its name, the reason's message and fields, who asks. */
+/**
+ * Shows one interrupt: a header from its name, the reason's message and fields, who asks. Every
+ * value came from a hook, a tool or a model, so each is escaped onto a line of its own (see
+ * escape.ts): nothing here can print a line that looks like ours, or colour the terminal.
+ */
 export function describeInterrupt(interrupt: Interrupt): string[] {
-  const lines = ['', `--- ${interrupt.name.toUpperCase()} ---`];
+  const lines = ['', `--- ${escapeInline(interrupt.name.toUpperCase())} ---`];
   const reason = interrupt.reason;
   if (reason !== null && typeof reason === 'object' && !Array.isArray(reason)) {
-    if (typeof reason.message === 'string') lines.push(reason.message);
+    if (typeof reason.message === 'string') lines.push(escapeInline(reason.message));
     for (const [key, value] of Object.entries(reason)) {
       if (key === 'message') continue;
-      lines.push(`  ${key}: ${fieldText(value)}`);
+      lines.push(`  ${escapeInline(key)}: ${fieldText(value)}`);
     }
   } else if (reason !== null && reason !== undefined) {
-    lines.push(typeof reason === 'string' ? reason : JSON.stringify(reason));
+    lines.push(typeof reason === 'string' ? escapeInline(reason) : JSON.stringify(reason));
   }
   const asker = interrupt.source === 'tool' ? `the tool ${interrupt.toolName ?? ''}` : `a hook${interrupt.toolName ? ` before ${interrupt.toolName}` : ''}`;
-  lines.push(`  (asked by ${asker.trim()}; id ${interrupt.id})`);
+  lines.push(`  (asked by ${escapeInline(asker.trim())}; id ${escapeInline(interrupt.id)})`);
   return lines;
 }
 
+/** A reason field on one line: a list of strings as `a, b`, a string as itself, anything else as JSON (which escapes controls). */
 function fieldText(value: JsonValue): string {
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(', ');
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.map(escapeInline).join(', ');
+  return typeof value === 'string' ? escapeInline(value) : escapeInline(JSON.stringify(value));
 }
 
-/** `Your answer (y/N): `, with the choices the question itself offers when it names them, e.g. `(t/y/N)`. */
+/** Choices longer than this are not choices but prose: the prompt then offers the default. */
+const MAX_CHOICES_LENGTH = 40;
+
+/**
+ * `Your answer (y/N): `, with the choices the question itself offers when it ends with them,
+ * e.g. "Approve? (t/y/N)" gives `(t/y/N)`. Read from the end with index scans: a question of any
+ * size and shape costs one pass (the regex this replaces backtracked exponentially).
+ */
 export function promptFor(interrupt: Interrupt): string {
   const message = questionOf(interrupt.reason);
-  const choices = message !== undefined ? /\(([^()\s]+(?:\/[^()\s]+)+)\)\s*[?.:]?\s*$/.exec(message)?.[1] : undefined;
+  const choices = message !== undefined ? offeredChoices(message) : undefined;
   return `Your answer (${choices ?? 'y/N'}): `;
+}
+
+/** `t/y/N` from a question ending in `(t/y/N)`, optionally followed by `?`, `.` or `:`. */
+export function offeredChoices(question: string): string | undefined {
+  let end = question.trimEnd().length;
+  if (end > 0 && '?.:'.includes(question[end - 1]!)) end = question.slice(0, end - 1).trimEnd().length;
+  if (end === 0 || question[end - 1] !== ')') return undefined;
+  const open = question.lastIndexOf('(', end - 1);
+  if (open < 0 || end - 1 - open > MAX_CHOICES_LENGTH) return undefined;
+  const inner = question.slice(open + 1, end - 1);
+  const parts = inner.split('/');
+  const plain = parts.length >= 2 && parts.every((part) => part.length > 0 && part.trim() === part && !/[\s()]/.test(part));
+  return plain && !hasUnsafeCharacters(inner) ? inner : undefined;
 }
 
 /** Asks on the terminal. */

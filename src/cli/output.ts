@@ -1,6 +1,7 @@
 /** Printing: `--json` prints one JSON document on stdout, otherwise short human-readable text. */
+import { clipInline, escapeBlock, escapeInline } from '../agent/escape.js';
 import { questionOf, type Interrupt } from '../agent/interrupts.js';
-import { oneLine as clip, textOf, type JsonValue, type Usage } from '../agent/types.js';
+import { oneLine, textOf, type JsonValue, type Usage } from '../agent/types.js';
 import type { AgentRunResult, RunStatus } from '../workflows/messages.js';
 
 export interface JsonFlag {
@@ -40,39 +41,58 @@ export function formatUsage(usage: Usage): string {
   return `${usage.totalTokens} tokens (${usage.inputTokens} in, ${usage.outputTokens} out)`;
 }
 
-/** `status` / `wait` / `respond`: the run's phase, what it waits for, what it said last. */
+/** Text from a model, a tool or a stranger, on one line of at most `max` characters, escaped (see escape.ts). */
+export function shown(text: string, max = 300): string {
+  return clipInline(oneLine(text, max), max + 40);
+}
+
+/** A JSON value on one escaped line (JSON escapes C0 controls, not the Unicode ones that reorder text). */
+export function shownJson(value: JsonValue | undefined, max = 200): string {
+  return shown(JSON.stringify(value ?? null), max);
+}
+
+/**
+ * `status` / `wait` / `respond`: the run's phase, what it waits for, what it said last. Every
+ * value that a model, a tool or an answerer wrote is escaped (see escape.ts).
+ */
 export function formatStatus(workflowId: string, status: RunStatus): string[] {
   const lines = [
-    `${workflowId}: ${status.status} (agent ${status.agent}${status.sessionId ? `, session ${status.sessionId}` : ''}; ` +
+    `${escapeInline(workflowId)}: ${status.status} (agent ${escapeInline(status.agent)}${status.sessionId ? `, session ${escapeInline(status.sessionId)}` : ''}; ` +
       `${status.modelCalls} model call${status.modelCalls === 1 ? '' : 's'}, ${formatUsage(status.usage)})`,
   ];
-  if (status.error) lines.push(`  error: ${status.error}`);
+  if (status.error) lines.push(`  error: ${shown(status.error, 1000)}`);
   if (status.pending.length > 0) {
     lines.push(`  waiting for ${status.pending.length === 1 ? 'an answer' : `${status.pending.length} answers`}:`);
     for (const interrupt of status.pending) lines.push(...formatPending(interrupt).map((line) => `    ${line}`));
   }
   const last = status.lastMessage ? textOf(status.lastMessage).trim() : '';
-  if (last && status.pending.length === 0) lines.push(`  last message: ${clip(last, 300)}`);
-  for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${ignored.interruptId}: ${ignored.error}`);
+  if (last && status.pending.length === 0) lines.push(`  last message: ${shown(last)}`);
+  for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${shown(ignored.interruptId, 200)}: ${shown(ignored.error)}`);
   return lines;
 }
 
 function formatPending(interrupt: Interrupt): string[] {
-  const lines = [`${interrupt.id}`];
+  const lines = [escapeInline(interrupt.id)];
   const summary = reasonSummary(interrupt.reason);
   if (summary) lines.push(`  ${summary}`);
-  if (interrupt.toolName) lines.push(`  tool ${interrupt.toolName} ${clip(JSON.stringify(interrupt.toolInput ?? {}), 200)}`);
+  if (interrupt.toolName) lines.push(`  tool ${escapeInline(interrupt.toolName)} ${shownJson(interrupt.toolInput ?? {})}`);
   return lines;
 }
 
 function reasonSummary(reason: JsonValue): string {
   if (reason === null || reason === undefined) return '';
-  return questionOf(reason) ?? clip(JSON.stringify(reason), 200);
+  const question = questionOf(reason);
+  return question !== undefined ? shown(question) : shownJson(reason);
+}
+
+/** The model's final text, lines kept, every other control character escaped. */
+export function finalText(result: AgentRunResult): string {
+  return escapeBlock(result.text.trim()) || '(no text)';
 }
 
 /** `run` / `result`: the final text, then stop reason and usage. */
 export function formatResult(result: AgentRunResult): string[] {
-  const text = result.text.trim() || '(no text)';
+  const text = finalText(result);
   return [
     text,
     '',

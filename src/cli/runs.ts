@@ -5,7 +5,7 @@ import type { AgentClient, StartOptions } from '../sdk/agent-client.js';
 import { CliError, Interrupted } from './errors.js';
 import { driveRun, Terminal, terminalAnswerer } from './interactive.js';
 import { chooseModel, type ModelFlags } from './model-choice.js';
-import { formatResult, formatStatus, outputFor, type JsonFlag } from './output.js';
+import { finalText, formatResult, formatStatus, outputFor, type JsonFlag } from './output.js';
 import { withAgents } from './connect.js';
 import { shutdownSignal } from './signals.js';
 import { DEFAULT_WORKSPACE } from './demo-workspace.js';
@@ -96,7 +96,7 @@ export async function resultCommand(workflowId: string, flags: JsonFlag): Promis
     }
     return agents.result(workflowId);
   });
-  outputFor(flags).emit(result, () => result.text.trim() || '(no text)');
+  outputFor(flags).emit(result, () => finalText(result));
 }
 
 export async function cancelCommand(workflowId: string, flags: JsonFlag): Promise<void> {

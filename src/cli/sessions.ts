@@ -1,19 +1,23 @@
 /** `session show` and `session revoke`: a session's durable state, and taking a trust back. */
 import { withAgents } from './connect.js';
 import { CliError } from './errors.js';
-import { outputFor, type JsonFlag } from './output.js';
+import { escapeInline } from '../agent/escape.js';
+import { outputFor, shown, shownJson, type JsonFlag } from './output.js';
 import type { SessionView } from '../workflows/session-messages.js';
 
 /** Keys under this prefix are trusts (`trust.<tool>`); `revoke` without a key removes them all. */
 export const TRUST_PREFIX = 'trust.';
 
 function formatSession(view: SessionView): string[] {
-  const lines = [`session ${view.sessionId}: ${view.messageCount} messages, ${view.runs.length} recent runs`];
+  // State, prompts and errors were written by hooks, tools, models and users: escaped (see escape.ts).
+  const lines = [`session ${escapeInline(view.sessionId)}: ${view.messageCount} messages, ${view.runs.length} recent runs`];
   const keys = Object.keys(view.state);
   lines.push(keys.length === 0 ? 'state: (empty)' : 'state:');
-  for (const key of keys) lines.push(`  ${key} = ${JSON.stringify(view.state[key])}`);
-  if (view.active) lines.push(`running now: ${view.active.runId} (${view.active.agent}, since ${view.active.startedAt})`);
-  for (const run of view.runs) lines.push(`  ${run.endedAt} ${run.outcome.padEnd(9)} ${run.runId}: ${run.prompt}${run.error ? ` (${run.error})` : ''}`);
+  for (const key of keys) lines.push(`  ${escapeInline(key)} = ${shownJson(view.state[key])}`);
+  if (view.active) lines.push(`running now: ${escapeInline(view.active.runId)} (${escapeInline(view.active.agent)}, since ${escapeInline(view.active.startedAt)})`);
+  for (const run of view.runs) {
+    lines.push(`  ${escapeInline(run.endedAt)} ${run.outcome.padEnd(9)} ${escapeInline(run.runId)}: ${shown(run.prompt, 200)}${run.error ? ` (${shown(run.error, 200)})` : ''}`);
+  }
   return lines;
 }
 

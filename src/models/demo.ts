@@ -6,14 +6,55 @@
 import { resultText, type ContentBlock, type Message, type ModelRequest, type ModelResponse, type ToolResult } from '../agent/types.js';
 import type { ModelProvider } from './provider.js';
 
-const FILE_NAME = /[\w./-]*\w\.[A-Za-z0-9]{1,8}\b/g;
+const MAX_EXTENSION = 8;
+
+/** Characters a file name may hold: letters, digits, `_`, `.`, `/`, `-`. Everything else separates words. */
+function isPathChar(code: number): boolean {
+  return isAlnum(code) || code === 0x5f /* _ */ || code === 0x2e /* . */ || code === 0x2f /* / */ || code === 0x2d /* - */;
+}
+
+function isAlnum(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+/**
+ * Every word of `text` that looks like a file name (`name.ext`, `dir/name.ext`, with an extension
+ * of 1 to 8 letters or digits), once each, in order. One pass, no regex: a hostile 200 KB word
+ * costs what reading it costs (a backtracking pattern here once stalled the worker for 25 s).
+ */
+export function fileNamesIn(text: string): string[] {
+  const names = new Set<string>();
+  let start = -1;
+  for (let index = 0; index <= text.length; index++) {
+    const inWord = index < text.length && isPathChar(text.charCodeAt(index));
+    if (inWord && start < 0) start = index;
+    if (!inWord && start >= 0) {
+      const name = asFileName(text, start, index);
+      if (name) names.add(name);
+      start = -1;
+    }
+  }
+  return [...names];
+}
+
+/** The word `text[start, end)` without trailing `.`, `/`, `-` (sentence ends), if it ends in `<word char>.<ext>`. */
+function asFileName(text: string, start: number, end: number): string | undefined {
+  while (end > start && !isAlnum(text.charCodeAt(end - 1)) && text.charCodeAt(end - 1) !== 0x5f) end--;
+  let dot = end - 1;
+  while (dot > start && end - dot <= MAX_EXTENSION + 1 && isAlnum(text.charCodeAt(dot))) dot--;
+  const extension = end - dot - 1;
+  if (dot <= start || text.charCodeAt(dot) !== 0x2e || extension < 1 || extension > MAX_EXTENSION) return undefined;
+  const before = text.charCodeAt(dot - 1);
+  if (!isAlnum(before) && before !== 0x5f) return undefined;
+  return text.slice(start, end);
+}
 
 export class DemoProvider implements ModelProvider {
   async invoke(request: ModelRequest): Promise<ModelResponse> {
     const { messages, tools } = request;
     const promptIndex = messages.findLastIndex((message) => message.role === 'user' && message.content.some((block) => 'text' in block));
     const prompt = messages[promptIndex]?.content.flatMap((block) => ('text' in block ? [block.text] : [])).join(' ') ?? '';
-    const paths = [...new Set((prompt.replace(/['"[\],]/g, ' ').match(FILE_NAME) ?? []))];
+    const paths = fileNamesIn(prompt);
     const since = messages.slice(promptIndex + 1);
     const calledTools = since.flatMap((message) => message.content.flatMap((block) => ('toolUse' in block ? [block.toolUse.name] : [])));
     const inspect = tools.find((tool) => tool.name === 'inspect_files');

@@ -3,6 +3,7 @@
  * approval: delete_files ..."), and search attributes for the inbox, when the namespace has them.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { escapeMarkdown } from '../agent/escape.js';
 import { questionOf, type Interrupt } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import type { RunPhase } from './messages.js';
@@ -34,25 +35,35 @@ export function publishState(identity: RunIdentity, phase: RunPhase, pending: re
   ]);
 }
 
-/** Markdown for the Web UI's "current details". */
+/**
+ * Markdown for the Web UI's "current details". Every value that a model, a tool or a hook wrote
+ * is escaped for markdown and HTML (see escape.ts): it renders as its text, on its own line.
+ */
 export function describe(phase: RunPhase, pending: readonly Interrupt[]): string {
   if (pending.length === 0) return phase === 'running' ? 'running: working on the prompt' : phase;
   const lines = pending.map((interrupt) => {
-    const what = interrupt.toolName ? `${interrupt.toolName} ${inline(interrupt.toolInput)}` : 'the batch of tool calls';
+    const what = interrupt.toolName ? `${escapeMarkdown(interrupt.toolName)} ${inline(interrupt.toolInput)}` : 'the batch of tool calls';
     const question = questionOf(interrupt.reason);
-    const who = interrupt.allowedResponders ? `; may answer: ${interrupt.allowedResponders.join(', ')}` : '';
-    const deadline = interrupt.deadline ? `; deadline ${interrupt.deadline}` : '';
-    return `- waiting for ${interrupt.name}: ${what}${question ? ` — "${question}"` : ''} (asked ${interrupt.raisedAt}${deadline}${who}; id \`${interrupt.id}\`)`;
+    const who = interrupt.allowedResponders ? `; may answer: ${interrupt.allowedResponders.map((name) => escapeMarkdown(name)).join(', ')}` : '';
+    const deadline = interrupt.deadline ? `; deadline ${escapeMarkdown(interrupt.deadline)}` : '';
+    const asked = `asked ${escapeMarkdown(interrupt.raisedAt)}${deadline}${who}; id ${escapeMarkdown(interrupt.id)}`;
+    return `- waiting for ${escapeMarkdown(interrupt.name)}: ${what}${question ? ` — “${escapeMarkdown(clip(question, 500))}”` : ''} (${asked})`;
   });
   return [`**waiting for ${pending.length === 1 ? 'a human' : `${pending.length} answers`}**`, '', ...lines].join('\n');
 }
 
-/** Tool input in one short line: `{"paths":["a.txt","b.txt"]}` reads as ['a.txt', 'b.txt']. */
+/** Tool input in one short escaped line: `{"paths":["a.txt","b.txt"]}` reads as ['a.txt', 'b.txt']. */
 function inline(input: JsonValue | undefined): string {
   if (input && typeof input === 'object' && !Array.isArray(input)) {
     const values = Object.values(input);
-    if (values.length === 1 && Array.isArray(values[0])) return `[${values[0].map((item) => JSON.stringify(item).replace(/^"|"$/g, "'")).join(', ')}]`;
+    if (values.length === 1 && Array.isArray(values[0])) {
+      const items = values[0].map((item) => (typeof item === 'string' ? `'${item}'` : JSON.stringify(item)));
+      return escapeMarkdown(clip(`[${items.join(', ')}]`, 200));
+    }
   }
-  const text = JSON.stringify(input ?? null);
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+  return escapeMarkdown(clip(JSON.stringify(input ?? null), 200));
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -24,12 +24,21 @@ export async function classifyRisk(event: BeforeToolCallEvent, instructions: str
     // Also on cancellation: the person is then asked in a cancelled scope, which ends the run at once.
     return { risky: null, reason: `classifier failed, asking a person: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const json = /\{[\s\S]*\}/.exec(reply)?.[0];
   try {
-    const parsed = JSON.parse(json ?? '') as { risky?: unknown; reason?: unknown };
+    const parsed = JSON.parse(outermostBraces(reply)) as { risky?: unknown; reason?: unknown };
     if (typeof parsed.risky !== 'boolean') throw new Error('no boolean "risky"');
     return { risky: parsed.risky, reason: typeof parsed.reason === 'string' ? parsed.reason : '(no reason given)' };
   } catch {
     return { risky: null, reason: `classifier reply was not the JSON asked for, asking a person: ${reply.slice(0, 200)}` };
   }
+}
+
+/**
+ * From the first `{` to the last `}` (the JSON object in a chatty reply), or '' when there is none.
+ * Two index scans: a model's reply full of `{` cannot make this quadratic, as `/\{[\s\S]*\}/` was.
+ */
+export function outermostBraces(text: string): string {
+  const first = text.indexOf('{');
+  const last = text.lastIndexOf('}');
+  return first >= 0 && last > first ? text.slice(first, last + 1) : '';
 }
