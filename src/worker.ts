@@ -1,29 +1,27 @@
 /**
- * The worker: runs agent-run workflows and their model and tool activities. Agents' workflow
- * halves come in through the workflow bundle; their tool bodies and the model providers here.
+ * The worker: runs agent-run workflows and their model and tool activities. A thin convenience
+ * over the plugin (`plugin.ts`) that defaults to this repository's example agents and tools.
  */
-import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, type RegisteredTool } from './activities/index.js';
 import { exampleTools } from './agents/tools.js';
-import type { BedrockOptions } from './models/bedrock.js';
-import { defaultProviders } from './models/default-providers.js';
 import type { ModelProvider } from './models/provider.js';
+import { agentsPlugin, type AgentsPluginOptions } from './plugin.js';
+import { ownModule } from './temporal/workflow-entry.js';
 import { TASK_QUEUE } from './workflows/messages.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** The example agents' workflows: `src/workflows/index.ts` from source, `dist/workflows/index.js` compiled. */
+export const WORKFLOWS_PATH = ownModule(import.meta.url, './workflows/index');
 
-export interface AgentWorkerOptions {
+export interface AgentWorkerOptions extends Omit<AgentsPluginOptions, 'models'> {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
-  /** A prebuilt bundle (tests build one and reuse it); default: bundle `src/workflows/index.ts`. */
+  /** A prebuilt bundle (tests build one and reuse it); default: the `agents` module's workflows, else the examples'. */
   workflowBundle?: WorkflowBundleOption;
+  /** Your own workflows; with `agents`, the agent workflows are added beside them. */
   workflowsPath?: string;
-  tools?: readonly RegisteredTool[];
   /** Extra or replacement model providers by name; `bedrock` and `demo` are always there. */
   providers?: Record<string, ModelProvider>;
-  bedrock?: BedrockOptions;
   /** Workflows kept in memory; parked runs beyond it are evicted and replayed on demand. */
   maxCachedWorkflows?: number;
   /** Any other worker option (for example a shorter `stickyQueueScheduleToStartTimeout`). */
@@ -31,19 +29,21 @@ export interface AgentWorkerOptions {
 }
 
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
-  const workflows = options.workflowBundle
-    ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH };
+  const { connection, namespace, taskQueue, workflowBundle, workflowsPath, providers, maxCachedWorkflows, tuning, tools, ...pluginOptions } = options;
+  const examples = pluginOptions.agents === undefined;
+  const workflows = workflowBundle
+    ? { workflowBundle }
+    : { workflowsPath: workflowsPath ?? (examples ? WORKFLOWS_PATH : undefined) };
   return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    ...tuning,
+    connection,
+    namespace: namespace ?? 'default',
+    taskQueue: taskQueue ?? TASK_QUEUE,
     ...workflows,
-    activities: createActivities({
-      providers: { ...defaultProviders(options.bedrock), ...options.providers },
-      tools: options.tools ?? exampleTools,
-    }),
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
-    ...options.tuning,
+    ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+    plugins: [
+      agentsPlugin({ ...pluginOptions, tools: tools ?? (examples ? exampleTools : []), ...(providers ? { models: providers } : {}) }),
+      ...(tuning?.plugins ?? []),
+    ],
   });
 }

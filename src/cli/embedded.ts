@@ -2,12 +2,13 @@
  * In-process infrastructure for `worker`, `dev` and `demo`: the worker runtime (our own signal
  * handling, quieter logs), an embedded Temporal dev server with its Web UI, and a worker.
  */
-import { createServer } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
 import { startDevServer } from '../temporal/dev-server.js';
+import { freePort, portTaken } from '../temporal/ports.js';
 import { createAgentWorker } from '../worker.js';
+import { CliError } from './errors.js';
 
 let runtimeInstalled = false;
 
@@ -37,7 +38,20 @@ export interface EmbeddedServerOptions {
   dbFilename?: string;
 }
 
+/**
+ * Refuses a port something already listens on. Without this, the SDK's readiness probe would find
+ * the other server (say, one left running by a `dev` that was SIGKILLed) and take it for its own.
+ */
+async function refuseTakenPort(port: number | undefined, flag: string): Promise<void> {
+  if (port === undefined || !(await portTaken(port))) return;
+  throw new CliError(
+    `port ${port} is already in use (perhaps a Temporal dev server left running by an earlier \`dev\`): stop that process, or pick another port with ${flag}`,
+  );
+}
+
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  await refuseTakenPort(options.port, '--port');
+  await refuseTakenPort(options.ui ? options.uiPort : undefined, '--ui-port');
   // The UI listens on port + 1000 unless told otherwise, which may be taken or out of range: pick a free one.
   const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
   const env: TestWorkflowEnvironment = await startDevServer({
@@ -73,17 +87,4 @@ export async function startInProcessWorker(connection: NativeConnection, namespa
       await done;
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -56,6 +56,7 @@ export async function devCommand(flags: DevFlags): Promise<void> {
     uiPort,
     ...(flags.dbFilename !== undefined ? { dbFilename: flags.dbFilename } : {}),
   }).catch((error: unknown) => {
+    if (error instanceof CliError) throw error;
     throw new CliError(`could not start the dev server on port ${port} / UI ${uiPort}: ${(error as Error).message ?? error}`);
   });
   try {

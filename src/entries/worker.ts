@@ -1,0 +1,14 @@
+/**
+ * `durable-hitl-agents/worker`: the Temporal plugin and everything that runs in activities: tool
+ * bodies, model providers. `createAgentWorker` is a convenience over the plugin.
+ */
+export { AgentsPlugin, agentsPlugin, type AgentsPluginOptions } from '../plugin.js';
+export { createAgentWorker, type AgentWorkerOptions } from '../worker.js';
+export { implementTool, type ToolContext, type ToolImplementation } from '../agent/definition.js';
+export { createActivities, type ActivityDependencies, type RegisteredTool } from '../activities/index.js';
+export { DEFAULT_BEDROCK_MODEL_ID, DEMO_MODEL_ID, type ModelProvider } from '../models/provider.js';
+export { BedrockProvider, bedrockOptionsFromEnv, type BedrockOptions } from '../models/bedrock.js';
+export { DemoProvider } from '../models/demo.js';
+export { defaultProviders } from '../models/default-providers.js';
+export { connectWorker } from '../temporal/connection.js';
+export { TASK_QUEUE } from '../workflows/messages.js';

@@ -1,0 +1,60 @@
+/**
+ * `durable-hitl-agents/workflow`: the workflow half. Agent and tool definitions, hooks, approval
+ * policies, interrupt types, and the agent workflows for your own workflows file. Everything here
+ * runs inside the workflow sandbox, so it imports nothing from Node (test/unit/workflow-entry.test.ts).
+ */
+export {
+  defineAgent,
+  defineTool,
+  type AgentDefinition,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolImplementation,
+  type ToolInterruptRequest,
+} from '../agent/definition.js';
+export {
+  BeforeToolCallEvent,
+  BeforeToolsEvent,
+  HookRegistry,
+  type AfterInvocationEvent,
+  type AfterModelCallEvent,
+  type AfterToolCallEvent,
+  type BeforeInvocationEvent,
+  type BeforeModelCallEvent,
+  type DecisionNote,
+  type HookCallback,
+  type HookEventMap,
+  type HookEventType,
+  type MessageAddedEvent,
+} from '../agent/hooks.js';
+export { approvalPolicy } from '../agent/approval/hook.js';
+export { trustKey, type ApprovalDeadline, type ApprovalPolicy, type ApprovalRule } from '../agent/approval/policy.js';
+export { parseApprovalAnswer, type ApprovalAnswer } from '../agent/approval/answers.js';
+export {
+  DEADLINE_RESPONDER,
+  type AnsweredInterrupt,
+  type IgnoredResponse,
+  type Interrupt,
+  type InterruptRequest,
+  type InterruptResponse,
+  type InterruptSource,
+  type InterruptTimeout,
+} from '../agent/interrupts.js';
+export { AgentState, type StateChange } from '../agent/state.js';
+export type {
+  ContentBlock,
+  JsonObject,
+  JsonValue,
+  Message,
+  ModelChoice,
+  ModelRequest,
+  ModelResponse,
+  ToolResult,
+  ToolSpec,
+  ToolUse,
+  Usage,
+} from '../agent/types.js';
+export { createAgentRunWorkflow } from '../workflows/agent-run.js';
+export { agentSession } from '../workflows/session.js';
+export { agentsOf } from '../temporal/agents-module.js';
+export type { AgentRunInput, AgentRunResult, RunPhase, RunStatus } from '../workflows/messages.js';
