@@ -1,5 +1,6 @@
 /** The worker's activities: model calls and tool calls, built from the providers and tools it has. */
 import type { ModelProvider } from '../models/provider.js';
+import { resolveWorkspaceRoots } from '../agents/files/workspace-roots.js';
 import { createApproverKeysActivity } from './approver-keys.js';
 import { createModelActivity } from './model.js';
 import { runState } from './run-state.js';
@@ -8,15 +9,21 @@ import { createToolActivity, type RegisteredTool } from './tool.js';
 export interface ActivityDependencies {
   providers: Record<string, ModelProvider>;
   tools: readonly RegisteredTool[];
+  /**
+   * The folders file tools may touch; runs choose folders beneath them. Default: the
+   * `:`-separated `AGENT_WORKSPACE_ROOTS`, else `./workspace` (created), resolved against the
+   * worker's working directory now, when the worker starts.
+   */
+  workspaceRoots?: readonly string[];
   /** The approvers file (public keys by name); default `AGENT_APPROVER_KEYS`. */
   approverKeysFile?: string;
 }
 
-export function createActivities({ providers, tools, approverKeysFile }: ActivityDependencies) {
+export function createActivities({ providers, tools, workspaceRoots, approverKeysFile }: ActivityDependencies) {
   return {
     approverKeys: createApproverKeysActivity(approverKeysFile),
     invokeModel: createModelActivity(providers),
-    runTool: createToolActivity(tools),
+    runTool: createToolActivity(tools, { workspaceRoots: resolveWorkspaceRoots(workspaceRoots) }),
     runState,
   };
 }

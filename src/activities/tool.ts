@@ -1,6 +1,7 @@
 /**
  * The tool activity: runs one tool body with a tool context. A tool that asks a human ends the
  * attempt with an "interrupt" outcome; a tool that throws becomes an error result the model sees.
+ * While a body runs the activity heartbeats (see heartbeat.ts), so a dead worker is noticed fast.
  */
 import type { ToolContext, ToolImplementation, ToolInterruptRequest } from '../agent/definition.js';
 import { InterruptNames, toolInterruptId, ToolInterruptSignal } from '../agent/interrupts.js';
@@ -8,14 +9,43 @@ import type { ToolCall, ToolOutcome } from '../agent/runtime.js';
 import { truncateToolResult } from '../agent/payload-budget.js';
 import { AgentState } from '../agent/state.js';
 import { errorResult, successResult, type JsonValue } from '../agent/types.js';
+import { resolveWorkspaceRoots, type WorkspaceRoot } from '../agents/files/workspace-roots.js';
+import { ToolHeartbeat } from './heartbeat.js';
 
 export interface RegisteredTool {
   name: string;
   body: ToolImplementation<unknown>;
 }
 
-export function createToolActivity(tools: readonly RegisteredTool[]) {
+export interface ToolActivityOptions {
+  /** The folders file tools may touch (default: `AGENT_WORKSPACE_ROOTS`, else `./workspace`, resolved on first use). */
+  workspaceRoots?: readonly WorkspaceRoot[];
+}
+
+/**
+ * What the tool activity gives a body beyond `ToolContext` (see `workerToolContext`): heartbeat
+ * progress that reaches the next attempt, and the worker's workspace roots.
+ */
+export interface WorkerToolContext extends ToolContext {
+  /** Records progress and heartbeats now; the activity repeats the last details while the body runs. */
+  heartbeat(details?: JsonValue): void;
+  /** This attempt's number: 1, then 2 and up when Temporal retries a lost attempt. */
+  readonly attempt: number;
+  /** The last heartbeat details the server received from the previous attempt (may lag its last call). */
+  readonly previousHeartbeat: JsonValue | undefined;
+  readonly workspaceRoots: readonly WorkspaceRoot[];
+}
+
+/** The worker side of a tool context; throws when a body runs outside the tool activity. */
+export function workerToolContext(context: ToolContext): WorkerToolContext {
+  if (!('workspaceRoots' in context)) throw new Error('this tool needs the worker\'s tool activity (no worker tool context)');
+  return context as WorkerToolContext;
+}
+
+export function createToolActivity(tools: readonly RegisteredTool[], options: ToolActivityOptions = {}) {
   const byName = new Map(tools.map((tool) => [tool.name, tool.body]));
+  let roots = options.workspaceRoots;
+  const workspaceRoots = () => (roots ??= resolveWorkspaceRoots());
   return async function runTool(call: ToolCall): Promise<ToolOutcome> {
     const { toolUse } = call;
     const state = new AgentState(call.state, { journal: true });
@@ -24,9 +54,9 @@ export function createToolActivity(tools: readonly RegisteredTool[]) {
       const result = errorResult(toolUse.toolUseId, `tool "${toolUse.name}" has no implementation in this worker`);
       return { type: 'result', result, stateChanges: [] };
     }
-    const context = toolContext(call, state);
+    const heartbeat = ToolHeartbeat.start();
     try {
-      const value = await body(toolUse.input, context);
+      const value = await body(toolUse.input, toolContext(call, state, heartbeat, workspaceRoots));
       return { type: 'result', result: truncateToolResult(successResult(toolUse.toolUseId, value ?? null)), stateChanges: state.changes() };
     } catch (error) {
       if (error instanceof ToolInterruptSignal) {
@@ -36,11 +66,13 @@ export function createToolActivity(tools: readonly RegisteredTool[]) {
       const message = error instanceof Error ? error.message : String(error);
       const result = truncateToolResult(errorResult(toolUse.toolUseId, `Tool "${toolUse.name}" failed: ${message}`));
       return { type: 'result', result, stateChanges: state.changes() };
+    } finally {
+      heartbeat.stop();
     }
   };
 }
 
-function toolContext(call: ToolCall, state: AgentState): ToolContext {
+function toolContext(call: ToolCall, state: AgentState, heartbeat: ToolHeartbeat, workspaceRoots: () => readonly WorkspaceRoot[]): WorkerToolContext {
   const names = new InterruptNames(`tool ${call.toolUse.name} (tool use ${call.toolUse.toolUseId})`);
   return {
     state,
@@ -55,6 +87,12 @@ function toolContext(call: ToolCall, state: AgentState): ToolContext {
       if (request.response !== undefined) return request.response;
       throw new ToolInterruptSignal(request);
     },
+    heartbeat: (details) => heartbeat.record(details),
+    attempt: heartbeat.attempt,
+    previousHeartbeat: heartbeat.previousDetails,
+    // Resolved on first use: the local runner never creates ./workspace unless a file tool runs.
+    get workspaceRoots() {
+      return workspaceRoots();
+    },
   };
 }
-

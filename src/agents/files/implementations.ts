@@ -1,43 +1,51 @@
-/** The file tools' bodies (activity half: runs in the worker, touches real files). */
-import { rm, stat } from 'node:fs/promises';
-import { implementTool } from '../../agent/definition.js';
+/** The file tools' bodies (activity half: runs in the worker, touches real files through the jail). */
+import { implementTool, type ToolContext } from '../../agent/definition.js';
 import type { JsonObject } from '../../agent/types.js';
+import { workerToolContext } from '../../activities/tool.js';
 import { BULK_APPROVAL_THRESHOLD, deleteFiles, inspectFiles, isYes, smartDelete } from './definitions.js';
-import { resolveInWorkspace } from './workspace.js';
+import { journaledDelete } from './journaled-delete.js';
+import { withWorkspace, type Entry, type Workspace } from './workspace.js';
 
-export const inspectFilesTool = implementTool(inspectFiles, async ({ paths }, context) => {
-  const resolved = await resolveInWorkspace(context.workspace, paths);
-  const report: JsonObject = {};
-  for (const [index, file] of resolved.entries()) {
-    const info = await stat(file).catch(() => undefined);
-    report[paths[index]!] = info?.isFile()
-      ? { exists: true, sizeBytes: info.size, modified: info.mtime.toISOString() }
-      : { exists: false };
-  }
-  return report;
-});
-
-/** Deletes every path (all inside the workspace) and says what happened to each. */
-async function deleteAll(workspace: string | undefined, paths: string[]): Promise<string> {
-  const resolved = await resolveInWorkspace(workspace, paths);
-  const deleted: string[] = [];
-  const missing: string[] = [];
-  for (const [index, file] of resolved.entries()) {
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) {
-      missing.push(paths[index]!);
-      continue;
-    }
-    await rm(file);
-    deleted.push(paths[index]!);
-  }
-  const parts = [];
-  if (deleted.length > 0) parts.push(`Successfully deleted files: ${deleted.join(', ')}`);
-  if (missing.length > 0) parts.push(`Not found (nothing to delete): ${missing.join(', ')}`);
-  return parts.join('. ');
+/** Runs `use` in the run's workspace folder beneath the worker's roots. */
+function inWorkspace<T>(context: ToolContext, use: (workspace: Workspace) => Promise<T>): Promise<T> {
+  return withWorkspace(workerToolContext(context).workspaceRoots, context.workspace, use);
 }
 
-export const deleteFilesTool = implementTool(deleteFiles, ({ paths }, context) => deleteAll(context.workspace, paths));
+export const inspectFilesTool = implementTool(inspectFiles, ({ paths }, context) =>
+  inWorkspace(context, async (workspace) => {
+    const report: Array<[string, JsonObject]> = [];
+    for (const name of workspace.check(paths)) report.push([name.name, described(await workspace.inspect(name))]);
+    // fromEntries: a file may be called "__proto__".
+    return Object.fromEntries(report);
+  }),
+);
+
+/** A file keeps the original shape; anything else says what it is (a symlink is never followed). */
+function described(entry: Entry): JsonObject {
+  switch (entry.kind) {
+    case 'file':
+      return { exists: true, sizeBytes: entry.sizeBytes, modified: entry.modified };
+    case 'other':
+      return { exists: true, type: 'other', sizeBytes: entry.sizeBytes, modified: entry.modified };
+    case 'symlink':
+      return { exists: true, type: 'symlink', target: entry.target, modified: entry.modified };
+    case 'folder':
+      return { exists: true, type: 'folder' };
+    case 'missing':
+      return { exists: false };
+    case 'refused':
+      return { exists: false, refused: entry.why };
+    case 'failed':
+      return { exists: false, error: entry.error };
+  }
+}
+
+function deleteAll(paths: string[], context: ToolContext): Promise<string> {
+  const worker = workerToolContext(context);
+  return inWorkspace(context, (workspace) => journaledDelete(workspace, paths, context.idempotencyKey, (done) => worker.heartbeat({ deleted: done })));
+}
+
+export const deleteFilesTool = implementTool(deleteFiles, ({ paths }, context) => deleteAll(paths, context));
 
 export const smartDeleteTool = implementTool(smartDelete, async ({ paths }, context) => {
   if (paths.length >= BULK_APPROVAL_THRESHOLD) {
@@ -47,7 +55,7 @@ export const smartDeleteTool = implementTool(smartDelete, async ({ paths }, cont
     });
     if (!isYes(answer)) return `Bulk delete cancelled by user. ${paths.length} files were NOT deleted.`;
   }
-  return deleteAll(context.workspace, paths);
+  return deleteAll(paths, context);
 });
 
 export const fileTools = [inspectFilesTool, deleteFilesTool, smartDeleteTool];
