@@ -1,44 +1,19 @@
 /**
- * Which model a run uses: `--provider` / `--model`, else `AGENT_MODEL_PROVIDER` /
- * `BEDROCK_MODEL_ID`, else Bedrock when AWS credentials are detectable, else the offline demo model.
+ * Which model a run uses, as the CLI sees it: `--model provider:id` (or `--provider NAME` with a
+ * plain `--model id`), else `AGENT_MODEL=provider:id`, else `AGENT_MODEL_PROVIDER` /
+ * `BEDROCK_MODEL_ID`, else nothing: the run then uses the agent's own model, or the worker's
+ * `auto` provider (Bedrock with AWS credentials on the worker, else the offline demo model).
  */
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { parseModelChoice } from '../agent/model-choice.js';
 import type { ModelChoice } from '../agent/types.js';
-import { DEFAULT_BEDROCK_MODEL_ID, DEMO_MODEL_ID } from '../models/provider.js';
+import { awsCredentialsDetectable, providersWithApiKeys } from '../models/credentials.js';
+import { DEFAULT_MODEL_IDS } from '../models/provider.js';
 
-export const PROVIDERS = ['bedrock', 'demo'] as const;
+export const PROVIDERS = ['bedrock', 'openai', 'anthropic', 'demo'] as const;
+type Provider = (typeof PROVIDERS)[number];
 
-export const NO_CREDENTIALS_NOTICE = 'No AWS credentials found: using the offline demo model (deterministic, no network).';
-
-const CREDENTIAL_VARIABLES = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_PROFILE',
-  'AWS_BEARER_TOKEN_BEDROCK',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-];
-
-/** True when the AWS SDK's default credential chain has something to start from. */
-export function awsCredentialsDetectable(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (CREDENTIAL_VARIABLES.some((name) => Boolean(env[name]))) return true;
-  const home = safeHomedir();
-  const files = [
-    env.AWS_SHARED_CREDENTIALS_FILE || (home ? path.join(home, '.aws', 'credentials') : undefined),
-    env.AWS_CONFIG_FILE || (home ? path.join(home, '.aws', 'config') : undefined),
-  ];
-  return files.some((file) => file !== undefined && existsSync(file));
-}
-
-function safeHomedir(): string | undefined {
-  try {
-    return os.homedir() || undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const NO_CREDENTIALS_NOTICE =
+  'No AWS credentials found: the worker falls back to the offline demo model (deterministic, no network) unless the agent names its model.';
 
 export interface ModelFlags {
   provider?: string;
@@ -46,30 +21,79 @@ export interface ModelFlags {
 }
 
 export interface ResolvedModel {
-  model: ModelChoice;
-  /** Printed once on stderr when the choice fell back to the demo model for lack of credentials. */
+  /** `undefined`: nothing was chosen; the agent's model or the worker's `auto` provider decides. */
+  model: ModelChoice | undefined;
+  /** Printed once on stderr when the run will probably fall back to the demo model. */
   notice?: string;
 }
 
 export function resolveModel(flags: ModelFlags, env: NodeJS.ProcessEnv = process.env): ResolvedModel {
-  let provider = flags.provider || env.AGENT_MODEL_PROVIDER || undefined;
-  let notice: string | undefined;
-  if (!provider) {
-    if (awsCredentialsDetectable(env)) provider = 'bedrock';
-    else {
-      provider = 'demo';
-      notice = NO_CREDENTIALS_NOTICE;
-    }
+  // BEDROCK_MODEL_ID is the Bedrock model whenever Bedrock is named without one.
+  const bedrockModel = (provider: string | undefined) => (provider === 'bedrock' ? env.BEDROCK_MODEL_ID || undefined : undefined);
+  if (flags.model || flags.provider) {
+    return { model: fromParts({ name: '--model', text: flags.model || bedrockModel(flags.provider) }, { name: '--provider', text: flags.provider }) };
   }
-  const modelId =
-    flags.model || (provider === 'bedrock' ? env.BEDROCK_MODEL_ID || DEFAULT_BEDROCK_MODEL_ID : provider === 'demo' ? DEMO_MODEL_ID : undefined);
-  if (!modelId) throw new Error(`provider "${provider}" has no default model; pass --model`);
-  return { model: { provider, modelId }, ...(notice !== undefined ? { notice } : {}) };
+  if (env.AGENT_MODEL) return { model: fromParts({ name: 'AGENT_MODEL', text: env.AGENT_MODEL }, { name: 'AGENT_MODEL_PROVIDER', text: undefined }) };
+  const provider = env.AGENT_MODEL_PROVIDER || (env.BEDROCK_MODEL_ID ? 'bedrock' : undefined);
+  if (provider) return { model: fromParts({ name: 'BEDROCK_MODEL_ID', text: bedrockModel(provider) }, { name: 'AGENT_MODEL_PROVIDER', text: provider }) };
+  const notice = noCredentialsNotice(env);
+  return { model: undefined, ...(notice ? { notice } : {}) };
 }
 
 /** Resolves the model and prints the fallback notice, if any, on stderr. */
-export function chooseModel(flags: ModelFlags): ModelChoice {
+export function chooseModel(flags: ModelFlags): ModelChoice | undefined {
   const { model, notice } = resolveModel(flags);
   if (notice) process.stderr.write(`${notice}\n`);
   return model;
+}
+
+/**
+ * A model from a `provider:id` or a plain id and an optional provider name. Ids may hold colons
+ * (`us.anthropic...-v1:0`, `llama3.2:3b`): only a known provider before the first colon makes
+ * it `provider:id`.
+ */
+interface Named {
+  /** The flag or variable it came from, for error messages. */
+  name: string;
+  text: string | undefined;
+}
+
+function fromParts(model: Named, provider: Named): ModelChoice {
+  if (provider.text !== undefined && !isProvider(provider.text)) {
+    throw new Error(`${provider.name}: unknown provider ${JSON.stringify(provider.text.slice(0, 40))}; use one of ${PROVIDERS.join(', ')}`);
+  }
+  const text = model.text ?? '';
+  if (text === '') {
+    if (provider.text === undefined) throw new Error(`${model.name} is empty: use provider:id, e.g. openai:gpt-5-mini`);
+    return { provider: provider.text, modelId: DEFAULT_MODEL_IDS[provider.text] };
+  }
+  const prefix = text.slice(0, Math.max(0, text.indexOf(':')));
+  const shown = JSON.stringify(text.slice(0, 100));
+  if (isProvider(prefix)) {
+    if (provider.text !== undefined && provider.text !== prefix) throw new Error(`${provider.name} ${provider.text} contradicts ${model.name} ${shown}`);
+    return checked(model.name, text);
+  }
+  if (provider.text !== undefined) return checked(model.name, `${provider.text}:${text}`);
+  if (/^[a-z][a-z0-9-]{0,31}$/.test(prefix)) {
+    throw new Error(`${model.name}: unknown provider "${prefix}" in ${shown}; use one of ${PROVIDERS.join(', ')} (for example openai:${text.slice(0, 100)})`);
+  }
+  throw new Error(`${model.name} ${shown} names no provider: use provider:id, e.g. openai:gpt-5-mini, or add ${provider.name}`);
+}
+
+function checked(name: string, text: string): ModelChoice {
+  try {
+    return parseModelChoice(text);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+}
+
+const isProvider = (name: string): name is Provider => (PROVIDERS as readonly string[]).includes(name);
+
+/** Said when this machine has no credentials of any kind, or when only other providers have keys. */
+function noCredentialsNotice(env: NodeJS.ProcessEnv): string | undefined {
+  if (awsCredentialsDetectable(env)) return undefined;
+  const keyed = providersWithApiKeys(env);
+  if (keyed.length === 0) return NO_CREDENTIALS_NOTICE;
+  return `${NO_CREDENTIALS_NOTICE} To use ${keyed.join(' or ')}, pass --model ${keyed[0]}:${DEFAULT_MODEL_IDS[keyed[0]!]}.`;
 }

@@ -1,8 +1,24 @@
 /** The model providers every worker has unless told otherwise, by provider name (`--model provider:id`). */
+import { AnthropicProvider, type AnthropicOptions } from './anthropic.js';
+import { AUTO_PROVIDER, AutoProvider } from './auto.js';
 import { BedrockProvider, type BedrockOptions } from './bedrock.js';
 import { DemoProvider } from './demo.js';
+import { OpenAIProvider, type OpenAIOptions } from './openai.js';
 import type { ModelProvider } from './provider.js';
 
-export function defaultProviders(bedrock?: BedrockOptions): Record<string, ModelProvider> {
-  return { bedrock: new BedrockProvider(bedrock), demo: new DemoProvider() };
+export interface OtherProviderOptions {
+  openai?: OpenAIOptions;
+  anthropic?: AnthropicOptions;
+}
+
+/** bedrock, openai, anthropic, demo and auto. Building them needs no network and no key. */
+export function defaultProviders(bedrock?: BedrockOptions, others: OtherProviderOptions = {}): Record<string, ModelProvider> {
+  const providers: Record<string, ModelProvider> = {
+    bedrock: new BedrockProvider(bedrock),
+    openai: new OpenAIProvider(others.openai),
+    anthropic: new AnthropicProvider(others.anthropic),
+    demo: new DemoProvider(),
+  };
+  providers[AUTO_PROVIDER] = new AutoProvider(providers);
+  return providers;
 }

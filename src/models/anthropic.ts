@@ -1,0 +1,144 @@
+/**
+ * Anthropic Messages (non-streaming) through the official `@anthropic-ai/sdk` client, configured
+ * by `ANTHROPIC_BASE_URL` / `ANTHROPIC_API_KEY`. The client's retries are off: Temporal retries.
+ */
+import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages.js';
+import { z } from 'zod';
+import { describeIssues, resultText, type ContentBlock, type JsonValue, type Message, type ModelRequest, type ModelResponse } from '../agent/types.js';
+import { classifyApiError, credentialsMissing, malformedResponse, type ServiceDescription } from './api-errors.js';
+import { MODEL_REQUEST_TIMEOUT_MS, type ModelProvider } from './provider.js';
+import { parseModelResponse } from './response-schema.js';
+
+export interface AnthropicOptions {
+  apiKey?: string;
+  /** Default: `ANTHROPIC_BASE_URL`, else Anthropic itself. */
+  baseURL?: string;
+  timeoutMs?: number;
+  /** The Messages API requires a limit; used when the request sets none. */
+  defaultMaxTokens?: number;
+}
+
+const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+const DEFAULT_MAX_TOKENS = 4096;
+const SDK_ERRORS = { BaseError: AnthropicError, APIError, APIConnectionError, APIConnectionTimeoutError };
+
+export function anthropicOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AnthropicOptions {
+  return {
+    ...(env.ANTHROPIC_API_KEY?.trim() ? { apiKey: env.ANTHROPIC_API_KEY.trim() } : {}),
+    ...(env.ANTHROPIC_BASE_URL?.trim() ? { baseURL: env.ANTHROPIC_BASE_URL.trim() } : {}),
+  };
+}
+
+export class AnthropicProvider implements ModelProvider {
+  private readonly options: AnthropicOptions;
+  private readonly service: ServiceDescription;
+  private client: Anthropic | undefined;
+
+  /** Options override the environment. No client is built until the first call: a worker starts without a key. */
+  constructor(options: AnthropicOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.options = { ...anthropicOptionsFromEnv(env), ...options };
+    const timeoutMs = this.options.timeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
+    this.service = { vendor: 'Anthropic', baseURL: this.options.baseURL ?? DEFAULT_BASE_URL, keyVariable: 'ANTHROPIC_API_KEY', timeoutMs };
+  }
+
+  async invoke(request: ModelRequest): Promise<ModelResponse> {
+    const client = this.connect();
+    let body: unknown;
+    try {
+      body = await client.messages.create({
+        model: request.model.modelId,
+        max_tokens: request.maxTokens ?? this.options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+        ...(request.system ? { system: request.system } : {}),
+        messages: toAnthropicMessages(request.messages),
+        ...(request.tools.length > 0 ? { tools: request.tools.map(toAnthropicTool) } : {}),
+      });
+    } catch (error) {
+      throw classifyApiError(error, SDK_ERRORS, this.service);
+    }
+    const parsed = fromAnthropicMessage(body);
+    if (!parsed.ok) throw malformedResponse('Anthropic', parsed.problem);
+    return parsed.value;
+  }
+
+  private connect(): Anthropic {
+    if (!this.options.apiKey) throw credentialsMissing('anthropic:<model>', 'ANTHROPIC_API_KEY', '');
+    this.client ??= new Anthropic({ apiKey: this.options.apiKey, baseURL: this.service.baseURL, maxRetries: 0, timeout: this.service.timeoutMs });
+    return this.client;
+  }
+}
+
+function toAnthropicTool(tool: ModelRequest['tools'][number]): Tool {
+  return { name: tool.name, description: tool.description, input_schema: { ...tool.inputSchema, type: 'object' } };
+}
+
+/** Converse messages as Messages API turns; consecutive turns of one role are merged (the API requires alternation). */
+export function toAnthropicMessages(messages: Message[]): MessageParam[] {
+  const out: Array<{ role: 'user' | 'assistant'; content: ContentBlockParam[] }> = [];
+  for (const message of messages) {
+    const content = message.content.map(toAnthropicBlock);
+    const previous = out.at(-1);
+    if (previous?.role === message.role) previous.content.push(...content);
+    else out.push({ role: message.role, content });
+  }
+  // tool_result blocks must open their user turn.
+  for (const turn of out) turn.content.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'));
+  return out;
+}
+
+function toAnthropicBlock(block: ContentBlock): ContentBlockParam {
+  if ('text' in block) return { type: 'text', text: block.text };
+  if ('toolUse' in block) {
+    const { toolUseId, name, input } = block.toolUse;
+    // tool_use input must be an object; a value another provider produced is wrapped.
+    return { type: 'tool_use', id: toolUseId, name, input: isObject(input) ? input : { input } };
+  }
+  const { toolUseId, status } = block.toolResult;
+  const text = resultText(block.toolResult, '\n');
+  return { type: 'tool_result', tool_use_id: toolUseId, ...(text ? { content: text } : {}), ...(status === 'error' ? { is_error: true } : {}) };
+}
+
+const isObject = (value: JsonValue): value is { [key: string]: JsonValue } => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const textBlock = z.object({ type: z.literal('text'), text: z.string() });
+const toolUseBlock = z.object({ type: z.literal('tool_use'), id: z.string().nullish(), name: z.string().min(1), input: z.record(z.string(), z.unknown()) });
+// thinking and server-tool blocks: not requested, and not part of the Converse conversation
+const otherBlock = z.object({ type: z.string().refine((type) => type !== 'text' && type !== 'tool_use') });
+
+const anthropicMessage = z.object({
+  role: z.literal('assistant'),
+  content: z.array(z.union([textBlock, toolUseBlock, otherBlock])),
+  stop_reason: z.string().nullish(),
+  usage: z.object({
+    input_tokens: z.number(),
+    output_tokens: z.number(),
+    cache_creation_input_tokens: z.number().nullish(),
+    cache_read_input_tokens: z.number().nullish(),
+  }),
+});
+
+const STOP_REASONS: Record<string, string> = { refusal: 'content_filtered' };
+
+export function fromAnthropicMessage(body: unknown): ReturnType<typeof parseModelResponse> {
+  const wire = anthropicMessage.safeParse(body);
+  if (!wire.success) return { ok: false, problem: describeIssues(wire.error.issues.slice(0, 3), '(response)') };
+  const { content: blocks, stop_reason, usage } = wire.data;
+  const content: ContentBlock[] = [];
+  // The union let a `text` or `tool_use` block through only in its full shape.
+  blocks.forEach((block, index) => {
+    if (block.type === 'text') {
+      const { text } = block as z.infer<typeof textBlock>;
+      if (text !== '') content.push({ text });
+    } else if (block.type === 'tool_use') {
+      const { id, name, input } = block as z.infer<typeof toolUseBlock>;
+      content.push({ toolUse: { toolUseId: id || `call_${index}`, name, input: input as JsonValue } });
+    }
+  });
+  // Cached prompt tokens are counted apart from input_tokens; they are input all the same.
+  const inputTokens = usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+  return parseModelResponse({
+    message: { role: 'assistant', content },
+    stopReason: stop_reason && (STOP_REASONS[stop_reason] ?? stop_reason),
+    usage: { inputTokens, outputTokens: usage.output_tokens, totalTokens: inputTokens + usage.output_tokens },
+  });
+}
