@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { HookRegistry } from './hooks.js';
+import { parseModelChoice } from './model-choice.js';
 import type { InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
 import type { JsonObject, JsonValue, ToolSpec } from './types.js';
@@ -28,13 +29,19 @@ export interface AgentDefinition {
   hooks?: (hooks: HookRegistry) => void;
   /** Upper bound on model calls in one run (default 20). */
   maxModelCalls?: number;
+  /** The model runs use unless they name one, as `provider:id` (e.g. `openai:gpt-5-mini`); default: the worker's `auto`. */
+  model?: string;
 }
+
+/** Runs that name no model, of agents that name none: the worker picks (Bedrock with AWS credentials, else the offline demo model). */
+export const AUTO_MODEL = { provider: 'auto', modelId: 'auto' } as const;
 
 export function defineTool<Schema extends z.ZodType>(tool: ToolDefinition<Schema>): ToolDefinition<Schema> {
   return tool;
 }
 
 export function defineAgent(agent: AgentDefinition): AgentDefinition {
+  if (agent.model !== undefined) parseModelChoice(agent.model);
   const names = agent.tools.map((tool) => tool.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new Error(`agent "${agent.name}" declares tool "${duplicate}" twice`);

@@ -2,7 +2,11 @@
  * Agent state: a JSON key/value store shared by hooks and tools, carried from run to run in a
  * session. Values are deep-copied in and out so that nobody mutates the store behind its back.
  */
+import { jsonBytes } from './payload-budget.js';
 import type { JsonObject, JsonValue } from './types.js';
+
+/** Agent state is for preferences and small facts, not data: larger states are refused. */
+export const STATE_MAX_BYTES = 256 * 1024;
 
 export type StateChange = { op: 'set'; key: string; value: JsonValue } | { op: 'delete'; key: string };
 
@@ -27,7 +31,15 @@ export class AgentState {
 
   set(key: string, value: JsonValue): void {
     const copy = copyJson(value, key);
+    const previous = this.values.get(key);
     this.values.set(key, copy);
+    // State travels in every tool call, session and continue-as-new: its size is checked at the door.
+    const size = jsonBytes(Object.fromEntries(this.values));
+    if (size > STATE_MAX_BYTES) {
+      if (previous === undefined) this.values.delete(key);
+      else this.values.set(key, previous);
+      throw new RangeError(`agent state would grow to ${size} bytes with "${key}"; state is limited to ${STATE_MAX_BYTES} bytes (keep large data in files or a store)`);
+    }
     this.journal?.push({ op: 'set', key, value: copy });
   }
 

@@ -7,6 +7,7 @@ import type { AgentDefinition } from './definition.js';
 import { BeforeToolCallEvent, type HookRegistry, type HookServices } from './hooks.js';
 import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
+import { jsonBytes, TOOL_INPUT_MAX_BYTES } from './payload-budget.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
 import { describeIssues, errorResult, oneLine, UNPARSEABLE_ARGUMENTS, type JsonValue, type ToolResult, type ToolUse } from './types.js';
@@ -31,6 +32,10 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   if (!tool) {
     const known = agent.tools.map((candidate) => candidate.name).join(', ');
     return errorResult(requested.toolUseId, `Unknown tool "${requested.name}". Available tools: ${known}.`);
+  }
+  const size = jsonBytes(requested.input);
+  if (size > TOOL_INPUT_MAX_BYTES) {
+    return errorResult(requested.toolUseId, `The input for tool "${tool.name}" is ${size} bytes; tool inputs are limited to ${TOOL_INPUT_MAX_BYTES} bytes. Split the work into smaller calls.`);
   }
   const raw = unparseableArguments(requested.input);
   if (raw !== undefined) {

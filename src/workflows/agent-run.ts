@@ -18,10 +18,15 @@ import type { AgentDefinition } from '../agent/definition.js';
 import type { InterruptBook } from '../agent/interrupt-book.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import { AgentLoop } from '../agent/loop.js';
+import { AUTO_MODEL } from '../agent/definition.js';
+import { parseModelChoice } from '../agent/model-choice.js';
+import { CONVERSATION_MAX_BYTES, fitConversation, fitJson, PAYLOAD_BUDGET, promptProblem } from '../agent/payload-budget.js';
+import type { ModelChoice } from '../agent/types.js';
 import { runFailure } from './failures.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import {
+  acceptRunUpdate,
   bareStatus,
   respondSignal,
   respondUpdate,
@@ -38,9 +43,15 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
   return async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     const report = reportToSession(input);
     const agent = agents.find((candidate) => candidate.name === input.agent);
-    if (!agent) {
-      const known = agents.map((candidate) => candidate.name).join(', ');
-      const failure = ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"; known agents: ${known}`, 'UnknownAgent');
+    const refusal = agent ? (input.carried ? undefined : promptProblem(input.prompt)) : unknownAgent(agents, input.agent);
+    // Handlers first, before any await: the start's own 'accept' update is delivered with the start.
+    setHandler(acceptRunUpdate, () => ({ agent: input.agent }), {
+      validator: () => {
+        if (refusal) throw new Error(refusal);
+      },
+    });
+    if (!agent || refusal) {
+      const failure = ApplicationFailure.nonRetryable(refusal ?? 'refused', agent ? 'RunInputRefused' : 'UnknownAgent');
       setHandler(statusQuery, () =>
         bareStatus({ status: 'failed', agent: input.agent, sessionId: input.sessionId, state: input.state ?? {}, error: failure.message }),
       );
@@ -49,7 +60,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     }
     const loop = new AgentLoop(agent, workflowRuntime(input.timeouts), {
       prompt: input.prompt,
-      model: input.model,
+      model: input.model ?? defaultModelOf(agent),
       runId: workflowInfo().workflowId,
       ...(input.maxModelCalls !== undefined ? { maxModelCalls: input.maxModelCalls } : {}),
       ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
@@ -74,11 +85,12 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     };
     publishStart(identity);
     publishState(identity, 'running', []);
-    const status = (): RunStatus => ({
+    const status = (): RunStatus => fitJson({
       status: currentPhase(),
       agent: agent.name,
       ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
-      pending: loop.book.pending,
+      // A run that has ended waits for nothing, whatever its hooks were awaiting when it ended.
+      pending: phase === 'running' ? loop.book.pending : [],
       answered: loop.book.answered,
       ignored: loop.book.ignored,
       decisions: loop.decisions,
@@ -87,7 +99,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       lastMessage: loop.lastMessage,
       state: loop.state.snapshot(),
       ...(error !== undefined ? { error } : {}),
-    });
+    } satisfies RunStatus);
 
     setHandler(statusQuery, status);
     setHandler(respondSignal, (response) => {
@@ -110,12 +122,13 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
           ...input,
           messages: outcome.messages,
           state: outcome.state,
-          carried: outcome.carry,
+          carried: fitJson(outcome.carry, CARRY_BUDGET),
         });
       }
       end('completed');
-      await report({ outcome: 'completed', state: outcome.result.state, messages: outcome.result.messages });
-      return outcome.result;
+      const result = fitResult(outcome.result);
+      await report({ outcome: 'completed', state: result.state, messages: result.messages });
+      return result;
     } catch (thrown) {
       if (isCancellation(thrown)) {
         end('cancelled');
@@ -141,10 +154,35 @@ function reportToSession(input: AgentRunInput): (finished: Omit<RunFinished, 'ru
   const session = input.sessionId !== undefined ? sessionWorkflowId(input.sessionId) : undefined;
   return async (finished) => {
     if (!session || workflowInfo().parent?.workflowId !== session) return;
+    const messages = finished.messages && structuredCopy(finished.messages);
+    if (messages) fitConversation(messages);
     await getExternalWorkflowHandle(session)
-      .signal(runFinishedSignal, { runId: workflowInfo().workflowId, ...finished })
+      .signal(runFinishedSignal, fitJson({ runId: workflowInfo().workflowId, ...finished, ...(messages ? { messages } : {}) }))
       .catch(() => undefined);
   };
+}
+
+/** Room for the carried audit in a continue-as-new input, beside the conversation, state and prompt. */
+const CARRY_BUDGET = 192 * 1024;
+
+/** The result within Temporal's payload limit: the conversation shrunk as the model would see it, then the rest. */
+function fitResult(result: AgentRunResult): AgentRunResult {
+  const messages = structuredCopy(result.messages);
+  fitConversation(messages, CONVERSATION_MAX_BYTES / 2);
+  return fitJson({ ...result, messages }, PAYLOAD_BUDGET);
+}
+
+function structuredCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function unknownAgent(agents: readonly AgentDefinition[], name: string): string {
+  return `unknown agent ${JSON.stringify(name.slice(0, 100))}; this worker has: ${agents.map((candidate) => candidate.name).join(', ')}`;
+}
+
+/** The agent's own model when it names one, else the worker's choice (`auto`: Bedrock with credentials, else the demo model). */
+function defaultModelOf(agent: AgentDefinition): ModelChoice {
+  return agent.model !== undefined ? parseModelChoice(agent.model) : AUTO_MODEL;
 }
 
 function asList(responses: InterruptResponse | InterruptResponse[]): InterruptResponse[] {

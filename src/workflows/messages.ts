@@ -16,7 +16,8 @@ export interface AgentRunInput {
   /** Name of an agent registered in the worker. */
   agent: string;
   prompt: string;
-  model: ModelChoice;
+  /** The model; absent: the agent's own default, else the worker's `auto` choice. */
+  model?: ModelChoice;
   sessionId?: string;
   /** Folder the file tools may touch (absolute path on the worker's machine). */
   workspace?: string;

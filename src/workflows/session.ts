@@ -9,16 +9,20 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import { AgentState, copyJson, type StateChange } from '../agent/state.js';
-import { fitConversation } from '../agent/payload-budget.js';
+import { fitConversation, promptProblem } from '../agent/payload-budget.js';
+import { oneLine } from '../agent/types.js';
+import type { InterruptResponse } from '../agent/interrupts.js';
 import type { createActivities } from '../activities/index.js';
-import { AGENT_RUN_WORKFLOW, type AgentRunInput } from './messages.js';
+import { AGENT_RUN_WORKFLOW, respondSignal, respondUpdate, type AgentRunInput, type RunStatus } from './messages.js';
 import {
   editStateUpdate,
   RECENT_RUNS,
@@ -33,6 +37,10 @@ import {
 } from './session-messages.js';
 
 const FINISH_REPORT_GRACE = '5 seconds';
+/** How much of a prompt the session keeps in its list of runs. */
+const PROMPT_PREVIEW = 200;
+/** Sessions pass on answers signalled to them (older sessions ignored them). */
+const SESSION_ROUTES_ANSWERS = 'session-routes-answers';
 
 const { runState: runStateOf } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -85,7 +93,8 @@ export async function agentSession(input: SessionInput): Promise<void> {
       await settleActive();
       const refusal = busy();
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'SessionBusy');
-      active = { runId: submit.runId, agent: submit.agent, prompt: submit.prompt, startedAt: new Date().toISOString() };
+      // The session keeps a preview of the prompt: the run holds the prompt itself.
+      active = { runId: submit.runId, agent: submit.agent, prompt: oneLine(submit.prompt, PROMPT_PREVIEW), startedAt: new Date().toISOString() };
       editsDuringRun = [];
       // Only the fields a caller may set: the session owns the conversation, the state and the rest.
       const runInput: AgentRunInput = {
@@ -120,6 +129,8 @@ export async function agentSession(input: SessionInput): Promise<void> {
         if (!submit || typeof submit.runId !== 'string' || typeof submit.prompt !== 'string' || typeof submit.agent !== 'string') {
           throw new Error('a run needs runId, agent and prompt');
         }
+        const problem = promptProblem(submit.prompt);
+        if (problem) throw new Error(problem);
       },
     },
   );
@@ -141,6 +152,20 @@ export async function agentSession(input: SessionInput): Promise<void> {
       },
     },
   );
+
+  // Answers sent to the session instead of its run: the update is refused with the run to answer,
+  // the signal (which cannot be refused) is passed on to the run in progress.
+  const notARun = (): string =>
+    `session-${input.sessionId} is a session, not a run: ` +
+    (active ? `answer its run ${active.runId}` : 'it has no run in progress; answer the run that asked');
+  const refuseAnswers = (_answers: InterruptResponse | InterruptResponse[]): RunStatus => {
+    throw new Error(notARun());
+  };
+  setHandler(respondUpdate, refuseAnswers, { validator: refuseAnswers });
+  setHandler(respondSignal, (response) => {
+    if (!active || !patched(SESSION_ROUTES_ANSWERS)) return;
+    void getExternalWorkflowHandle(active.runId).signal(respondSignal, response).catch(() => undefined);
+  });
 
   setHandler(runFinishedSignal, (finished) => {
     if (!active || finished.runId !== active.runId) return;

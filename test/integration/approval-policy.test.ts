@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { respondSignal, statusQuery } from '../../src/workflows/messages.js';
+import { signedBy } from '../support/approvers.js';
 import { TestEnv } from '../support/env.js';
 import type { ScriptedReply } from '../support/fake-bedrock.js';
 import { readLedger } from '../support/test-tools.js';
@@ -50,19 +51,24 @@ test('edit-and-approve through the update: an invalid edit is refused and nothin
 
 test('quorum: a repeated approver is refused by the update and ignored on the signal path; a second approver runs the call', async () => {
   const { workflowId, id } = await startPolicy(record('quorum-x'), { kind: 'text', text: 'ok' });
-  await env.agents.respond(workflowId, { interruptId: id, response: 'y', respondedBy: 'alice' });
+  await assert.rejects(env.agents.respond(workflowId, { interruptId: id, response: 'y', respondedBy: 'alice' }), /counts only answers signed with an approver's key/);
+  await env.agents.respond(workflowId, signedBy('alice', workflowId, { interruptId: id, response: 'y' }));
   let status = await env.agents.wait(workflowId);
   while (status.pending[0]?.id === id) status = await env.agents.status(workflowId);
   const second = status.pending[0]!.id;
-  await assert.rejects(env.agents.respond(workflowId, { interruptId: second, response: 'y', respondedBy: 'alice' }), /alice has already approved/);
+  await assert.rejects(env.agents.respond(workflowId, signedBy('alice', workflowId, { interruptId: second, response: 'y' })), /alice has already approved/);
   const handle = env.client.workflow.getHandle(workflowId);
-  await handle.signal(respondSignal, { interruptId: second, response: 'y', respondedBy: 'alice' });
+  await handle.signal(respondSignal, signedBy('alice', workflowId, { interruptId: second, response: 'y' }));
+  // A claimed name on the signal path is ignored too.
+  await handle.signal(respondSignal, { interruptId: second, response: 'y', respondedBy: 'bob' });
   status = await handle.query(statusQuery);
-  assert.match(status.ignored.at(-1)!.error, /alice has already approved/);
+  assert.match(status.ignored.at(-2)!.error, /alice has already approved/);
+  assert.match(status.ignored.at(-1)!.error, /carries no proof/);
   assert.equal(ran('quorum-x'), 0);
-  await env.agents.respond(workflowId, { interruptId: second, response: 'y', respondedBy: 'carol' });
-  await env.agents.result(workflowId);
+  await env.agents.respond(workflowId, signedBy('carol', workflowId, { interruptId: second, response: 'y' }));
+  const result = await env.agents.result(workflowId);
   assert.equal(ran('quorum-x'), 1);
+  assert.deepEqual(result.interrupts.map((answer) => [answer.respondedBy, answer.verified]), [['alice', true], ['carol', true]]);
 });
 
 test('the classifier asks the same model through Bedrock; a classifier error falls back to a person', async () => {

@@ -21,6 +21,12 @@ import { exampleTools } from '../../src/agents/tools.js';
 import { FakeBedrock, type ScriptedReply } from './fake-bedrock.js';
 import type { ModelChoice } from '../../src/agent/types.js';
 import { createTestTools } from './test-tools.js';
+import { approverFiles } from './approvers.js';
+
+/** Workers created in this process read the test approvers' public keys (see approvers.ts). */
+function useTestApprovers(): void {
+  process.env.AGENT_APPROVER_KEYS = approverFiles().approvers;
+}
 
 export const TEST_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 export const BEDROCK_MODEL = { provider: 'bedrock', modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' };
@@ -66,6 +72,7 @@ export class TestEnv {
 
   /** `taskQueue` stays the same across a server restart (the runs in the database were started on it). */
   static async start(server: DevServerOptions = {}, taskQueue = `test-${process.pid}-${TestEnv.count++}`): Promise<TestEnv> {
+    useTestApprovers();
     const [temporal, bedrock] = await Promise.all([
       process.env.TEMPORAL_ADDRESS
         ? TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS })
@@ -90,6 +97,7 @@ export class TestEnv {
 
   /** On the Java time-skipping test server: waits of days pass in milliseconds (the SDK skips time while a client awaits). */
   static async startTimeSkipping(taskQueue = `test-${process.pid}-${TestEnv.count++}`): Promise<TestEnv> {
+    useTestApprovers();
     const [temporal, bedrock] = await Promise.all([startTimeSkippingServer(), FakeBedrock.start()]);
     return new TestEnv(temporal, bedrock, taskQueue);
   }
@@ -110,7 +118,13 @@ export class TestEnv {
     return dir;
   }
 
+  /** Every env's scratch folder in this process: the in-process workers' workspace roots. */
+  private static readonly workspaceRoots = new Set<string>();
+
   async startWorker(): Promise<RunningWorker> {
+    // The worker reads its roots from AGENT_WORKSPACE_ROOTS when it is created; `workspace()` makes folders in scratch.
+    TestEnv.workspaceRoots.add(this.scratch);
+    process.env.AGENT_WORKSPACE_ROOTS = [...TestEnv.workspaceRoots].join(':');
     const worker = await createAgentWorker({
       connection: this.temporal.nativeConnection,
       namespace: this.temporal.namespace ?? 'default',
