@@ -1,0 +1,27 @@
+/** Your worker, as it would be anyway, plus one plugin: the agents, their tools and a model. */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { agentsPlugin } from 'durable-hitl-agents/worker';
+import { ExpenseRulesModel } from './model.js';
+import { submitExpenseTool } from './tools.js';
+
+export const TASK_QUEUE = process.env['EXPENSE_TASK_QUEUE'] ?? 'expenses';
+
+const connection = await NativeConnection.connect({ address: process.env['TEMPORAL_ADDRESS'] ?? 'localhost:7233' });
+try {
+  const worker = await Worker.create({
+    connection,
+    namespace: process.env['TEMPORAL_NAMESPACE'] ?? 'default',
+    taskQueue: TASK_QUEUE,
+    plugins: [
+      agentsPlugin({
+        agents: new URL('./agents.js', import.meta.url),
+        tools: [submitExpenseTool],
+        models: { rules: new ExpenseRulesModel() },
+      }),
+    ],
+  });
+  console.log(`expense worker ready on task queue ${TASK_QUEUE}`);
+  await worker.run(); // until Ctrl-C
+} finally {
+  await connection.close();
+}
