@@ -42,8 +42,8 @@ export function escapeBlock(text: string): string {
 }
 
 /** Characters with a meaning in CommonMark or HTML; each is escaped where it stands. */
-const MARKDOWN_SYNTAX = /[\\`*_{}[\]()#+\-.!|~<>&"']/g;
-const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' };
+const MARKDOWN_SYNTAX = /[\\`*_{}[\]()#+\-.!|~<>&]/g;
+const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
 
 /** Text for markdown (the Web UI's current details): renders as exactly this text, on one line. */
 export function escapeMarkdown(text: string): string {

@@ -1,14 +1,14 @@
 /** `respond`, `approve`, `deny`: answering a run's interrupts. */
+import { escapeInline } from '../agent/escape.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import type { AgentClient } from '../sdk/agent-client.js';
 import { withAgents } from './connect.js';
 import { CliError } from './errors.js';
-import { userName } from './interactive.js';
-import { formatStatus, outputFor, type JsonFlag } from './output.js';
+import { formatStatus, outputFor, shownJson, type JsonFlag } from './output.js';
+import { signerFor, type KeyFlags, type Signer } from './signing.js';
 
-export interface RespondFlags extends JsonFlag {
-  by?: string;
+export interface RespondFlags extends JsonFlag, KeyFlags {
   reason?: string;
   signal?: boolean;
 }
@@ -22,25 +22,21 @@ export function parseResponse(text: string): JsonValue {
   }
 }
 
-function answerOf(interruptId: string, response: JsonValue, flags: RespondFlags): InterruptResponse {
-  return {
-    interruptId,
-    response,
-    respondedBy: flags.by ?? userName(),
-    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
-  };
+/** One answer for run `workflowId`, as `signer`'s person (signed when there is a key). */
+function answerOf(signer: Signer, workflowId: string, interruptId: string, response: JsonValue, flags: RespondFlags): InterruptResponse {
+  return signer.sign(workflowId, { interruptId, response, ...(flags.reason !== undefined ? { reason: flags.reason } : {}) });
 }
 
 export async function respondCommand(workflowId: string, interruptId: string, responseText: string, flags: RespondFlags): Promise<void> {
   const out = outputFor(flags);
-  const answer = answerOf(interruptId, parseResponse(responseText), flags);
+  const answer = answerOf(signerFor(flags), workflowId, interruptId, parseResponse(responseText), flags);
   if (flags.signal) {
     await withAgents((agents) => agents.signal(workflowId, answer));
-    out.emit({ workflowId, interruptId, signalled: true }, `signal sent to ${workflowId} for ${interruptId} (unchecked: see status for the outcome)`);
+    out.emit({ workflowId, interruptId, signalled: true }, `signal sent to ${escapeInline(workflowId)} for ${escapeInline(interruptId)} (unchecked: see status for the outcome)`);
     return;
   }
   const status = await withAgents((agents) => agents.respond(workflowId, answer));
-  out.emit(status, () => [`answered ${interruptId}: ${JSON.stringify(answer.response)}`, ...formatStatus(workflowId, status)]);
+  out.emit(status, () => [`answered ${escapeInline(interruptId)}${signedNote(answer)}: ${shownJson(answer.response)}`, ...formatStatus(workflowId, status)]);
 }
 
 export interface DecideFlags extends RespondFlags {
@@ -57,12 +53,20 @@ export async function decideCommand(
   flags: DecideFlags,
 ): Promise<void> {
   const response = flags.edit !== undefined ? editAnswer(flags.edit) : verdict;
-  const { ids, status } = await withAgents(async (agents) => {
+  const signer = signerFor(flags);
+  const { answers, status } = await withAgents(async (agents) => {
     const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
-    const answers = ids.map((id) => answerOf(id, response, flags));
-    return { ids, status: await agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers) };
+    const answers = ids.map((id) => answerOf(signer, workflowId, id, response, flags));
+    return { answers, status: await agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers) };
   });
-  outputFor(flags).emit(status, () => [...ids.map((id) => `answered ${id}: ${JSON.stringify(response)}`), ...formatStatus(workflowId, status)]);
+  outputFor(flags).emit(status, () => [
+    ...answers.map((answer) => `answered ${escapeInline(answer.interruptId)}${signedNote(answer)}: ${shownJson(response)}`),
+    ...formatStatus(workflowId, status),
+  ]);
+}
+
+function signedNote(answer: InterruptResponse): string {
+  return answer.proof ? ` (signed as ${escapeInline(answer.respondedBy ?? '')})` : ` (unsigned, as ${escapeInline(answer.respondedBy ?? '')})`;
 }
 
 /** `--edit '<json>'`: edit-and-approve, as the approval policy understands it. */
@@ -81,7 +85,7 @@ async function pendingIds(agents: AgentClient, workflowId: string, all: boolean)
   }
   const ids = status.pending.map((interrupt) => interrupt.id);
   if (ids.length > 1 && !all) {
-    throw new CliError(`run ${workflowId} waits for ${ids.length} answers; name one, or pass --all: ${ids.join(', ')}`);
+    throw new CliError(`run ${workflowId} waits for ${ids.length} answers; name one, or pass --all: ${ids.map(escapeInline).join(', ')}`);
   }
   return ids;
 }

@@ -17,6 +17,8 @@ import { driveRun, fixedAnswerer, Terminal, terminalAnswerer } from './interacti
 import { chooseModel, type ModelFlags } from './model-choice.js';
 import { formatResult, outputFor, type JsonFlag } from './output.js';
 import { abortable, shutdownSignal } from './signals.js';
+import { signerFor, type KeyFlags } from './signing.js';
+import { formatModelChoice } from '../agent/model-choice.js';
 
 interface Infrastructure {
   client: Client;
@@ -72,7 +74,7 @@ async function bringUp(out: ReturnType<typeof outputFor>, signal: AbortSignal): 
   }
 }
 
-export interface DemoFlags extends JsonFlag, ModelFlags {
+export interface DemoFlags extends JsonFlag, ModelFlags, KeyFlags {
   agent?: string;
   answer?: string;
 }
@@ -90,6 +92,7 @@ export async function demoCommand(flags: DemoFlags): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const signal = shutdownSignal();
   const model = chooseModel(flags);
+  const signer = signerFor(flags);
   const workspace = createDemoWorkspace();
   out.info(`workspace ${workspace}: ${Object.keys(DEMO_FILES).join(', ')}`);
 
@@ -103,11 +106,12 @@ export async function demoCommand(flags: DemoFlags): Promise<void> {
     const answer = flags.answer !== undefined ? fixedAnswerer(flags.answer, out.dialogue) : terminalAnswerer(terminal);
     const results: Array<{ workflowId: string; result: AgentRunResult }> = [];
     for (const prompt of prompts) {
-      const { workflowId } = await agents.start({ agent, prompt, model, workspace, ...(sessionId ? { sessionId } : {}) });
-      out.info(`started ${workflowId}: agent ${agent}, model ${model.provider}:${model.modelId}${sessionId ? `, session ${sessionId}` : ''}`);
+      const { workflowId } = await agents.start({ agent, prompt, workspace, ...(model ? { model } : {}), ...(sessionId ? { sessionId } : {}) });
+      const modelText = model ? formatModelChoice(model) : "the agent's or the worker's default";
+      out.info(`started ${workflowId}: agent ${agent}, model ${modelText}${sessionId ? `, session ${sessionId}` : ''}`);
       out.info(`prompt: ${prompt}`);
       if (infra.uiUrl) out.info(`watch it in the Web UI: ${infra.uiUrl}/namespaces/${infra.namespace}/workflows/${workflowId}`);
-      const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, signal }).catch((error: unknown) => {
+      const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, signal, signer }).catch((error: unknown) => {
         if (error instanceof Interrupted) throw new Interrupted('demo stopped');
         throw error;
       });

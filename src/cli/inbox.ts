@@ -17,7 +17,7 @@ export async function inboxCommand(flags: InboxFlags): Promise<void> {
   outputFor(flags).emit(items, () => (items.length === 0 ? ['nothing waits for a human'] : formatInbox(items)));
 }
 
-function formatInbox(items: InboxItem[]): string[] {
+export function formatInbox(items: InboxItem[]): string[] {
   const runs = new Set(items.map((item) => item.workflowId)).size;
   const lines = [`${items.length} waiting for a human in ${runs} run${runs === 1 ? '' : 's'}, oldest first:`];
   for (const item of items) {

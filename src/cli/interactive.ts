@@ -11,6 +11,7 @@ import type { JsonValue } from '../agent/types.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import type { AgentRunResult } from '../workflows/messages.js';
 import { Interrupted } from './errors.js';
+import type { Signer } from './signing.js';
 import { abortable, requestShutdown } from './signals.js';
 
 /** Decides the answer to one interrupt (the terminal, or a fixed `--answer`). */
@@ -165,7 +166,8 @@ export interface DriveOptions {
   answer: Answerer;
   /** Progress notes (answers refused because someone else answered first, ...). */
   output: NodeJS.WritableStream;
-  respondedBy?: string;
+  /** Who answers, and the key that signs the answers (see signing.ts); unsigned as the OS user when absent. */
+  signer?: Signer;
   signal?: AbortSignal;
 }
 
@@ -174,20 +176,21 @@ export interface DriveOptions {
  * and send the answers in one update; then return the run's result (or throw its failure).
  */
 export async function driveRun(agents: AgentClient, workflowId: string, options: DriveOptions): Promise<AgentRunResult> {
-  const respondedBy = options.respondedBy ?? userName();
+  const sign = options.signer?.sign ?? ((_runId: string, answer: InterruptResponse) => ({ ...answer, respondedBy: userName() }));
   let status = await abortable(agents.wait(workflowId), options.signal);
   while (status.status === 'waiting') {
     const responses: InterruptResponse[] = [];
     for (const interrupt of status.pending) {
       const response = await abortable(options.answer(interrupt), options.signal);
-      responses.push({ interruptId: interrupt.id, response, respondedBy });
+      // Signed when it is sent: a proof carries the time it was made.
+      responses.push({ interruptId: interrupt.id, response });
     }
     try {
-      await abortable(agents.respond(workflowId, responses), options.signal);
+      await abortable(agents.respond(workflowId, responses.map((answer) => sign(workflowId, answer))), options.signal);
     } catch (error) {
       // Someone else answered first (the first answer wins), or the run moved on: look again.
       if (!(error instanceof AgentClientError)) throw error;
-      options.output.write(`note: ${error.message}\n`);
+      options.output.write(`note: ${escapeInline(error.message)}\n`);
     }
     status = await abortable(agents.wait(workflowId), options.signal);
   }

@@ -4,20 +4,28 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { decideCommand, respondCommand } from './answers.js';
-import { DEFAULT_WORKSPACE, DEMO_AGENTS } from './demo-workspace.js';
+import { DEMO_AGENTS } from './demo-workspace.js';
 import { errorLine, Interrupted } from './errors.js';
 import { PROVIDERS } from './model-choice.js';
 import { inboxCommand, setupCommand } from './inbox.js';
+import { keysCreateCommand, keysShowCommand } from './keys.js';
 import { sessionRevokeCommand, sessionShowCommand } from './sessions.js';
 import { cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
 
-function integer(what: string, min = 0) {
+/** An integer option within [min, max]; anything else is refused, never clamped. */
+function integer(what: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`${what} must be an integer of at least ${min}`);
+    const value = /^\s*-?\d+\s*$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`${what} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}`);
+    }
     return value;
   };
 }
+
+const port = (what: string) => integer(what, 1, 65535);
+
+const keyOption = () => new Option('--key <file>', 'sign the answers with this approver key (default: AGENT_APPROVER_KEY, else your key from `keys create` if it exists)');
 
 const json = () => new Option('--json', 'print JSON instead of text');
 
@@ -25,12 +33,14 @@ function startLike(command: Command): Command {
   return command
     .requiredOption('--agent <name>', 'agent registered in the worker (file-approval, smart-delete, ...)')
     .option('--session <id>', 'session id: runs of a session share agent state')
-    .option('--workspace <dir>', 'folder the file tools may touch (created if missing)', DEFAULT_WORKSPACE)
+    .option('--workspace <dir>', "folder the file tools may touch, on the worker's machine, beneath its workspace roots (default: its first root)")
+    .option('--prompt-file <file>', 'read the prompt from this file (- for standard input)')
+    .option('--accept-timeout-ms <n>', 'how long to wait for a worker to accept the run before leaving it queued', integer('--accept-timeout-ms', 1))
     .option('--model <id>', 'model id (default: BEDROCK_MODEL_ID, or the provider default)')
     .addOption(new Option('--provider <name>', 'model provider (default: AGENT_MODEL_PROVIDER, else bedrock with AWS credentials, else demo)').choices(PROVIDERS))
     .option('--max-model-calls <n>', 'stop after this many model calls', integer('--max-model-calls', 1))
     .addOption(json())
-    .argument('<prompt...>', 'what to ask the agent');
+    .argument('[prompt...]', 'what to ask the agent (- reads it from standard input)');
 }
 
 export function buildProgram(): Command {
@@ -43,9 +53,10 @@ export function buildProgram(): Command {
 
   startLike(program.command('start').description('start a run; prints its workflow id')).action((words: string[], flags) => startCommand(words, flags));
 
-  startLike(program.command('run').description('start a run and answer its questions in the terminal until it ends')).action((words: string[], flags) =>
-    runCommand(words, flags),
-  );
+  startLike(program.command('run').description('start a run and answer its questions in the terminal until it ends'))
+    .option('--by <name>', 'who answers (default: the key\'s name, else your OS user name)')
+    .addOption(keyOption())
+    .action((words: string[], flags) => runCommand(words, flags));
 
   program
     .command('status')
@@ -82,9 +93,10 @@ export function buildProgram(): Command {
     .argument('<id>', 'workflow id')
     .argument('<interrupt-id>', 'id of the pending interrupt')
     .argument('<response>', 'the answer')
-    .option('--by <name>', 'who answers (default: your OS user name)')
+    .option('--by <name>', "who answers (default: the key's name, else your OS user name)")
     .option('--reason <text>', 'why, for the audit')
     .option('--signal', 'send the respond signal (unchecked) instead of the validated update')
+    .addOption(keyOption())
     .addOption(json())
     .action((id: string, interruptId: string, response: string, flags) => respondCommand(id, interruptId, response, flags));
 
@@ -99,7 +111,8 @@ export function buildProgram(): Command {
       .argument('<id>', 'workflow id')
       .argument('[interrupt-id]', 'id of the pending interrupt')
       .option('--all', 'answer every pending interrupt in one update')
-      .option('--by <name>', 'who answers (default: your OS user name)')
+      .option('--by <name>', "who answers (default: the key's name, else your OS user name)")
+      .addOption(keyOption())
       .option('--reason <text>', verdict === 'n' ? 'why: the model reads it (approval policy), and the audit keeps it' : 'why, for the audit');
     if (verdict === 'y') command.option('--edit <json>', "approve with this tool input instead (edit-and-approve; checked against the tool's schema)");
     command.addOption(json()).action((id: string, interruptId: string | undefined, flags) => decideCommand(verdict, id, interruptId, flags));
@@ -143,8 +156,8 @@ export function buildProgram(): Command {
   program
     .command('dev')
     .description('start an embedded Temporal dev server with its Web UI, plus a worker, until Ctrl-C')
-    .option('--port <n>', 'gRPC port', integer('--port', 1), 7233)
-    .option('--ui-port <n>', 'Web UI port', integer('--ui-port', 1), 8233)
+    .option('--port <n>', 'gRPC port', port('--port'), 7233)
+    .option('--ui-port <n>', 'Web UI port', port('--ui-port'), 8233)
     .option('--db-filename <file>', 'SQLite file that keeps the server state across restarts (default: in memory)')
     .addOption(json())
     .action(async (flags) => (await import('./server.js')).devCommand(flags));
@@ -156,8 +169,25 @@ export function buildProgram(): Command {
     .addOption(new Option('--answer <y|n|t>', 'answer every question with this (non-interactive; t = trust always)').choices(['y', 'n', 't']))
     .option('--model <id>', 'model id')
     .addOption(new Option('--provider <name>', 'model provider').choices(PROVIDERS))
+    .addOption(keyOption())
     .addOption(json())
     .action(async (flags) => (await import('./demo.js')).demoCommand(flags));
+
+  const keys = program.command('keys').description("approver keys: answers signed with one prove who gave them (the worker's AGENT_APPROVER_KEYS lists the public keys)");
+  keys
+    .command('create')
+    .description("create an approver's key pair: the private key file (mode 600) and the public key for the worker's approvers file")
+    .argument('<name>', 'the approver, as policies name them (e.g. alice)')
+    .option('--out <file>', 'where to write the private key (default: $AGENT_KEYS_DIR or ~/.config/durable-hitl-agents/keys, <name>.json)')
+    .option('--approvers <file>', 'also add the public key to this approvers file (created if missing)')
+    .addOption(json())
+    .action((name: string, flags) => keysCreateCommand(name, flags));
+  keys
+    .command('show')
+    .description("a key file's approver name and public key (never the private key)")
+    .argument('<file>', 'private key file')
+    .addOption(json())
+    .action((file: string, flags) => keysShowCommand(file, flags));
 
   return program;
 }

@@ -1,62 +1,102 @@
 /** `start`, `run`, `status`, `wait`, `result`, `cancel`. */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { AgentClient, StartOptions } from '../sdk/agent-client.js';
+import { readFile } from 'node:fs/promises';
+import { formatModelChoice } from '../agent/model-choice.js';
+import type { AgentClient, StartOptions, StartedRun } from '../sdk/agent-client.js';
 import { CliError, Interrupted } from './errors.js';
 import { driveRun, Terminal, terminalAnswerer } from './interactive.js';
 import { chooseModel, type ModelFlags } from './model-choice.js';
 import { finalText, formatResult, formatStatus, outputFor, type JsonFlag } from './output.js';
-import { withAgents } from './connect.js';
+import { signerFor, type KeyFlags } from './signing.js';
+import { taskQueue, withAgents } from './connect.js';
 import { shutdownSignal } from './signals.js';
-import { DEFAULT_WORKSPACE } from './demo-workspace.js';
 
 export interface StartFlags extends ModelFlags, JsonFlag {
   agent: string;
   session?: string;
   workspace?: string;
   maxModelCalls?: number;
+  promptFile?: string;
+  acceptTimeoutMs?: number;
 }
 
-/** The workspace as an absolute path, created when missing. */
-export function prepareWorkspace(dir: string | undefined): string {
-  const absolute = path.resolve(dir ?? DEFAULT_WORKSPACE);
-  try {
-    mkdirSync(absolute, { recursive: true });
-  } catch (error) {
-    throw new CliError(`cannot create the workspace folder ${absolute}: ${(error as Error).message}`);
+/** The prompt: the words, or standard input when the only word is `-`, or the file of `--prompt-file`. */
+export async function readPrompt(words: string[], flags: Pick<StartFlags, 'promptFile'>, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  if (flags.promptFile !== undefined) {
+    if (words.length > 0) throw new CliError('give the prompt either as words or with --prompt-file, not both');
+    if (flags.promptFile === '-') return readAll(stdin);
+    try {
+      return await readFile(flags.promptFile, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read the prompt file ${flags.promptFile}: ${(error as Error).message}`);
+    }
   }
-  return absolute;
+  if (words.length === 1 && words[0] === '-') return readAll(stdin);
+  if (words.length === 0) throw new CliError('no prompt: give it as words, as - (standard input) or with --prompt-file FILE');
+  return words.join(' ');
 }
 
-export function startOptions(words: string[], flags: StartFlags): StartOptions {
-  const prompt = words.join(' ').trim();
-  if (!prompt) throw new CliError('the prompt is empty');
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The run's options. The workspace goes to the worker as given: the worker resolves it beneath its
+ * own workspace roots (the client's disk is not the worker's, e.g. in Docker); absent, the worker's first root.
+ */
+export function startOptions(prompt: string, flags: StartFlags): StartOptions {
+  const text = prompt.trim();
+  if (!text) throw new CliError('the prompt is empty');
+  const model = chooseModel(flags);
   return {
     agent: flags.agent,
-    prompt,
-    model: chooseModel(flags),
-    workspace: prepareWorkspace(flags.workspace),
+    prompt: text,
+    ...(model !== undefined ? { model } : {}),
+    ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
     ...(flags.session !== undefined ? { sessionId: flags.session } : {}),
     ...(flags.maxModelCalls !== undefined ? { maxModelCalls: flags.maxModelCalls } : {}),
+    ...(flags.acceptTimeoutMs !== undefined ? { acceptTimeoutMs: flags.acceptTimeoutMs } : {}),
   };
+}
+
+function describeStart(options: StartOptions): string {
+  const model = options.model ? formatModelChoice(options.model) : "the agent's or the worker's default";
+  return `agent ${options.agent}, model ${model}${options.workspace !== undefined ? `, workspace ${options.workspace}` : ''}`;
+}
+
+/** The run is durable either way; say so (on stderr) when no worker has taken it yet. */
+function warnIfQueued(started: StartedRun): void {
+  if (started.accepted) return;
+  process.stderr.write(
+    `warning: no worker has picked up run ${started.workflowId} yet; it stays queued and starts when a worker polls task queue "${taskQueue()}" (start one with: npm run -s client -- worker)\n`,
+  );
 }
 
 export async function startCommand(words: string[], flags: StartFlags): Promise<void> {
   const out = outputFor(flags);
-  const options = startOptions(words, flags);
-  const { workflowId } = await withAgents((agents) => agents.start(options));
-  out.emit({ workflowId }, [`started ${workflowId} (agent ${options.agent}, model ${options.model.provider}:${options.model.modelId})`, `  next: npm run -s client -- wait ${workflowId}`]);
+  const options = startOptions(await readPrompt(words, flags), flags);
+  const started = await withAgents((agents) => agents.start(options));
+  warnIfQueued(started);
+  const { workflowId } = started;
+  out.emit({ workflowId }, [`started ${workflowId} (${describeStart(options)})`, `  next: npm run -s client -- wait ${workflowId}`]);
 }
 
-export async function runCommand(words: string[], flags: StartFlags): Promise<void> {
+export async function runCommand(words: string[], flags: StartFlags & KeyFlags): Promise<void> {
   const out = outputFor(flags);
-  const options = startOptions(words, flags);
+  if (flags.promptFile === '-' || (words.length === 1 && words[0] === '-')) {
+    throw new CliError('run reads the answers from standard input, so the prompt cannot come from it: use --prompt-file FILE');
+  }
+  const options = startOptions(await readPrompt(words, flags), flags);
+  const signer = signerFor(flags);
   await withAgents(async (agents) => {
-    const { workflowId } = await agents.start(options);
-    out.info(`started ${workflowId} (agent ${options.agent}, model ${options.model.provider}:${options.model.modelId}, workspace ${options.workspace})`);
+    const started = await agents.start(options);
+    warnIfQueued(started);
+    const { workflowId } = started;
+    out.info(`started ${workflowId} (${describeStart(options)})`);
     const terminal = new Terminal(out.dialogue);
     try {
-      const result = await interactively(agents, workflowId, terminal, out.dialogue);
+      const result = await interactively(agents, workflowId, terminal, out.dialogue, signer);
       out.emit({ workflowId, ...result }, ['', ...formatResult(result)]);
     } finally {
       terminal.close();
@@ -64,9 +104,9 @@ export async function runCommand(words: string[], flags: StartFlags): Promise<vo
   });
 }
 
-async function interactively(agents: AgentClient, workflowId: string, terminal: Terminal, output: NodeJS.WritableStream) {
+async function interactively(agents: AgentClient, workflowId: string, terminal: Terminal, output: NodeJS.WritableStream, signer: ReturnType<typeof signerFor>) {
   try {
-    return await driveRun(agents, workflowId, { answer: terminalAnswerer(terminal), output, signal: shutdownSignal() });
+    return await driveRun(agents, workflowId, { answer: terminalAnswerer(terminal), output, signal: shutdownSignal(), signer });
   } catch (error) {
     if (error instanceof Interrupted) {
       throw new Interrupted(`stopped asking; run ${workflowId} goes on waiting (answer later: npm run -s client -- status ${workflowId})`);

@@ -7,17 +7,26 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  QueryNotRegisteredError,
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { escapeMarkdown } from '../agent/escape.js';
 import type { StateChange } from '../agent/state.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
-import { oneLine } from '../agent/types.js';
+import { nameProblem } from '../agent/names.js';
+import { promptProblem } from '../agent/payload-budget.js';
+import { oneLine, type ModelChoice } from '../agent/types.js';
 import {
+  acceptRunUpdate,
   AGENT_RUN_WORKFLOW,
   bareStatus,
   respondSignal,
@@ -42,12 +51,23 @@ import {
 } from '../workflows/session-messages.js';
 
 /** What a run is started with: the run's input as callers give it, and optionally its workflow id. */
-export type StartOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'sessionId' | 'workspace' | 'maxModelCalls' | 'timeouts'> & {
+export type StartOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'sessionId' | 'workspace' | 'maxModelCalls' | 'timeouts'> & {
+  /** The model; absent: the agent's default, else the worker's. */
+  model?: ModelChoice;
   workflowId?: string;
+  /** How long `start` waits for a worker to accept the run (default 10 s); past it the run stays queued, durable. */
+  acceptTimeoutMs?: number;
 };
+
+export interface StartedRun {
+  workflowId: string;
+  /** False when no worker took the run within `acceptTimeoutMs`: it starts as soon as one polls the task queue. */
+  accepted: boolean;
+}
 
 /** How long reading an ended run's own status may take before falling back to its result (no worker running). */
 const FINAL_QUERY_DEADLINE_MS = 2000;
+const DEFAULT_ACCEPT_TIMEOUT_MS = 10_000;
 
 /** A user mistake or a refused request: the CLI prints its message as one line. */
 export class AgentClientError extends Error {
@@ -71,20 +91,50 @@ export class AgentClient {
     return this.indexedNamespace;
   }
 
-  async start(options: StartOptions): Promise<{ workflowId: string }> {
-    const { workflowId: requestedId, sessionId, ...run } = options;
+  /**
+   * Starts a run and waits until a worker accepts it (update-with-start of the `accept` update): an
+   * unknown agent or an oversized prompt is refused before the run does anything. When no worker
+   * answers within `acceptTimeoutMs` the run is still started (durable) and `accepted` is false.
+   */
+  async start(options: StartOptions): Promise<StartedRun> {
+    const { workflowId: requestedId, sessionId, acceptTimeoutMs, ...run } = options;
+    const problem =
+      nameProblem('agent name', options.agent) ??
+      (sessionId !== undefined ? nameProblem('session id', sessionId) : undefined) ??
+      promptProblem(options.prompt);
+    if (problem) throw new AgentClientError(problem);
     const workflowId = requestedId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    if (sessionId !== undefined) return this.startInSession(sessionId, { ...run, runId: workflowId, indexed: await this.indexed() });
+    if (sessionId !== undefined) {
+      return { ...(await this.startInSession(sessionId, { ...run, runId: workflowId, indexed: await this.indexed() })), accepted: true };
+    }
     const input: AgentRunInput = { ...run, indexed: await this.indexed() };
-    const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
+    const operation = new WithStartWorkflowOperation(AGENT_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId,
       args: [input],
-      staticSummary: `${options.agent}: ${oneLine(options.prompt, 150)}`,
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: escapeMarkdown(`${options.agent}: ${oneLine(options.prompt, 150)}`),
       // Read back by `status` once the run has ended, without replaying it on a worker.
       memo: { agent: options.agent },
     });
-    return { workflowId: handle.workflowId };
+    const deadline = Date.now() + (acceptTimeoutMs ?? DEFAULT_ACCEPT_TIMEOUT_MS);
+    try {
+      await this.client.withDeadline(deadline, () => this.client.workflow.executeUpdateWithStart(acceptRunUpdate, { startWorkflowOperation: operation }));
+      return { workflowId, accepted: true };
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`run refused: ${messageOf(error)}`);
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new AgentClientError(`a run with id "${workflowId}" exists already; choose another id`);
+      // No worker accepted in time: the run exists and waits, durable, for one.
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await this.exists(workflowId))) return { workflowId, accepted: false };
+      throw error;
+    }
+  }
+
+  private async exists(workflowId: string): Promise<boolean> {
+    return this.handle(workflowId).describe().then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -97,13 +147,14 @@ export class AgentClient {
       taskQueue: this.taskQueue,
       args: [{ sessionId } satisfies SessionInput],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `session ${sessionId}`,
+      staticSummary: escapeMarkdown(`session ${sessionId}`),
     });
     try {
       return await this.client.workflow.executeUpdateWithStart(submitRunUpdate, { args: [submit], startWorkflowOperation: startSession });
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`prompt refused: ${messageOf(error)}`);
-      throw error;
+      // The server's own words ("Update-with-Start could not be executed.") do not say which half failed or why.
+      throw new AgentClientError(`the session "${sessionId}" could not take the prompt: ${serverReason(error)}`);
     }
   }
 
@@ -131,12 +182,16 @@ export class AgentClient {
     }
   }
 
-  /** The run's status: the live `status` query while it runs, its outcome once it has ended. */
+  /**
+   * The run's status: the live `status` query while it runs. Once it has ended, the phase comes
+   * from Temporal's close status, never from a replayed query (a terminated run's replay still
+   * says "waiting"), and nothing is pending any more.
+   */
   async status(workflowId: string): Promise<RunStatus> {
     const handle = this.handle(workflowId);
-    const description = await this.describe(handle);
-    if (description.status.name === 'RUNNING') return handle.query(statusQuery);
-    return this.finalStatus(handle, description.status.name, (description.memo ?? {}) as { agent?: string; sessionId?: string });
+    const description = await this.describeRun(handle);
+    if (description.status.name === 'RUNNING') return this.liveStatus(handle);
+    return this.finalStatus(handle, description);
   }
 
   /** Returns when the run next stops: waiting for a human, or ended. */
@@ -160,6 +215,9 @@ export class AgentClient {
       return await handle.executeUpdate(respondUpdate, { args: [responses] });
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`answer refused: ${messageOf(error)}`);
+      // The run closed while the answer was on its way ("update was aborted by closing workflow").
+      const ended = await this.closeStatus(handle);
+      if (ended) throw new AgentClientError(`run ${workflowId} ended (${ended}) while the answer was on its way; the answer was not applied`);
       throw error;
     }
   }
@@ -171,11 +229,14 @@ export class AgentClient {
     await handle.signal(respondSignal, response);
   }
 
+  /** The run's result; for a run that ended otherwise, an error that says how (failed, cancelled, terminated, timed out). */
   async result(workflowId: string): Promise<AgentRunResult> {
+    const handle = this.handle(workflowId);
+    await this.describeRun(handle);
     try {
-      return await this.handle(workflowId).result();
+      return await handle.result();
     } catch (error) {
-      throw new AgentClientError(`run ${workflowId} did not complete: ${failureMessage(error)}`);
+      throw new AgentClientError(`run ${workflowId} did not complete: ${endedMessage(error)}`);
     }
   }
 
@@ -189,7 +250,7 @@ export class AgentClient {
     return this.client.workflow.getHandle(workflowId);
   }
 
-  private async describe(handle: WorkflowHandle) {
+  private async describe(handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
     try {
       return await handle.describe();
     } catch (error) {
@@ -198,45 +259,94 @@ export class AgentClient {
     }
   }
 
-  private async ensureRunning(handle: WorkflowHandle): Promise<void> {
+  /** Describes a run; a session's id (`session-X`) or another workflow is refused, pointing at the run to use instead. */
+  private async describeRun(handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
+    const description = await this.describe(handle);
+    if (description.type === SESSION_WORKFLOW) throw await this.sessionIsNotARun(handle);
+    if (description.type !== AGENT_RUN_WORKFLOW) throw new AgentClientError(`${handle.workflowId} is a ${description.type} workflow, not an agent run`);
+    return description;
+  }
+
+  private async sessionIsNotARun(handle: WorkflowHandle): Promise<AgentClientError> {
+    const view = await this.client
+      .withDeadline(Date.now() + FINAL_QUERY_DEADLINE_MS, () => handle.query(sessionQuery))
+      .catch(() => undefined);
+    const id = handle.workflowId;
+    if (view?.active) return new AgentClientError(`${id} is a session, not a run; its run ${view.active.runId} is the one in progress: answer that`);
+    return new AgentClientError(`${id} is a session, not a run, and none of its runs is in progress (see: session show ${view?.sessionId ?? id})`);
+  }
+
+  /** The run's close status in lower case (`completed`, `terminated`, ...), or undefined while it runs. */
+  private async closeStatus(handle: WorkflowHandle): Promise<string | undefined> {
     const { status } = await this.describe(handle);
+    return status.name === 'RUNNING' ? undefined : status.name.toLowerCase().replace('_', ' ');
+  }
+
+  private async ensureRunning(handle: WorkflowHandle): Promise<void> {
+    const { status } = await this.describeRun(handle);
     if (status.name !== 'RUNNING') {
-      throw new AgentClientError(`run ${handle.workflowId} has ended (${status.name.toLowerCase()}); it takes no more answers`);
+      throw new AgentClientError(`run ${handle.workflowId} has ended (${status.name.toLowerCase().replace('_', ' ')}); it takes no more answers`);
     }
   }
 
+  /** The live `status` query, with an error that says why it could not be answered. */
+  private async liveStatus(handle: WorkflowHandle): Promise<RunStatus> {
+    try {
+      return await handle.query(statusQuery);
+    } catch (error) {
+      throw new AgentClientError(`cannot read the status of run ${handle.workflowId}: ${this.queryTrouble(error)}`);
+    }
+  }
+
+  /** Why a query was not answered, in words ("Failed to query Workflow" says neither). */
+  private queryTrouble(error: unknown): string {
+    if (error instanceof QueryNotRegisteredError) return 'it does not answer the status query (is it an agent run?)';
+    const grpc = (error as { cause?: { code?: number; details?: string } }).cause;
+    const details = grpc?.details ?? messageOf(error);
+    if (grpc?.code === GRPC_DEADLINE_EXCEEDED || /deadline|timed? ?out/i.test(details)) {
+      return `no worker answered in time; is a worker running on task queue "${this.taskQueue}"? The run itself is safe: it goes on when a worker polls (${details})`;
+    }
+    return `its worker could not answer (${details}); the run's workflow task may be failing: see its history in the Web UI`;
+  }
+
   /**
-   * The status of an ended run: its own `status` query when a worker can answer it (the whole
-   * audit, also of failed and cancelled runs), else what its result and memo say without a worker.
+   * The status of an ended run. The phase and the error come from Temporal's close status; the
+   * audit (answers, decisions, usage) from its own `status` query when a worker can answer it, else
+   * from its result and memo. Nothing is pending once a run has ended.
    */
-  private async finalStatus(handle: WorkflowHandle, name: string, memo: { agent?: string; sessionId?: string }): Promise<RunStatus> {
-    const queried = await this.client.connection
+  private async finalStatus(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<RunStatus> {
+    const closed = description.status.name;
+    const phase = closed === 'COMPLETED' ? 'completed' : closed === 'CANCELLED' ? 'cancelled' : 'failed';
+    const queried = await this.client
       .withDeadline(Date.now() + FINAL_QUERY_DEADLINE_MS, () => handle.query(statusQuery))
       .catch(() => undefined);
-    if (queried) return queried;
+    const audit = queried ?? (await this.statusFromResult(handle, closed, (description.memo ?? {}) as { agent?: string; sessionId?: string }));
+    const { error: _ignored, ...rest } = audit;
+    const error = phase === 'failed' ? await handle.result().then(() => undefined, endedMessage) : undefined;
+    return { ...rest, status: phase, pending: [], ...(error !== undefined ? { error } : {}) };
+  }
+
+  /** What an ended run's result and memo say, without a worker. */
+  private async statusFromResult(handle: WorkflowHandle, closed: string, memo: { agent?: string; sessionId?: string }): Promise<RunStatus> {
     const base = { agent: memo.agent ?? 'unknown', ...(memo.sessionId !== undefined ? { sessionId: memo.sessionId } : {}) };
-    if (name === 'COMPLETED') {
-      const result: AgentRunResult = await handle.result();
-      return {
-        status: 'completed',
-        ...base,
-        pending: [],
-        answered: result.interrupts,
-        ignored: [],
-        decisions: result.decisions,
-        usage: result.usage,
-        modelCalls: result.modelCalls,
-        lastMessage: result.lastMessage,
-        state: result.state,
-      };
-    }
-    const error = await handle.result().then(
-      () => undefined,
-      (thrown: unknown) => failureMessage(thrown),
-    );
-    return bareStatus({ status: name === 'CANCELLED' ? 'cancelled' : 'failed', ...base, error });
+    if (closed !== 'COMPLETED') return bareStatus({ status: 'failed', ...base });
+    const result: AgentRunResult = await handle.result();
+    return {
+      status: 'completed',
+      ...base,
+      pending: [],
+      answered: result.interrupts,
+      ignored: [],
+      decisions: result.decisions,
+      usage: result.usage,
+      modelCalls: result.modelCalls,
+      lastMessage: result.lastMessage,
+      state: result.state,
+    };
   }
 }
+
+const GRPC_DEADLINE_EXCEEDED = 4;
 
 function messageOf(error: unknown): string {
   const err = error as { cause?: { message?: string }; message?: string };
@@ -250,4 +360,27 @@ export function failureMessage(error: unknown): string {
     return cause?.message ?? error.message;
   }
   return messageOf(error);
+}
+
+/** How a run that did not complete ended, in words: "the run was terminated: <reason>", ... */
+export function endedMessage(error: unknown): string {
+  if (error instanceof WorkflowFailedError) {
+    const cause = error.cause;
+    if (cause instanceof TerminatedFailure) {
+      const reason = cause.message && cause.message !== 'Workflow execution terminated' ? `: ${cause.message}` : '';
+      return `the run was terminated${reason}`;
+    }
+    if (cause instanceof TimeoutFailure) return 'the run timed out (its workflow execution timeout passed)';
+    if (cause instanceof CancelledFailure) return 'the run was cancelled';
+  }
+  return failureMessage(error);
+}
+
+/** The reason a server error gives, preferring the failed operation's own message over the summary. */
+function serverReason(error: unknown): string {
+  const err = error as { message?: string; details?: string; cause?: { message?: string; details?: string } };
+  const words = [err.cause?.details, err.cause?.message, err.details, err.message].find(
+    (text) => typeof text === 'string' && text.trim() !== '' && !/could not be executed|^Update-With-Start failed$/i.test(text),
+  );
+  return words ?? 'the server refused it without saying why';
 }
