@@ -31,7 +31,10 @@ export async function journaledDelete(workspace: Workspace, names: readonly stri
   return report.text();
 }
 
-/** Present at the start and gone now: deleted by this call (this attempt or an earlier one). */
+/**
+ * Present at the start and gone from its folder now: deleted by this call (this attempt or an
+ * earlier one). A folder on its path gone missing is not that: it is reported as not found.
+ */
 async function removedByThisCall(workspace: Workspace, name: CheckedName): Promise<Removal> {
   const removal = await workspace.remove(name);
   return removal === 'missing' ? 'deleted' : removal;
@@ -60,7 +63,7 @@ class DeleteReport {
 
   add({ name }: CheckedName, removal: Removal): void {
     if (removal === 'deleted') this.deleted.push(shownName(name));
-    else if (removal === 'missing') this.missing.push(shownName(name));
+    else if (removal === 'missing' || removal === 'unreachable') this.missing.push(shownName(name));
     else if (removal === 'folder') this.folders.push(shownName(name));
     else if ('refused' in removal) this.problems.push(`${shownName(name)} refused: ${removal.refused}`);
     else this.problems.push(`${shownName(name)} could not be deleted (${removal.failed})`);

@@ -17,7 +17,7 @@ export type Entry =
   | { kind: 'refused'; why: string }
   | { kind: 'failed'; error: string };
 
-export type Removal = 'deleted' | 'missing' | 'folder' | { refused: string } | { failed: string };
+export type Removal = 'deleted' | 'missing' | 'unreachable' | 'folder' | { refused: string } | { failed: string };
 
 /** A workspace-relative name, checked and split. */
 export interface CheckedName {
@@ -74,18 +74,24 @@ export class Workspace {
     }).catch((error: unknown) => outcome<Entry>(error, { kind: 'missing' }, (why) => ({ kind: 'refused', why }), (code) => ({ kind: 'failed', error: code })));
   }
 
-  /** Removes the entry itself (a symlink is unlinked, never its target); folders are left alone. */
+  /**
+   * Removes the entry itself (a symlink is unlinked, never its target); folders are left alone.
+   * `missing`: the entry is not in its folder; `unreachable`: a folder on its path is missing.
+   */
   remove({ components }: CheckedName): Promise<Removal> {
     return this.atEntry(components, async (entry): Promise<Removal> => {
-      if ((await lstat(entry)).isDirectory()) return 'folder';
-      await unlink(entry);
-      return 'deleted';
-    }).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      // unlink(2) on a folder that replaced the file since the lstat above.
-      if (code === 'EISDIR' || code === 'EPERM') return 'folder';
-      return outcome<Removal>(error, 'missing', (why) => ({ refused: why }), (failed) => ({ failed }));
-    });
+      try {
+        if ((await lstat(entry)).isDirectory()) return 'folder';
+        await unlink(entry);
+        return 'deleted';
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return 'missing';
+        // unlink(2) on a folder that replaced the file since the lstat above.
+        if (code === 'EISDIR' || code === 'EPERM') return 'folder';
+        throw error;
+      }
+    }).catch((error: unknown) => outcome<Removal>(error, 'unreachable', (why) => ({ refused: why }), (failed) => ({ failed })));
   }
 
   private atEntry<T>(components: readonly string[], operation: (entry: string) => Promise<T>): Promise<T> {
