@@ -125,15 +125,18 @@ export function fromAnthropicMessage(body: unknown): ReturnType<typeof parseMode
   const { content: blocks, stop_reason, usage } = wire.data;
   const content: ContentBlock[] = [];
   // The union let a `text` or `tool_use` block through only in its full shape.
-  blocks.forEach((block, index) => {
+  let uses = 0;
+  for (const block of blocks) {
     if (block.type === 'text') {
       const { text } = block as z.infer<typeof textBlock>;
       if (text !== '') content.push({ text });
     } else if (block.type === 'tool_use') {
       const { id, name, input } = block as z.infer<typeof toolUseBlock>;
-      content.push({ toolUse: { toolUseId: id || `call_${index}`, name, input: input as JsonValue } });
+      // A missing id gets the call's position, as with OpenAI.
+      content.push({ toolUse: { toolUseId: id || `call_${uses}`, name, input: input as JsonValue } });
+      uses += 1;
     }
-  });
+  }
   // Cached prompt tokens are counted apart from input_tokens; they are input all the same.
   const inputTokens = usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
   return parseModelResponse({

@@ -28,7 +28,7 @@ export class AutoProvider implements ModelProvider {
     return { ...this.target };
   }
 
-  invoke(request: ModelRequest): Promise<ModelResponse> {
+  async invoke(request: ModelRequest): Promise<ModelResponse> {
     const provider = this.providers[this.target.provider];
     if (!provider) {
       throw ApplicationFailure.create({
