@@ -27,6 +27,12 @@ export const MAX_IGNORED = 50;
 /** Resolves true when `predicate` holds, or false when `timeoutMs` passes first. */
 export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
 
+/** An interrupt that was waiting when the run handed off: its id and when it started to wait. */
+export interface CarriedWait {
+  id: string;
+  raisedAt: string;
+}
+
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
 export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired'>;
 
@@ -40,6 +46,16 @@ export interface BookDeps {
   approverKeys(names: readonly string[] | null): Promise<Record<string, string[]>>;
   /** Whether this run checks proofs (false only for runs started before proofs existed). */
   checksProofs(): boolean;
+  /** True when the run must hand off (continue as new) although it waits: every wait then ends with `HandOffWhileWaiting`. */
+  handOffWhileWaiting(): boolean;
+}
+
+/** Thrown out of a wait when the run hands off while waiting; the interrupt stays pending and is carried. */
+export class HandOffWhileWaiting extends Error {
+  constructor() {
+    super('the run continues as new while it waits');
+    this.name = 'HandOffWhileWaiting';
+  }
 }
 
 /** Used where nothing asks for proven answers (unit tests of the book alone). */
@@ -57,13 +73,22 @@ export class InterruptBook {
 
   constructor(
     private readonly deps: Pick<BookDeps, 'waitUntil' | 'now'> & Partial<BookDeps>,
-    carried: { answered?: AnsweredInterrupt[] } = {},
+    carried: { answered?: AnsweredInterrupt[]; pending?: CarriedWait[] } = {},
     /** Called whenever the set of pending interrupts changes (the workflow updates the Web UI and search attributes). */
     private readonly onChange: () => void = () => {},
   ) {
     this.waitUntil = deps.waitUntil;
     this.now = () => deps.now();
     for (const answer of carried.answered ?? []) this.answeredById.set(answer.interrupt.id, answer);
+    for (const wait of carried.pending ?? []) this.carriedWaits.set(wait.id, wait.raisedAt);
+  }
+
+  /** When each interrupt that was waiting at a hand-off started to wait: asked again, it keeps its age and deadline. */
+  private readonly carriedWaits = new Map<string, string>();
+
+  /** What a hand-off while waiting carries of the pending interrupts. */
+  get waits(): CarriedWait[] {
+    return this.pending.map((interrupt) => ({ id: interrupt.id, raisedAt: interrupt.raisedAt }));
   }
 
   get pending(): Interrupt[] {
@@ -83,8 +108,10 @@ export class InterruptBook {
   async raise(interrupt: RaisedInterrupt, request: Omit<InterruptRequest, 'name' | 'reason'> = {}): Promise<AnsweredInterrupt> {
     const known = this.answeredById.get(interrupt.id);
     if (known) return known;
-    const raisedAt = this.now();
+    const carriedAt = this.carriedWaits.get(interrupt.id);
+    const raisedAt = carriedAt !== undefined ? new Date(carriedAt) : this.now();
     const timeoutMs = request.timeout !== undefined ? durationMs(request.timeout.after) : undefined;
+    const remainingMs = timeoutMs !== undefined ? Math.max(0, raisedAt.getTime() + timeoutMs - this.now().getTime()) : undefined;
     const raised: Interrupt = {
       ...interrupt,
       raisedAt: raisedAt.toISOString(),
@@ -103,7 +130,10 @@ export class InterruptBook {
     this.pendingById.set(raised.id, raised);
     if (request.validate) this.validators.set(raised.id, request.validate);
     this.onChange();
-    const answered = await this.waitUntil(() => this.answeredById.has(raised.id), timeoutMs);
+    const handingOff = () => this.deps.handOffWhileWaiting?.() ?? false;
+    await this.waitUntil(() => this.answeredById.has(raised.id) || handingOff(), remainingMs);
+    const answered = this.answeredById.has(raised.id);
+    if (!answered && handingOff()) throw new HandOffWhileWaiting();
     if (!answered && request.timeout) {
       this.settle(raised, {
         interruptId: raised.id,

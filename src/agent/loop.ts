@@ -11,7 +11,7 @@ import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } 
 import { fitConversation } from './payload-budget.js';
 import { PATCHES } from './patches.js';
 import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
-import { InterruptBook, type RaisedInterrupt } from './interrupt-book.js';
+import { HandOffWhileWaiting, InterruptBook, type CarriedWait, type RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
@@ -26,9 +26,11 @@ import {
   type Message,
   type ModelChoice,
   type ModelRequest,
+  type ModelResponse,
   type RunStopReason,
   type ToolResult,
   type ToolSpec,
+  type ToolUse,
   type Usage,
 } from './types.js';
 
@@ -53,6 +55,14 @@ export interface AgentRunOptions {
   shouldHandOff?: () => boolean;
   /** Called when interrupts start or stop waiting (the workflow refreshes the Web UI and search attributes). */
   onInterruptsChange?: () => void;
+  /**
+   * Asked while the run waits for people: true ends every wait and hands off with the waiting turn,
+   * its finished tool results and its pending interrupts (the workflow: history grown too large,
+   * for example by a flood of signals). The new run asks the same questions again under the same
+   * ids, keeping their age and deadlines; answers already given are not asked again. Hooks of the
+   * waiting turn run again from their start, tools that finished do not.
+   */
+  shouldHandOffWhileWaiting?: () => boolean;
 }
 
 /** What a run carries across continue-as-new, besides its conversation and state. */
@@ -61,6 +71,10 @@ export interface RunCarry {
   modelCalls: number;
   answered: AnsweredInterrupt[];
   decisions: DecisionNote[];
+  /** Set when the run handed off while waiting: the turn whose tools were running, and the results it had. */
+  waitingTurn?: { message: Message; results: Record<string, ToolResult> };
+  /** The interrupts that were waiting at that hand-off. */
+  waits?: CarriedWait[];
 }
 
 export type AgentLoopOutcome =
@@ -91,6 +105,8 @@ export class AgentLoop {
   /** Why tool calls ran, waited or were refused, as hooks (the approval policy) noted it. */
   readonly decisions: DecisionNote[];
   private readonly hooks = new HookRegistry();
+  /** Whether this run may hand off while waiting (not for runs that started before it could). */
+  private handsOffWhileWaiting = false;
   /** JSON Schemas of the tools, generated once per run rather than once per model call. */
   private readonly toolSpecs: ToolSpec[];
 
@@ -107,8 +123,9 @@ export class AgentLoop {
         runId: options.runId,
         approverKeys: (names) => runtime.approverKeys(names),
         checksProofs: () => runtime.patched(PATCHES.approverProof),
+        handOffWhileWaiting: () => this.handsOffWhileWaiting && (options.shouldHandOffWhileWaiting?.() ?? false),
       },
-      { answered: options.carried?.answered ?? [] },
+      { answered: options.carried?.answered ?? [], pending: options.carried?.waits ?? [] },
       options.onInterruptsChange,
     );
     this.messages = [...(options.messages ?? [])];
@@ -125,45 +142,46 @@ export class AgentLoop {
 
   async run(): Promise<AgentLoopOutcome> {
     const base = { agentName: this.agent.name, state: this.state };
-    if (!this.options.carried) {
+    const carried = this.options.carried;
+    this.handsOffWhileWaiting = this.runtime.patched(PATCHES.handOffWhileWaiting);
+    if (!carried) {
       await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
       await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
     }
 
     const limit = this.options.maxModelCalls ?? this.agent.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS;
+    let resumed = carried?.waitingTurn;
     let stopReason: RunStopReason;
     for (;;) {
-      if (this.modelCalls >= limit) {
-        stopReason = 'max_model_calls';
-        break;
+      let turn: Message;
+      if (resumed) {
+        turn = resumed.message;
+      } else {
+        if (this.modelCalls >= limit) {
+          stopReason = 'max_model_calls';
+          break;
+        }
+        if (this.options.shouldHandOff?.()) return this.handOff();
+        const response = await this.callModel();
+        await this.hooks.emit({ type: 'afterModelCall', ...base, response });
+        if (toolUsesOf(response.message).length === 0) {
+          await this.append(response.message);
+          stopReason = response.stopReason;
+          break;
+        }
+        turn = response.message;
       }
-      if (this.options.shouldHandOff?.()) {
-        const carry = { usage: this.usage, modelCalls: this.modelCalls, answered: this.book.answered, decisions: [...this.decisions] };
-        return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
+      this.pendingTurn = turn;
+      let results: ToolResult[];
+      try {
+        results = await this.runBatch(turn, resumed?.results ?? {});
+      } catch (error) {
+        if (error instanceof BatchHandOff) return this.handOff({ message: turn, results: error.finished });
+        throw error;
       }
-      const request: ModelRequest = {
-        model: this.options.model,
-        system: this.agent.systemPrompt,
-        messages: [...this.messages],
-        tools: this.toolSpecs,
-      };
-      await this.hooks.emit({ type: 'beforeModelCall', ...base, request });
-      const response = await this.runtime.callModel(request);
-      this.modelCalls += 1;
-      if (this.runtime.patched(PATCHES.uniqueToolUseIds)) response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls);
-      this.usage = addUsage(this.usage, response.usage);
-      await this.hooks.emit({ type: 'afterModelCall', ...base, response });
-
-      const toolUses = toolUsesOf(response.message);
-      if (toolUses.length === 0) {
-        await this.append(response.message);
-        stopReason = response.stopReason;
-        break;
-      }
-      this.pendingTurn = response.message;
-      const results = await this.runBatch(response.message);
+      resumed = undefined;
       this.pendingTurn = undefined;
-      await this.append(response.message);
+      await this.append(turn);
       await this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
       fitConversation(this.messages);
     }
@@ -184,8 +202,38 @@ export class AgentLoop {
     return { type: 'finished', result };
   }
 
-  /** The before-tools hooks, then every tool use of the turn concurrently. */
-  private async runBatch(turn: Message): Promise<ToolResult[]> {
+  /** One model call with the conversation so far; its tool-use ids made unique in this run. */
+  private async callModel(): Promise<ModelResponse> {
+    const request: ModelRequest = {
+      model: this.options.model,
+      system: this.agent.systemPrompt,
+      messages: [...this.messages],
+      tools: this.toolSpecs,
+    };
+    await this.hooks.emit({ type: 'beforeModelCall', agentName: this.agent.name, state: this.state, request });
+    const response = await this.runtime.callModel(request);
+    this.modelCalls += 1;
+    if (this.runtime.patched(PATCHES.uniqueToolUseIds)) response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls);
+    this.usage = addUsage(this.usage, response.usage);
+    return response;
+  }
+
+  private handOff(waitingTurn?: RunCarry['waitingTurn']): AgentLoopOutcome {
+    const carry: RunCarry = {
+      usage: this.usage,
+      modelCalls: this.modelCalls,
+      answered: this.book.answered,
+      decisions: [...this.decisions],
+      ...(waitingTurn ? { waitingTurn, waits: this.book.waits } : {}),
+    };
+    return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
+  }
+
+  /**
+   * The before-tools hooks, then every tool use of the turn concurrently (results in the order the
+   * model asked for them). Tool uses with a result carried from before a hand-off do not run again.
+   */
+  private async runBatch(turn: Message, finished: Record<string, ToolResult>): Promise<ToolResult[]> {
     const toolUses = toolUsesOf(turn);
     const batchScope = `turn${this.modelCalls}`;
     const services = this.hookServices((request) => ({
@@ -196,7 +244,12 @@ export class AgentLoop {
       scope: 'beforeTools',
     }));
     const event = new BeforeToolsEvent(this.agent.name, this.state, toolUses, batchScope, services);
-    await this.hooks.emit(event);
+    try {
+      await this.hooks.emit(event);
+    } catch (error) {
+      if (error instanceof HandOffWhileWaiting) throw new BatchHandOff(finished);
+      throw error;
+    }
     if (event.cancel !== false) {
       const reason = typeof event.cancel === 'string' ? event.cancel : DEFAULT_CANCEL_MESSAGE;
       return toolUses.map((toolUse) => errorResult(toolUse.toolUseId, reason));
@@ -211,7 +264,7 @@ export class AgentLoop {
       workspace: this.options.workspace,
       hookServices: (describe) => this.hookServices(describe),
     };
-    return Promise.all(toolUses.map((toolUse) => executeToolUse(scope, toolUse)));
+    return settleBatch(toolUses.map((toolUse) => finished[toolUse.toolUseId] ?? executeToolUse(scope, toolUse)), toolUses);
   }
 
   /** Tool-use ids the run has seen: in its conversation, and in interrupts it carried over. */
@@ -243,4 +296,46 @@ export class AgentLoop {
     this.messages.push(message);
     await this.hooks.emit({ type: 'messageAdded', agentName: this.agent.name, state: this.state, message });
   }
+}
+
+/** A batch interrupted by a hand-off while waiting, with the results its finished tool calls had. */
+class BatchHandOff extends Error {
+  constructor(readonly finished: Record<string, ToolResult>) {
+    super('the batch hands off while waiting');
+    this.name = 'BatchHandOff';
+  }
+}
+
+/**
+ * Like `Promise.all`, except that a hand-off while waiting lets every other call of the batch
+ * settle first (a call in the middle of a tool activity finishes it), then reports what finished.
+ */
+function settleBatch(calls: Array<ToolResult | Promise<ToolResult>>, toolUses: readonly ToolUse[]): Promise<ToolResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: Array<ToolResult | undefined> = [];
+    let remaining = calls.length;
+    let handingOff = false;
+    const settled = () => {
+      if (--remaining > 0) return;
+      if (!handingOff) return resolve(results as ToolResult[]);
+      const finished: Record<string, ToolResult> = {};
+      results.forEach((result, index) => {
+        if (result) finished[toolUses[index]!.toolUseId] = result;
+      });
+      reject(new BatchHandOff(finished));
+    };
+    calls.forEach((call, index) => {
+      Promise.resolve(call).then(
+        (result) => {
+          results[index] = result;
+          settled();
+        },
+        (error: unknown) => {
+          if (!(error instanceof HandOffWhileWaiting)) return reject(error);
+          handingOff = true;
+          settled();
+        },
+      );
+    });
+  });
 }

@@ -11,4 +11,6 @@ export const PATCHES = {
   approverProof: 'approver-proof',
   /** An edited input goes through the approval policy again (approval/hook.ts). */
   editRecheck: 'edit-recheck',
+  /** A run whose history grows too large while it waits continues as new, carrying its waits (loop.ts). */
+  handOffWhileWaiting: 'hand-off-while-waiting',
 } as const;

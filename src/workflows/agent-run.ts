@@ -17,7 +17,7 @@ import {
 import type { AgentDefinition } from '../agent/definition.js';
 import type { InterruptBook } from '../agent/interrupt-book.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
-import { AgentLoop } from '../agent/loop.js';
+import { AgentLoop, type RunCarry } from '../agent/loop.js';
 import { AUTO_MODEL } from '../agent/definition.js';
 import { parseModelChoice } from '../agent/model-choice.js';
 import { CONVERSATION_MAX_BYTES, fitConversation, fitJson, PAYLOAD_BUDGET, promptProblem } from '../agent/payload-budget.js';
@@ -67,8 +67,10 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.messages !== undefined ? { messages: input.messages } : {}),
       ...(input.state !== undefined ? { state: input.state } : {}),
       ...(input.carried !== undefined ? { carried: input.carried } : {}),
-      // Continue as new when Temporal suggests it; the loop asks only between turns, when no answer is pending.
+      // Continue as new when Temporal suggests it: between turns, or while waiting when the history
+      // grows anyway (signals nobody can refuse), carrying the waiting turn and its questions.
       shouldHandOff: () => workflowInfo().continueAsNewSuggested,
+      shouldHandOffWhileWaiting: () => workflowInfo().continueAsNewSuggested,
       onInterruptsChange: () => publishState(identity, currentPhase(), loop.book.pending),
     });
     const identity: RunIdentity = {
@@ -122,7 +124,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
           ...input,
           messages: outcome.messages,
           state: outcome.state,
-          carried: fitJson(outcome.carry, CARRY_BUDGET),
+          carried: fitCarry(outcome.carry),
         });
       }
       end('completed');
@@ -164,6 +166,15 @@ function reportToSession(input: AgentRunInput): (finished: Omit<RunFinished, 'ru
 
 /** Room for the carried audit in a continue-as-new input, beside the conversation, state and prompt. */
 const CARRY_BUDGET = 192 * 1024;
+
+/** The carry within its budget: the audit may be shortened for display, the waiting turn's tool inputs never. */
+function fitCarry(carry: RunCarry): RunCarry {
+  const { waitingTurn, ...audit } = carry;
+  return {
+    ...fitJson(audit, CARRY_BUDGET),
+    ...(waitingTurn ? { waitingTurn: { message: waitingTurn.message, results: fitJson(waitingTurn.results, CARRY_BUDGET) } } : {}),
+  };
+}
 
 /** The result within Temporal's payload limit: the conversation shrunk as the model would see it, then the rest. */
 function fitResult(result: AgentRunResult): AgentRunResult {
