@@ -74,9 +74,11 @@ function toAnthropicTool(tool: ModelRequest['tools'][number]): Tool {
 
 /** Converse messages as Messages API turns; consecutive turns of one role are merged (the API requires alternation). */
 export function toAnthropicMessages(messages: Message[]): MessageParam[] {
+  const ids = new WireToolIds();
   const out: Array<{ role: 'user' | 'assistant'; content: ContentBlockParam[] }> = [];
   for (const message of messages) {
-    const content = message.content.map(toAnthropicBlock);
+    if (message.role === 'assistant') ids.nextTurn();
+    const content = message.content.map((block) => toAnthropicBlock(block, ids));
     const previous = out.at(-1);
     if (previous?.role === message.role) previous.content.push(...content);
     else out.push({ role: message.role, content });
@@ -86,16 +88,44 @@ export function toAnthropicMessages(messages: Message[]): MessageParam[] {
   return out;
 }
 
-function toAnthropicBlock(block: ContentBlock): ContentBlockParam {
+/**
+ * Tool ids as the Messages API accepts them: `[a-zA-Z0-9_-]+` and unique in the conversation.
+ * Ids a model repeated (`call_0` every turn) or that another provider made are renamed on the
+ * wire only, each result following its call in order; the conversation keeps its own ids.
+ */
+class WireToolIds {
+  private readonly used = new Set<string>();
+  /** This assistant turn's wire ids by conversation id, in call order (a model may repeat one within a turn). */
+  private turn = new Map<string, string[]>();
+
+  nextTurn(): void {
+    this.turn = new Map();
+  }
+
+  forUse(id: string): string {
+    const base = id.replace(/[^a-zA-Z0-9_-]/g, '_') || 'call';
+    let wire = base;
+    for (let n = 2; this.used.has(wire); n += 1) wire = `${base}_${n}`;
+    this.used.add(wire);
+    this.turn.set(id, [...(this.turn.get(id) ?? []), wire]);
+    return wire;
+  }
+
+  forResult(id: string): string {
+    return this.turn.get(id)?.shift() ?? id.replace(/[^a-zA-Z0-9_-]/g, '_');
+  }
+}
+
+function toAnthropicBlock(block: ContentBlock, ids: WireToolIds): ContentBlockParam {
   if ('text' in block) return { type: 'text', text: block.text };
   if ('toolUse' in block) {
     const { toolUseId, name, input } = block.toolUse;
     // tool_use input must be an object; a value another provider produced is wrapped.
-    return { type: 'tool_use', id: toolUseId, name, input: isObject(input) ? input : { input } };
+    return { type: 'tool_use', id: ids.forUse(toolUseId), name, input: isObject(input) ? input : { input } };
   }
   const { toolUseId, status } = block.toolResult;
   const text = resultText(block.toolResult, '\n');
-  return { type: 'tool_result', tool_use_id: toolUseId, ...(text ? { content: text } : {}), ...(status === 'error' ? { is_error: true } : {}) };
+  return { type: 'tool_result', tool_use_id: ids.forResult(toolUseId), ...(text ? { content: text } : {}), ...(status === 'error' ? { is_error: true } : {}) };
 }
 
 const isObject = (value: JsonValue): value is { [key: string]: JsonValue } => value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -112,6 +112,23 @@ describe('AnthropicProvider', () => {
     });
   });
 
+  it('repeated and foreign tool ids are made valid and unique on the wire, results following their calls', async () => {
+    const use = (id: string, path: string): Message => ({ role: 'assistant', content: [{ toolUse: { toolUseId: id, name: 'delete_files', input: { paths: [path] } } }] });
+    const result = (id: string, text: string): Message => ({ role: 'user', content: [{ toolResult: { toolUseId: id, status: 'success', content: [{ text }] } }] });
+    const messages: Message[] = [
+      ...hello,
+      use('call_0', 'a.txt'),
+      result('call_0', 'deleted a.txt'),
+      use('call_0', 'b.txt'),
+      result('call_0', 'deleted b.txt'),
+      use('run:7#2', 'c.txt'),
+      result('run:7#2', 'deleted c.txt'),
+    ];
+    const { sent } = await invoke({ kind: 'text', text: 'done' }, messages);
+    const pairs = sent.messages.slice(1).map((turn: { content: Array<Record<string, string>> }) => turn.content.map((block) => block.id ?? `${block.tool_use_id}<-${block.content}`));
+    assert.deepEqual(pairs, [['call_0'], ['call_0<-deleted a.txt'], ['call_0_2'], ['call_0_2<-deleted b.txt'], ['run_7_2'], ['run_7_2<-deleted c.txt']]);
+  });
+
   it('several tool uses per turn; a missing id gets call_<position among the calls>', async () => {
     const { response } = await invoke({
       kind: 'toolUse',
