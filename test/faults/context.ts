@@ -8,6 +8,7 @@ import { AgentClient } from '../../src/sdk/agent-client.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { FakeBedrock } from '../support/fake-bedrock.js';
 import { TEST_WORKFLOWS } from '../support/env.js';
+import { approverFiles } from '../support/approvers.js';
 import { readLedger } from '../support/test-tools.js';
 import { freePort, startServer, startWorkerProcess, type ServerProcess, type WorkerProcess } from './processes.js';
 
@@ -53,6 +54,8 @@ export class FaultContext {
       FAULT_BUNDLE: path.join(this.scratch, 'workflows.js'),
       FAULT_LEDGER: this.ledger,
       BEDROCK_ENDPOINT: this.bedrock.endpoint,
+      AGENT_APPROVER_KEYS: approverFiles().approvers,
+      AGENT_WORKSPACE_ROOTS: this.scratch,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     this.workers.add(worker);

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { FaultContext } from './context.js';
 import { FaultReport, log } from './harness.js';
 import { badInput } from './bad-input.js';
+import { fileJail } from './file-jail.js';
+import { hostile } from './hostile.js';
 import { modelFaults } from './model-faults.js';
 import { serverKills } from './server-kills.js';
 import { workerKills } from './worker-kills.js';
@@ -19,6 +21,8 @@ const groups: Record<string, () => Promise<void>> = {
   server: () => serverKills(context, report, full ? 20 : 6, full ? 3 : 1),
   model: () => modelFaults(context, report),
   answers: () => badInput(context, report),
+  hostile: () => hostile(context, report),
+  files: () => fileJail(context, report),
 };
 try {
   for (const [name, group] of Object.entries(groups)) {
