@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { HookRegistry } from './hooks.js';
 import { parseModelChoice } from './model-choice.js';
+import { nameProblem } from './names.js';
 import type { InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
 import type { JsonObject, JsonValue, ToolSpec } from './types.js';
@@ -41,6 +42,8 @@ export function defineTool<Schema extends z.ZodType>(tool: ToolDefinition<Schema
 }
 
 export function defineAgent(agent: AgentDefinition): AgentDefinition {
+  const problem = nameProblem('agent name', agent.name);
+  if (problem) throw new TypeError(problem);
   if (agent.model !== undefined) parseModelChoice(agent.model);
   const names = agent.tools.map((tool) => tool.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);

@@ -314,3 +314,13 @@ describe('state and specs', () => {
     });
   });
 });
+
+describe('agent definitions', () => {
+  test('refuse names that are not one plain word, and models that are not provider:id', () => {
+    const base = { description: 'd', systemPrompt: 's', tools: [] };
+    assert.throws(() => defineAgent({ ...base, name: 'two\nlines' }), /agent name .* contains a control character/);
+    assert.throws(() => defineAgent({ ...base, name: '-rf' }), /starts with "-"/);
+    assert.throws(() => defineAgent({ ...base, name: 'ok', model: 'gpt-5' }), /use provider:id/);
+    assert.equal(defineAgent({ ...base, name: 'ok', model: 'openai:gpt-5-mini' }).model, 'openai:gpt-5-mini');
+  });
+});
