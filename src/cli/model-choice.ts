@@ -33,9 +33,11 @@ export function resolveModel(flags: ModelFlags, env: NodeJS.ProcessEnv = process
   if (flags.model || flags.provider) {
     return { model: fromParts({ name: '--model', text: flags.model || bedrockModel(flags.provider) }, { name: '--provider', text: flags.provider }) };
   }
-  if (env.AGENT_MODEL) return { model: fromParts({ name: 'AGENT_MODEL', text: env.AGENT_MODEL }, { name: 'AGENT_MODEL_PROVIDER', text: undefined }) };
-  const provider = env.AGENT_MODEL_PROVIDER || (env.BEDROCK_MODEL_ID ? 'bedrock' : undefined);
-  if (provider) return { model: fromParts({ name: 'BEDROCK_MODEL_ID', text: bedrockModel(provider) }, { name: 'AGENT_MODEL_PROVIDER', text: provider }) };
+  // As with the flags, AGENT_MODEL_PROVIDER may name the provider of a plain AGENT_MODEL id.
+  const provider = env.AGENT_MODEL_PROVIDER || undefined;
+  if (env.AGENT_MODEL) return { model: fromParts({ name: 'AGENT_MODEL', text: env.AGENT_MODEL }, { name: 'AGENT_MODEL_PROVIDER', text: provider }) };
+  const named = provider ?? (env.BEDROCK_MODEL_ID ? 'bedrock' : undefined);
+  if (named) return { model: fromParts({ name: 'BEDROCK_MODEL_ID', text: bedrockModel(named) }, { name: 'AGENT_MODEL_PROVIDER', text: named }) };
   const notice = noCredentialsNotice(env);
   return { model: undefined, ...(notice ? { notice } : {}) };
 }

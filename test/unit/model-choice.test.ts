@@ -44,9 +44,10 @@ describe('resolveModel', () => {
   });
 
   it('flags win over AGENT_MODEL, which wins over AGENT_MODEL_PROVIDER and BEDROCK_MODEL_ID', () => {
-    const env = { AGENT_MODEL: 'anthropic:claude-sonnet-4-5', AGENT_MODEL_PROVIDER: 'demo', BEDROCK_MODEL_ID: 'x.y-v1:0' };
-    assert.deepEqual(model({ model: 'openai:gpt-5' }, env), { provider: 'openai', modelId: 'gpt-5' });
+    const env = { AGENT_MODEL: 'anthropic:claude-sonnet-4-5', BEDROCK_MODEL_ID: 'x.y-v1:0' };
+    assert.deepEqual(model({ model: 'openai:gpt-5' }, { ...env, AGENT_MODEL_PROVIDER: 'demo' }), { provider: 'openai', modelId: 'gpt-5' });
     assert.deepEqual(model({}, env), { provider: 'anthropic', modelId: 'claude-sonnet-4-5' });
+    assert.deepEqual(model({}, { AGENT_MODEL: 'llama3.2:3b', AGENT_MODEL_PROVIDER: 'openai' }), { provider: 'openai', modelId: 'llama3.2:3b' });
     assert.deepEqual(model({}, { AGENT_MODEL_PROVIDER: 'demo' }), { provider: 'demo', modelId: 'offline-demo' });
     assert.deepEqual(model({}, { AGENT_MODEL_PROVIDER: 'bedrock', BEDROCK_MODEL_ID: 'x.y-v1:0' }), { provider: 'bedrock', modelId: 'x.y-v1:0' });
     assert.deepEqual(model({}, { BEDROCK_MODEL_ID: 'x.y-v1:0' }), { provider: 'bedrock', modelId: 'x.y-v1:0' });
@@ -69,7 +70,8 @@ describe('resolveModel', () => {
     assert.match(refusal({ model: 'openai:two words' }), /--model: invalid model/);
     assert.match(refusal({ provider: 'openai', model: 'anthropic:claude-haiku-4-5' }), /--provider openai contradicts --model "anthropic:claude-haiku-4-5"/);
     assert.match(refusal({ provider: 'mistral' }), /--provider: unknown provider "mistral"; use one of bedrock, openai, anthropic, demo/);
-    assert.match(refusal({}, { AGENT_MODEL: 'gpt-5-mini' }), /AGENT_MODEL "gpt-5-mini" names no provider/);
+    assert.match(refusal({}, { AGENT_MODEL: 'gpt-5-mini' }), /AGENT_MODEL "gpt-5-mini" names no provider: .* or add AGENT_MODEL_PROVIDER/);
+    assert.match(refusal({}, { AGENT_MODEL: 'anthropic:claude-haiku-4-5', AGENT_MODEL_PROVIDER: 'demo' }), /AGENT_MODEL_PROVIDER demo contradicts AGENT_MODEL/);
     assert.match(refusal({}, { AGENT_MODEL_PROVIDER: 'azure' }), /AGENT_MODEL_PROVIDER: unknown provider "azure"/);
     assert.match(refusal({ model: `openai:${'x'.repeat(300)}` }), /invalid model/);
   });
