@@ -3,7 +3,10 @@
  * from these (record-histories.ts), and the replay test checks that today's workflow code still
  * replays every recorded run: a change that would break in-flight runs fails CI.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { JsonValue } from '../../src/agent/types.js';
+import { signedBy } from './approvers.js';
 import type { TestEnv } from './env.js';
 
 export interface Scenario {
@@ -84,6 +87,39 @@ export const scenarios: Scenario[] = [
       const model = env.model({ kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: PATHS } }] }, { kind: 'text', text: 'reported' });
       const { workflowId } = await env.agents.start({ agent: 'policy-approval', prompt: 'delete', model, workspace: env.workspace(FILES), workflowId: `replay-${this.name}` });
       return answerFirst(env, workflowId, { decision: 'edit', input: { paths: ['temp_data.csv'] } });
+    },
+  },
+  {
+    name: 'ops-files-edit-rechecked-signed-quorum',
+    async run(env) {
+      const model = env.model(
+        { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['old_report.txt'] } }] },
+        { kind: 'text', text: 'reported' },
+      );
+      const workspace = env.workspace(FILES);
+      mkdirSync(path.join(workspace, 'logs'));
+      writeFileSync(path.join(workspace, 'logs', 'app.log'), 'l');
+      const { workflowId } = await env.agents.start({ agent: 'ops-files', prompt: 'delete', model, workspace, workflowId: `replay-${this.name}` });
+      const first = await env.agents.wait(workflowId);
+      // alice edits the one-file delete into a logs delete: the policy asks a second approver for it.
+      const edit = { decision: 'edit', input: { paths: ['old_report.txt', 'logs/app.log'] } };
+      await env.agents.respond(workflowId, signedBy('alice', workflowId, { interruptId: first.pending[0]!.id, response: edit }));
+      let second = await env.agents.wait(workflowId);
+      while (second.pending[0]?.id === first.pending[0]!.id) second = await env.agents.status(workflowId);
+      await env.agents.respond(workflowId, signedBy('bob', workflowId, { interruptId: second.pending[0]!.id, response: 'y' }));
+      return workflowId;
+    },
+  },
+  {
+    name: 'file-approval-reused-tool-use-ids',
+    async run(env) {
+      const model = env.model(
+        { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['old_report.txt'] }, toolUseId: 'call_0' }] },
+        { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['temp_data.csv'] }, toolUseId: 'call_0' }] },
+        { kind: 'text', text: 'reported' },
+      );
+      const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete', model, workspace: env.workspace(FILES), workflowId: `replay-${this.name}` });
+      return answerFirst(env, workflowId, 'y').then(() => workflowId);
     },
   },
 ];
