@@ -11,13 +11,13 @@ export interface OtherProviderOptions {
   anthropic?: AnthropicOptions;
 }
 
-/** bedrock, openai, anthropic, demo and auto. Building them needs no network and no key. */
+/** bedrock, demo, openai, anthropic and auto. Building them needs no network and no key. */
 export function defaultProviders(bedrock?: BedrockOptions, others: OtherProviderOptions = {}): Record<string, ModelProvider> {
   const providers: Record<string, ModelProvider> = {
     bedrock: new BedrockProvider(bedrock),
+    demo: new DemoProvider(),
     openai: new OpenAIProvider(others.openai),
     anthropic: new AnthropicProvider(others.anthropic),
-    demo: new DemoProvider(),
   };
   providers[AUTO_PROVIDER] = new AutoProvider(providers);
   return providers;
