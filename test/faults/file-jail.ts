@@ -89,14 +89,15 @@ export function startSwapLoop(folder: string, target: string, trigger = path.joi
   };
 }
 
-/** A root with an outside folder next to it and a tool activity that knows only that root. */
-function jailCase(scratch: string) {
+/** A root with an outside folder next to it (and `files` fixture files in both), and a tool activity that knows only that root. */
+function jailCase(scratch: string, files = 0) {
   const base = mkdtempSync(path.join(scratch, 'case-'));
   const root = path.join(base, 'root');
   const outside = path.join(base, 'outside');
   mkdirSync(root);
   mkdirSync(outside);
   writeFileSync(path.join(outside, 'important.txt'), 'outside');
+  const { names } = jailFixture(root, outside, files);
   const runTool = createToolActivity(fileTools, { workspaceRoots: resolveWorkspaceRoots([root]) });
   let uses = 0;
   const call = async (tool: string, paths: string[], workspace: string = root) => {
@@ -106,10 +107,10 @@ function jailCase(scratch: string) {
   };
   const outsideBefore = snapshot(outside);
   const outsideUnchanged = () => assertThat(JSON.stringify(snapshot(outside)) === JSON.stringify(outsideBefore), 'something outside the root changed');
-  return { root, outside, call, outsideUnchanged };
+  return { root, outside, names, call, outsideUnchanged };
 }
 
-const inRoot = (root: string) => readdirSync(root).filter((name) => name !== JOURNAL_FOLDER).sort().join(', ');
+const inRoot = (root: string) => readdirSync(root).filter((name) => name !== JOURNAL_FOLDER && name !== 'logs').sort().join(', ');
 
 export async function fileJail(context: FaultContext, report: FaultReport): Promise<void> {
   const group = 'file tools: hostile paths';
@@ -145,7 +146,7 @@ export async function fileJail(context: FaultContext, report: FaultReport): Prom
       symlinkSync(outside, path.join(root, 'hop2'));
       symlinkSync('hop2', path.join(root, 'hop1'));
       const { text } = await call('delete_files', ['hop1/important.txt', 'hop1']);
-      assertThat(/refused: "hop1" is a symlink/.test(text) && /Successfully deleted files: hop1$/.test(text), text);
+      assertThat(/refused: "hop1" is a symlink/.test(text) && /^Successfully deleted files: hop1\. /.test(text), text);
       assertThat(lstatSync(path.join(root, 'hop2')).isSymbolicLink(), 'hop2 was touched');
       outsideUnchanged();
       return text;
@@ -219,8 +220,7 @@ export async function fileJail(context: FaultContext, report: FaultReport): Prom
       return text;
     }],
     ['5,000-file delete, folder swapped for an outside symlink by a concurrent process (tool body)', async () => {
-      const { root, outside, call, outsideUnchanged } = jailCase(scratch);
-      const { names } = jailFixture(root, outside, 5_000);
+      const { root, outside, names, call, outsideUnchanged } = jailCase(scratch, 5_000);
       const swapper = startSwapLoop(path.join(root, 'logs'), path.join(outside, 'logs'));
       const { text } = await call('delete_files', names);
       const swaps = await swapper.stop();
@@ -228,25 +228,27 @@ export async function fileJail(context: FaultContext, report: FaultReport): Prom
       return `${swaps} swaps; ${listedAfter(text, 'Successfully deleted files: ').length} deleted inside, nothing outside`;
     }],
     ['5,000-file delete, folder swapped by a concurrent process (a real run, worker process)', async () => {
-      const { root, outside, outsideUnchanged } = jailCase(scratch);
-      const { names } = jailFixture(root, outside, 5_000);
-      // The worker process reads its roots at start: this case's root only.
-      process.env.AGENT_WORKSPACE_ROOTS = root;
+      // The fault workers' root is the context's scratch folder (next to the ledger); the outside folder is elsewhere.
+      const workspace = mkdtempSync(path.join(path.dirname(context.ledger), 'jail-run-'));
+      const outside = mkdtempSync(path.join(tmpdir(), 'hitl-faults-jail-outside-'));
+      const { names } = jailFixture(workspace, outside, 5_000);
+      const outsideBefore = JSON.stringify(snapshot(outside));
       const worker = await context.startWorker();
       try {
         const modelId = `faults-jail-${process.pid}`;
         context.bedrock.scriptFor(modelId, { kind: 'toolUse', uses: [{ name: 'smart_delete', input: { paths: names } }] }, { kind: 'text', text: 'done' });
-        const { workflowId } = await context.agents.start({ agent: 'smart-delete', prompt: 'delete the logs', model: { provider: 'bedrock', modelId }, workspace: root });
+        const { workflowId } = await context.agents.start({ agent: 'smart-delete', prompt: 'delete the logs', model: { provider: 'bedrock', modelId }, workspace });
         const waiting = await context.agents.wait(workflowId);
-        const swapper = startSwapLoop(path.join(root, 'logs'), path.join(outside, 'logs'));
+        const swapper = startSwapLoop(path.join(workspace, 'logs'), path.join(outside, 'logs'));
         await context.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'y' });
         const done = await context.agents.wait(workflowId);
         const swaps = await swapper.stop();
         assertThat(done.status === 'completed', `run is ${done.status}`);
-        outsideUnchanged();
-        return `${swaps} swaps; ${5_000 - readdirSync(path.join(root, 'logs')).length} deleted inside, nothing outside`;
+        const told = JSON.stringify(context.bedrock.requests.filter((request) => request.modelId === modelId).at(-1)?.body.messages.at(-1));
+        assertThat(told.includes('Successfully deleted files: logs/f-0.log'), `the tool said: ${told.slice(0, 300)}`);
+        assertThat(JSON.stringify(snapshot(outside)) === outsideBefore, 'something outside the workspace changed');
+        return `${swaps} swaps; ${5_000 - readdirSync(path.join(workspace, 'logs')).length} deleted inside, nothing outside`;
       } finally {
-        delete process.env.AGENT_WORKSPACE_ROOTS;
         await worker.kill();
       }
     }],
