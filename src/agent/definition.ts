@@ -9,7 +9,7 @@ import { parseModelChoice } from './model-choice.js';
 import { nameProblem } from './names.js';
 import type { InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
-import type { JsonObject, JsonValue, ToolSpec } from './types.js';
+import { describeIssues, type JsonObject, type JsonValue, type ToolSpec } from './types.js';
 
 // zod installs its English messages as a module side effect, which the workflow bundler drops
 // (zod declares itself side-effect free); without this, schema errors read only "Invalid input".
@@ -21,11 +21,40 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
   input: Schema;
 }
 
+/**
+ * A tool the run learns about when it starts, from an MCP server: its JSON Schema comes from the
+ * server, which also validates the input. Hooks and policies see it by name like any other tool.
+ */
+export interface RemoteToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: JsonObject;
+  /** Where calls go: the server's name in the worker's MCP configuration, and the tool's own name there. */
+  remote: { server: string; tool: string };
+}
+
+/** Any tool a run can call. */
+export type RunTool = ToolDefinition | RemoteToolDefinition;
+
+export function isRemoteTool(tool: RunTool): tool is RemoteToolDefinition {
+  return 'remote' in tool;
+}
+
+/** An MCP server an agent takes tools from (connection details live in the worker's configuration). */
+export interface McpServerRef {
+  /** The server's name in the worker's MCP configuration. */
+  server: string;
+  /** Put before each tool name the model sees (default: the names as the server gives them). */
+  prefix?: string;
+}
+
 export interface AgentDefinition {
   name: string;
   description: string;
   systemPrompt: string;
   tools: ToolDefinition[];
+  /** MCP servers whose tools the agent also has; the list is read when a run starts and kept for the run. */
+  mcpServers?: McpServerRef[];
   /** Registers the agent's hooks; called once per run. */
   hooks?: (hooks: HookRegistry) => void;
   /** Upper bound on model calls in one run (default 20). */
@@ -51,10 +80,23 @@ export function defineAgent(agent: AgentDefinition): AgentDefinition {
   return agent;
 }
 
-/** The tool as the model sees it: JSON Schema generated from the zod schema. */
-export function toolSpecOf(tool: ToolDefinition): ToolSpec {
+/** The tool as the model sees it: JSON Schema generated from the zod schema, or the server's own. */
+export function toolSpecOf(tool: RunTool): ToolSpec {
+  if (isRemoteTool(tool)) return { name: tool.name, description: tool.description, inputSchema: tool.inputSchema };
   const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input) as Record<string, unknown>;
   return { name: tool.name, description: tool.description, inputSchema: schema as JsonObject };
+}
+
+/**
+ * The input as the tool will get it, or why it does not fit. Local tools parse it with their zod
+ * schema; remote tools need a JSON object and leave the rest to their server.
+ */
+export function checkToolInput(tool: RunTool, input: unknown): { ok: true; input: JsonValue } | { ok: false; problem: string } {
+  if (isRemoteTool(tool)) {
+    return input !== null && typeof input === 'object' && !Array.isArray(input) ? { ok: true, input: input as JsonValue } : { ok: false, problem: '(input): expected an object' };
+  }
+  const parsed = tool.input.safeParse(input);
+  return parsed.success ? { ok: true, input: parsed.data as JsonValue } : { ok: false, problem: describeIssues(parsed.error.issues) };
 }
 
 /** What a tool body receives besides its input. Implemented in the tool activity. */

@@ -6,10 +6,10 @@
  * Naming: `Before<Noun>`/`After<Noun>` events; `After*` callbacks run in reverse order of
  * registration so that hooks nest like middleware.
  */
-import type { ToolDefinition } from './definition.js';
+import { checkToolInput, type RunTool } from './definition.js';
 import { InterruptNames, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import type { AgentState } from './state.js';
-import { describeIssues, type JsonValue, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolUse } from './types.js';
+import { type JsonValue, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolUse } from './types.js';
 
 /** A line of the run's decision log: why a tool call ran, waited or was refused. */
 export interface DecisionNote {
@@ -114,7 +114,7 @@ export class BeforeToolCallEvent extends InterruptibleEvent {
     state: AgentState,
     /** The call as the model asked for it; `input` has passed the tool's schema. */
     readonly proposed: ToolUse,
-    readonly tool: ToolDefinition,
+    readonly tool: RunTool,
     services: HookServices,
   ) {
     super(agentName, state, `hook beforeToolCall of tool use ${proposed.toolUseId}`, services);
@@ -128,16 +128,15 @@ export class BeforeToolCallEvent extends InterruptibleEvent {
 
   /** Why `input` does not fit the tool's schema, or undefined when it does. */
   inputProblem(input: unknown): string | undefined {
-    const parsed = this.tool.input.safeParse(input);
-    if (parsed.success) return undefined;
-    return describeIssues(parsed.error.issues);
+    const checked = checkToolInput(this.tool, input);
+    return checked.ok ? undefined : checked.problem;
   }
 
   /** Runs the tool with another input (edit-and-approve); refused unless it fits the tool's schema. */
   replaceInput(input: JsonValue): void {
-    const problem = this.inputProblem(input);
-    if (problem) throw new TypeError(`replacement input for ${this.tool.name} is invalid: ${problem}`);
-    this.current = { ...this.current, input: this.tool.input.parse(input) as JsonValue };
+    const checked = checkToolInput(this.tool, input);
+    if (!checked.ok) throw new TypeError(`replacement input for ${this.tool.name} is invalid: ${checked.problem}`);
+    this.current = { ...this.current, input: checked.input };
   }
 
   protected override noteScope() {

@@ -6,7 +6,7 @@
  * conversation never holds a `toolUse` without its `toolResult`, even while the run waits.
  */
 import type { AgentDefinition } from './definition.js';
-import { toolSpecOf } from './definition.js';
+import { isRemoteTool, toolSpecOf, type McpServerRef, type RunTool } from './definition.js';
 import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
 import { fitConversation } from './payload-budget.js';
 import { PATCHES } from './patches.js';
@@ -107,8 +107,10 @@ export class AgentLoop {
   private readonly hooks = new HookRegistry();
   /** Whether this run may hand off while waiting (not for runs that started before it could). */
   private handsOffWhileWaiting = false;
+  /** The agent's tools, then those its MCP servers gave this run. */
+  private readonly tools: RunTool[];
   /** JSON Schemas of the tools, generated once per run rather than once per model call. */
-  private readonly toolSpecs: ToolSpec[];
+  private toolSpecs: ToolSpec[];
 
   constructor(
     readonly agent: AgentDefinition,
@@ -133,6 +135,7 @@ export class AgentLoop {
     this.decisions = [...(options.carried?.decisions ?? [])];
     this.modelCalls = options.carried?.modelCalls ?? 0;
     agent.hooks?.(this.hooks);
+    this.tools = [...agent.tools];
     this.toolSpecs = agent.tools.map(toolSpecOf);
   }
 
@@ -144,6 +147,7 @@ export class AgentLoop {
     const base = { agentName: this.agent.name, state: this.state };
     const carried = this.options.carried;
     this.handsOffWhileWaiting = this.runtime.patched(PATCHES.handOffWhileWaiting);
+    if (this.agent.mcpServers?.length) await this.addRemoteTools(this.agent.mcpServers);
     if (!carried) {
       await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
       await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
@@ -202,6 +206,25 @@ export class AgentLoop {
     return { type: 'finished', result };
   }
 
+  /** Reads the MCP servers' tools once for the run; a name that clashes with another tool fails the run, naming both. */
+  private async addRemoteTools(servers: McpServerRef[]): Promise<void> {
+    const remote = await this.runtime.remoteTools({
+      agentName: this.agent.name,
+      servers,
+      runId: this.options.runId,
+      ...(this.options.workspace !== undefined ? { workspace: this.options.workspace } : {}),
+    });
+    for (const tool of remote) {
+      const clash = this.tools.find((known) => known.name === tool.name);
+      if (clash) {
+        const from = isRemoteTool(clash) ? `MCP server "${clash.remote.server}"` : 'the agent itself';
+        throw new Error(`tool name "${tool.name}" comes from both ${from} and MCP server "${tool.remote.server}"; give one of the servers a prefix`);
+      }
+      this.tools.push(tool);
+    }
+    this.toolSpecs = this.tools.map(toolSpecOf);
+  }
+
   /** One model call with the conversation so far; its tool-use ids made unique in this run. */
   private async callModel(): Promise<ModelResponse> {
     const request: ModelRequest = {
@@ -256,6 +279,7 @@ export class AgentLoop {
     }
     const scope: ToolCallScope = {
       agent: this.agent,
+      tools: this.tools,
       hooks: this.hooks,
       state: this.state,
       book: this.book,

@@ -3,6 +3,7 @@
  * `condition`; plain Node (unit tests, benchmarks) implements it with direct calls.
  */
 import type { WaitUntil } from './interrupt-book.js';
+import type { McpServerRef, RemoteToolDefinition } from './definition.js';
 import type { InterruptRequest } from './interrupts.js';
 import type { StateChange } from './state.js';
 import type { JsonObject, JsonValue, ModelRequest, ModelResponse, ToolResult, ToolUse } from './types.js';
@@ -16,6 +17,8 @@ export interface ToolCall {
   state: JsonObject;
   runId: string;
   workspace?: string;
+  /** Set for a tool of an MCP server: the call goes to that server's tool. */
+  remote?: { server: string; tool: string };
 }
 
 export type ToolOutcome =
@@ -37,4 +40,13 @@ export interface AgentRuntime {
    * worker's configuration; read when an interrupt that needs proven answers starts waiting.
    */
   approverKeys(names: readonly string[] | null): Promise<Record<string, string[]>>;
+  /** The tools of the agent's MCP servers, read once when a run starts (an activity: recorded, so replay sees the same list). */
+  remoteTools(request: RemoteToolsRequest): Promise<RemoteToolDefinition[]>;
+}
+
+export interface RemoteToolsRequest {
+  agentName: string;
+  servers: McpServerRef[];
+  runId: string;
+  workspace?: string;
 }

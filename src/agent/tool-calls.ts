@@ -3,17 +3,19 @@
  * (which may ask a human or cancel), the tool body (which may ask a human and run again), and
  * the after-hooks. Every failure becomes an error result, never a failed run.
  */
-import type { AgentDefinition } from './definition.js';
+import { checkToolInput, isRemoteTool, type AgentDefinition, type RemoteToolDefinition, type RunTool } from './definition.js';
 import { BeforeToolCallEvent, type HookRegistry, type HookServices } from './hooks.js';
 import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
 import { jsonBytes, TOOL_INPUT_MAX_BYTES } from './payload-budget.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
-import { describeIssues, errorResult, oneLine, UNPARSEABLE_ARGUMENTS, type JsonValue, type ToolResult, type ToolUse } from './types.js';
+import { errorResult, oneLine, UNPARSEABLE_ARGUMENTS, type JsonValue, type ToolResult, type ToolUse } from './types.js';
 
 export interface ToolCallScope {
   agent: AgentDefinition;
+  /** The agent's tools and the ones its MCP servers gave this run. */
+  tools: readonly RunTool[];
   hooks: HookRegistry;
   state: AgentState;
   book: InterruptBook;
@@ -28,9 +30,9 @@ export const DEFAULT_CANCEL_MESSAGE = 'Tool call cancelled by a hook';
 
 export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): Promise<ToolResult> {
   const { agent, hooks, state, book } = scope;
-  const tool = agent.tools.find((candidate) => candidate.name === requested.name);
+  const tool = scope.tools.find((candidate) => candidate.name === requested.name);
   if (!tool) {
-    const known = agent.tools.map((candidate) => candidate.name).join(', ');
+    const known = scope.tools.map((candidate) => candidate.name).join(', ');
     return errorResult(requested.toolUseId, `Unknown tool "${requested.name}". Available tools: ${known}.`);
   }
   const size = jsonBytes(requested.input);
@@ -41,11 +43,9 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   if (raw !== undefined) {
     return errorResult(requested.toolUseId, `The arguments for tool "${tool.name}" are not valid JSON (${oneLine(raw, 200)}). Call it again with a JSON object.`);
   }
-  const parsed = tool.input.safeParse(requested.input);
-  if (!parsed.success) {
-    return errorResult(requested.toolUseId, `Invalid input for tool "${tool.name}": ${describeIssues(parsed.error.issues)}`);
-  }
-  const toolUse: ToolUse = { ...requested, input: parsed.data as JsonValue };
+  const checked = checkToolInput(tool, requested.input);
+  if (!checked.ok) return errorResult(requested.toolUseId, `Invalid input for tool "${tool.name}": ${checked.problem}`);
+  const toolUse: ToolUse = { ...requested, input: checked.input };
 
   const services = scope.hookServices((request) => ({
     id: beforeToolCallInterruptId(toolUse.toolUseId, request.name),
@@ -62,7 +62,7 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   const result =
     before.cancel !== false
       ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)
-      : await runToolBody(scope, before.toolUse);
+      : await runToolBody(scope, before.toolUse, isRemoteTool(tool) ? tool.remote : undefined);
 
   const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse: before.toolUse, result };
   await hooks.emit(after);
@@ -70,7 +70,7 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
 }
 
 /** Runs the tool activity until it returns a result, asking the human whenever it interrupts. */
-async function runToolBody(scope: ToolCallScope, toolUse: ToolUse): Promise<ToolResult> {
+async function runToolBody(scope: ToolCallScope, toolUse: ToolUse, remote: RemoteToolDefinition['remote'] | undefined): Promise<ToolResult> {
   const { runtime, state, book } = scope;
   const responses: Record<string, JsonValue> = {};
   for (;;) {
@@ -81,6 +81,7 @@ async function runToolBody(scope: ToolCallScope, toolUse: ToolUse): Promise<Tool
       state: state.snapshot(),
       runId: scope.runId,
       ...(scope.workspace !== undefined ? { workspace: scope.workspace } : {}),
+      ...(remote ? { remote } : {}),
     });
     state.apply(outcome.stateChanges);
     if (outcome.type === 'result') return outcome.result;

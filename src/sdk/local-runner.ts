@@ -10,6 +10,14 @@ import type { AgentRuntime } from '../agent/runtime.js';
 import { createToolActivity, type RegisteredTool } from '../activities/tool.js';
 import type { ModelProvider } from '../models/provider.js';
 
+/** What a local run uses besides the model and the tools. */
+export interface LocalServices {
+  /** Public keys by approver name, for interrupts that count only signed answers. */
+  approverKeys?: Record<string, string[]>;
+  /** Lists the tools of an agent's MCP servers. */
+  remoteTools?: AgentRuntime['remoteTools'];
+}
+
 export class LocalAgentRunner {
   readonly loop: AgentLoop;
   private readonly waiters: Array<{ predicate: () => boolean; resolve: (met: boolean) => void }> = [];
@@ -19,9 +27,9 @@ export class LocalAgentRunner {
     model: ModelProvider,
     tools: readonly RegisteredTool[],
     options: AgentRunOptions,
-    /** Public keys by approver name, for interrupts that count only signed answers. */
-    approverKeys: Record<string, string[]> = {},
+    services: LocalServices = {},
   ) {
+    const approverKeys = services.approverKeys ?? {};
     const runTool = createToolActivity(tools);
     const runtime: AgentRuntime = {
       callModel: (request) => model.invoke(request),
@@ -42,6 +50,10 @@ export class LocalAgentRunner {
       },
       now: () => new Date(),
       patched: () => true,
+      remoteTools: async (request) => {
+        if (!services.remoteTools) throw new Error(`agent ${request.agentName} takes tools from MCP servers; give LocalAgentRunner a remoteTools service`);
+        return services.remoteTools(request);
+      },
       approverKeys: async (names) => (names === null ? { ...approverKeys } : Object.fromEntries(names.map((name) => [name, approverKeys[name] ?? []]))),
     };
     this.loop = new AgentLoop(agent, runtime, options);

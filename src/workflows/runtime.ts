@@ -3,7 +3,8 @@
  * Temporal conditions, the clock is workflow time. Retries belong to Temporal.
  */
 import { condition, patched, proxyActivities } from '@temporalio/workflow';
-import type { AgentRuntime } from '../agent/runtime.js';
+import type { RemoteToolDefinition } from '../agent/definition.js';
+import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
 import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
 
@@ -37,6 +38,12 @@ const { approverKeys } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+// Read once per run; a server that is down is retried with backoff, then fails the run with its reason.
+const { remoteTools } = proxyActivities<{ remoteTools(request: RemoteToolsRequest): Promise<RemoteToolDefinition[]> }>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
 /** Per-run overrides of how long one attempt of a model or tool call may take (e.g. "30s"). */
 export interface ActivityTimeouts {
   model?: string;
@@ -59,6 +66,7 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}): AgentRuntime {
       timeoutMs === undefined ? (await condition(predicate), true) : condition(predicate, timeoutMs),
     now: () => new Date(),
     patched: (id) => patched(id),
+    remoteTools: (request) => remoteTools.executeWithOptions({ summary: `MCP tools: ${request.servers.map((ref) => ref.server).join(', ')}` }, [request]),
     approverKeys: (names) => approverKeys.executeWithOptions({ summary: 'approver keys' }, [names === null ? null : [...names]]),
   };
 }

@@ -81,7 +81,7 @@ describe('answers', () => {
 function policyRun(turns: Turn[]) {
   const ledger = path.join(mkdtempSync(path.join(tmpdir(), 'policy-')), 'ledger.jsonl');
   const model = new ScriptedModel(turns);
-  const local = new LocalAgentRunner(policyAgent, model, createTestTools(ledger), { prompt: 'go', model: { provider: 's', modelId: 's' }, runId: 'r' }, approverDirectory);
+  const local = new LocalAgentRunner(policyAgent, model, createTestTools(ledger), { prompt: 'go', model: { provider: 's', modelId: 's' }, runId: 'r' }, { approverKeys: approverDirectory });
   return { local, model, ledger, done: local.run() };
 }
 const recordTurn = (label: string): Turn => ({ tools: [{ name: 'record_action', input: { label }, id: 'tu1' }] });
