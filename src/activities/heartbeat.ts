@@ -27,7 +27,7 @@ export class ToolHeartbeat {
   private constructor(private readonly activity: Context | undefined) {}
 
   /** Starts heartbeating for the current activity, if there is one. */
-  static start(timing: HeartbeatTiming = TOOL_HEARTBEAT): ToolHeartbeat {
+  static start(timing: HeartbeatTiming): ToolHeartbeat {
     const heartbeat = new ToolHeartbeat(currentActivity());
     if (heartbeat.activity) {
       heartbeat.timer = setTimeout(function beat() {

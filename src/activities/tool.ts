@@ -10,7 +10,7 @@ import { truncateToolResult } from '../agent/payload-budget.js';
 import { AgentState } from '../agent/state.js';
 import { errorResult, successResult, type JsonValue } from '../agent/types.js';
 import { resolveWorkspaceRoots, type WorkspaceRoot } from '../agents/files/workspace-roots.js';
-import { ToolHeartbeat } from './heartbeat.js';
+import { ToolHeartbeat, TOOL_HEARTBEAT, type HeartbeatTiming } from './heartbeat.js';
 
 export interface RegisteredTool {
   name: string;
@@ -20,6 +20,8 @@ export interface RegisteredTool {
 export interface ToolActivityOptions {
   /** The folders file tools may touch (default: `AGENT_WORKSPACE_ROOTS`, else `./workspace`, resolved on first use). */
   workspaceRoots?: readonly WorkspaceRoot[];
+  /** When the activity heartbeats while a body runs (default `TOOL_HEARTBEAT`). */
+  heartbeat?: HeartbeatTiming;
 }
 
 /**
@@ -54,7 +56,7 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
       const result = errorResult(toolUse.toolUseId, `tool "${toolUse.name}" has no implementation in this worker`);
       return { type: 'result', result, stateChanges: [] };
     }
-    const heartbeat = ToolHeartbeat.start();
+    const heartbeat = ToolHeartbeat.start(options.heartbeat ?? TOOL_HEARTBEAT);
     try {
       const value = await body(toolUse.input, toolContext(call, state, heartbeat, workspaceRoots));
       return { type: 'result', result: truncateToolResult(successResult(toolUse.toolUseId, value ?? null)), stateChanges: state.changes() };

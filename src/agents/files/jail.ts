@@ -54,11 +54,6 @@ export class Jail {
     await this.root?.close();
   }
 
-  /** Whether this platform gives the strong guarantee (no check/use gap). */
-  static get atomic(): boolean {
-    return HAS_PROC_FD;
-  }
-
   /**
    * Runs `operation` with a way to name entries of the folder `folder` (components beneath the
    * root). Throws ENOENT when a folder is missing (unless `create`, which makes it), and a
