@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { HookRegistry } from './hooks.js';
 import { parseModelChoice } from './model-choice.js';
 import { nameProblem } from './names.js';
-import type { InterruptRequest } from './interrupts.js';
+import type { InterruptRequest, NotifySettings } from './interrupts.js';
 import type { AgentState } from './state.js';
 import { describeIssues, type JsonObject, type JsonValue, type ToolSpec } from './types.js';
 
@@ -61,6 +61,8 @@ export interface AgentDefinition {
   maxModelCalls?: number;
   /** The model runs use unless they name one, as `provider:id` (e.g. `openai:gpt-5-mini`); default: the worker's `auto`. */
   model?: string;
+  /** Who hears about the agent's questions (channel names of the worker's configuration) and how often to remind. */
+  notify?: NotifySettings;
 }
 
 /** Runs that name no model, of agents that name none: the worker picks (Bedrock with AWS credentials, else the offline demo model). */

@@ -34,7 +34,7 @@ export interface CarriedWait {
 }
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
-export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired'>;
+export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify'>;
 
 /** What the book needs from the world (the agent runtime provides it). */
 export interface BookDeps {
@@ -116,6 +116,7 @@ export class InterruptBook {
       ...interrupt,
       raisedAt: raisedAt.toISOString(),
       ...(request.allowedResponders ? { allowedResponders: [...request.allowedResponders] } : {}),
+      ...(request.notify ? { notify: request.notify } : {}),
       ...(request.timeout && timeoutMs !== undefined
         ? { deadline: new Date(raisedAt.getTime() + timeoutMs).toISOString(), timeoutResponse: request.timeout.response }
         : {}),

@@ -22,6 +22,8 @@ export interface InterruptRequest {
   allowedResponders?: string[];
   /** Count only signed answers even when anyone may answer (e.g. distinct people for a quorum). */
   requireProof?: boolean;
+  /** Who to tell, and how often to remind them, while it waits (default: the agent's `notify`). */
+  notify?: NotifySettings;
   /** When nobody answers in time, this answer is taken (recorded as answered by "deadline"). */
   timeout?: InterruptTimeout;
   /**
@@ -36,6 +38,14 @@ export interface InterruptTimeout {
   after: number | string;
   response: JsonValue;
   reason?: string;
+}
+
+/** Where notifications about a question go, and how often to remind. */
+export interface NotifySettings {
+  /** Channel names of the worker's notification configuration (default: its default channels). */
+  channels?: string[];
+  /** Remind while it still waits, e.g. "4h". */
+  remindEvery?: number | string;
 }
 
 /** A question waiting for (or once waiting for) a human. Plain JSON on the wire. */
@@ -57,6 +67,7 @@ export interface Interrupt {
   timeoutResponse?: JsonValue;
   /** Only answers signed by an approver's configured key count. */
   proofRequired?: boolean;
+  notify?: NotifySettings;
 }
 
 /** Who answers when a deadline passes. */

@@ -23,6 +23,7 @@ import { parseModelChoice } from '../agent/model-choice.js';
 import { CONVERSATION_MAX_BYTES, fitConversation, fitJson, PAYLOAD_BUDGET, promptProblem } from '../agent/payload-budget.js';
 import type { ModelChoice } from '../agent/types.js';
 import { runFailure } from './failures.js';
+import { Notifier } from './notifier.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import {
@@ -71,7 +72,17 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       // grows anyway (signals nobody can refuse), carrying the waiting turn and its questions.
       shouldHandOff: () => workflowInfo().continueAsNewSuggested,
       shouldHandOffWhileWaiting: () => workflowInfo().continueAsNewSuggested,
-      onInterruptsChange: () => publishState(identity, currentPhase(), loop.book.pending),
+      onInterruptsChange: () => {
+        publishState(identity, currentPhase(), loop.book.pending);
+        notifier.update(loop.book.pending, loop.book.answered);
+      },
+    });
+    const notifier = new Notifier({
+      agent,
+      prompt: input.prompt,
+      ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+      isPending: (id) => loop.book.pending.some((interrupt) => interrupt.id === id),
+      record: (note) => loop.decisions.push(note),
     });
     const identity: RunIdentity = {
       agent: agent.name,

@@ -125,9 +125,8 @@ test('a hook that reuses an interrupt name fails the run cleanly with a readable
   assert.equal(status.status, 'failed');
 });
 
-test('an unknown agent fails the run at once, naming the known agents', async () => {
-  const { workflowId } = await start('no-such-agent', env.model());
-  await assert.rejects(env.agents.result(workflowId), /unknown agent "no-such-agent"; known agents: file-approval, smart-delete/);
+test('an unknown agent is refused at the start, naming the known agents', async () => {
+  await assert.rejects(start('no-such-agent', env.model()), /run refused: unknown agent "no-such-agent"; this worker has: file-approval, smart-delete/);
 });
 
 test('cancelling a waiting run ends it cleanly as cancelled', async () => {

@@ -93,11 +93,13 @@ async function askRound(
   const interruptName = asks.count === 1 ? 'approval' : `approval-${asks.count}`;
   // Distinct people for a quorum must prove who they are, even when anyone may answer.
   const proof = verdict.quorum > 1 ? { requireProof: true } : {};
+  const notify = verdict.notify ? { notify: verdict.notify } : {};
   let answered = await event.ask({
     name: interruptName,
     reason: question(verdict.approvers),
     validate,
     ...proof,
+    ...notify,
     ...(verdict.approvers ? { allowedResponders: verdict.approvers } : {}),
     ...(verdict.deadline ? { timeout: timeoutOf(verdict.deadline) } : {}),
   });
@@ -110,6 +112,7 @@ async function askRound(
       reason: question(group, true),
       validate,
       ...proof,
+      ...notify,
       allowedResponders: group,
       timeout: timeoutOf({ after: verdict.deadline.after, then: 'deny' }),
     });

@@ -11,7 +11,7 @@
  */
 import type { AgentState } from '../state.js';
 import type { JsonValue } from '../types.js';
-import type { InterruptTimeout } from '../interrupts.js';
+import type { InterruptTimeout, NotifySettings } from '../interrupts.js';
 
 export interface ApprovalRule {
   /** Tool name, or a pattern with `*` wildcards. */
@@ -31,6 +31,8 @@ export interface ApprovalRule {
   classify?: { instructions?: string };
   /** What happens when nobody answers in time. */
   deadline?: ApprovalDeadline;
+  /** Where to tell the approvers and how often to remind them (default: the agent's `notify`). */
+  notify?: NotifySettings;
 }
 
 export type ApprovalDeadline =
@@ -62,6 +64,7 @@ export type PolicyVerdict =
       approvers?: string[];
       classify?: { instructions?: string };
       deadline?: ApprovalDeadline;
+      notify?: NotifySettings;
     };
 
 export const trustKey = (tool: string): string => `trust.${tool}`;
@@ -98,6 +101,7 @@ function decideIgnoringTrust(policy: ApprovalPolicy, tool: string, input: JsonVa
       quorum,
       ...(rule.approvers ? { approvers: expandApprovers(policy, rule.approvers) } : {}),
       ...(rule.classify ? { classify: rule.classify } : {}),
+      ...(rule.notify ? { notify: rule.notify } : {}),
       ...deadlineOf(rule.deadline ?? policy.deadline),
     };
   }
