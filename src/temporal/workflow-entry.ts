@@ -2,12 +2,13 @@
  * The workflow bundle is built from files, not objects: so the plugin writes a small entry module
  * that turns the user's agents module into the `agentRun` and `agentSession` workflows (and
  * re-exports the worker's own workflows, if it has any). The file is named by a hash of its text
- * and written once, in a cache folder: workers and bundlers of the same project share it.
+ * and written once, in `node_modules/.cache/durable-hitl-agents/` beside the `@temporalio/workflow`
+ * the bundler must find from it: workers and bundlers of the same project share it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, isAbsolute, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One of our own modules beside `base` (an import.meta.url): `.ts` when running from source, `.js` when compiled. */
@@ -21,9 +22,15 @@ export function modulePath(module: string | URL): string {
   return isAbsolute(module) ? module : resolve(module);
 }
 
-/** The folder the generated entries go to (AGENT_WORKFLOW_ENTRY_DIR overrides it). */
+/**
+ * The folder the generated entries go to (AGENT_WORKFLOW_ENTRY_DIR overrides it). The bundler
+ * resolves `@temporalio/workflow` from the entry's folder, so it must sit under the node_modules
+ * that holds it.
+ */
 function entryDir(): string {
-  return process.env['AGENT_WORKFLOW_ENTRY_DIR'] || join(tmpdir(), 'durable-hitl-agents-workflows');
+  if (process.env['AGENT_WORKFLOW_ENTRY_DIR']) return resolve(process.env['AGENT_WORKFLOW_ENTRY_DIR']);
+  const parts = createRequire(import.meta.url).resolve('@temporalio/workflow').split(sep);
+  return join(parts.slice(0, parts.lastIndexOf('node_modules') + 1).join(sep), '.cache', 'durable-hitl-agents');
 }
 
 /** The source text of the entry module; every import is an absolute path, so it resolves from any folder. */

@@ -62,7 +62,7 @@ export function pathWithoutTemporal(): string {
   return [path.dirname(process.execPath), ...dirs].join(path.delimiter);
 }
 
-/** The environment without Temporal, agent, or AWS settings from the outside. */
+/** The environment without Temporal, agent, AWS or npm settings from the outside, nor the test runner's own (a nested `node --test` would report to it). */
 export function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_|npm_)/.test(name)));
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_|npm_|NODE_TEST_CONTEXT$)/.test(name)));
 }

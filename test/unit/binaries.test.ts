@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import path from 'node:path';
 import { test } from 'node:test';
-import { findTemporalCli, findTestServer } from '../../src/temporal/binaries.js';
+import { fileURLToPath } from 'node:url';
+import { findTemporalCli, findTestServer, toolsDir, userCacheDir } from '../../src/temporal/binaries.js';
 import { startDevServer, startTimeSkippingServer } from '../../src/temporal/dev-server.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 const NOT_INSTALLED =
   'no temporal CLI on PATH or in .tools/ (run `npm run temporal:ensure`); the SDK downloads one on first use instead';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Resolves true if something accepts TCP connections at host:port. */
 function isListening(address: string): Promise<boolean> {
@@ -82,5 +87,72 @@ test('startTimeSkippingServer starts the Java test server', async (t) => {
     assert.ok(after - before >= 86_400_000, `time did not skip: ${after - before} ms`);
   } finally {
     await env.teardown();
+  }
+});
+
+test('the tools folder: AGENT_TOOLS_DIR, else <repo>/.tools in a checkout, else the per-user cache for an installed package', () => {
+  assert.equal(toolsDir({ AGENT_TOOLS_DIR: '/opt/hitl-tools' }, '/work/repo'), path.resolve('/opt/hitl-tools'));
+  assert.equal(toolsDir({}, '/work/repo'), path.join('/work/repo', '.tools'));
+  assert.equal(toolsDir({ XDG_CACHE_HOME: '/home/u/.cache-x' }, '/app/node_modules/durable-hitl-agents'), path.join('/home/u/.cache-x', 'durable-hitl-agents'));
+  assert.equal(userCacheDir({}, 'linux', '/home/u'), path.join('/home/u', '.cache', 'durable-hitl-agents'));
+  assert.equal(userCacheDir({}, 'darwin', '/Users/u'), path.join('/Users/u', 'Library', 'Caches', 'durable-hitl-agents'));
+  assert.equal(userCacheDir({ LOCALAPPDATA: 'C:/Users/u/AppData/Local' }, 'win32', 'C:/Users/u'), path.join('C:/Users/u/AppData/Local', 'durable-hitl-agents'));
+});
+
+/** The pids of `temporal server start-dev` processes listening on `port` (Linux: from /proc). */
+function devServersOn(port: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv.includes('start-dev') && argv[argv.indexOf('--port') + 1] === String(port);
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+function cli(args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TEMPORAL_|AGENT_TASK_QUEUE)/.test(name)));
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'client.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function finished(child: ReturnType<typeof cli>): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+}
+
+test('dev refuses a port a killed dev left its server on, naming the port, instead of taking that server for its own', { timeout: 180_000, skip: !existsSync('/proc/self/cmdline') && 'needs /proc to find the orphaned server' }, async () => {
+  const [port, uiPort, otherPort, otherUiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const first = cli(['dev', '--port', String(port), '--ui-port', String(uiPort)]);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    first.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Web UI:')) resolve();
+    });
+    first.once('close', (code) => reject(new Error(`dev exited with ${code} before it was ready`)));
+  });
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('close', resolve));
+  const orphans = devServersOn(port);
+  try {
+    assert.equal(orphans.length, 1, 'SIGKILL leaves the embedded server running (the situation under test)');
+    assert.equal(await isListening(`127.0.0.1:${port}`), true);
+
+    const again = await finished(cli(['dev', '--port', String(port), '--ui-port', String(otherUiPort)]));
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr.trim().split('\n').length, 1, again.stderr);
+    assert.match(again.stderr, new RegExp(`^error: port ${port} is already in use .*--port`));
+
+    const uiTaken = await finished(cli(['dev', '--port', String(otherPort), '--ui-port', String(uiPort)]));
+    assert.equal(uiTaken.code, 1);
+    assert.match(uiTaken.stderr, new RegExp(`^error: port ${uiPort} is already in use .*--ui-port`));
+    assert.deepEqual(devServersOn(otherPort), [], 'no server was started on the free port either');
+  } finally {
+    for (const pid of orphans) process.kill(pid, 'SIGKILL');
   }
 });
