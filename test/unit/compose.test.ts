@@ -14,5 +14,5 @@ test('docker-compose config accepts the file: PostgreSQL, Temporal, the Web UI a
   assert.match(config, /TEMPORAL_ADDRESS: temporal:7233/);
   assert.match(config, /DB: postgres12/);
   assert.match(config, /published: 7233|7233:7233/);
-  assert.match(config, /npm run -s client -- setup && exec npm run -s client -- worker/);
+  assert.match(config, /hitl setup && exec hitl worker/);
 });
