@@ -303,8 +303,10 @@ export class AgentClient {
     if (error instanceof QueryNotRegisteredError) return 'it does not answer the status query (is it an agent run?)';
     const grpc = (error as { cause?: { code?: number; details?: string } }).cause;
     const details = grpc?.details ?? messageOf(error);
+    const safe = 'the run itself is safe and goes on when a worker polls';
+    if (/no poller/i.test(details)) return `no worker is polling task queue "${this.taskQueue}" (the worker may be down); ${safe} (${details})`;
     if (grpc?.code === GRPC_DEADLINE_EXCEEDED || /deadline|timed? ?out/i.test(details)) {
-      return `no worker answered in time; is a worker running on task queue "${this.taskQueue}"? The run itself is safe: it goes on when a worker polls (${details})`;
+      return `no worker answered in time: is a worker running on task queue "${this.taskQueue}"? ${safe} (${details})`;
     }
     return `its worker could not answer (${details}); the run's workflow task may be failing: see its history in the Web UI`;
   }

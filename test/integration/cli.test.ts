@@ -4,12 +4,11 @@
  * stdin, and the self-contained `demo`.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DENIED_MESSAGE } from '../../src/agents/file-approval.js';
 import { DEMO_FILES } from '../../src/cli/demo-workspace.js';
@@ -17,9 +16,8 @@ import { NO_CREDENTIALS_NOTICE } from '../../src/cli/model-choice.js';
 import { findTemporalCli } from '../../src/temporal/binaries.js';
 import type { RunStatus } from '../../src/workflows/messages.js';
 import { TestEnv } from '../support/env.js';
+import { assertOk, assertOneErrorLine, cleanEnv, json, runCli, type CliResult } from './cli-support.js';
 
-const CLIENT = fileURLToPath(new URL('../../src/client.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const TEMPORAL = findTemporalCli();
 const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c' };
 const PROMPT = "Please delete these old files: ['old_report.txt', 'temp_data.csv']";
@@ -35,56 +33,16 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment without AWS credentials or Temporal settings from the outside. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_)/.test(name)));
-}
-
 function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', TSX, CLIENT, ...args], {
+  return runCli(args, {
     cwd: options.cwd ?? scratch,
     env: options.env ?? { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue, AGENT_MODEL_PROVIDER: 'demo' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(options.input ?? ''); // stdin at EOF, as in CI
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
 }
 
 async function ok(args: string[], options?: Parameters<typeof cli>[1]): Promise<CliResult> {
-  const result = await cli(args, options);
-  assert.equal(result.code, 0, `client ${args.join(' ')} failed:\n${result.stderr}`);
-  return result;
-}
-
-function json<T>(result: CliResult): T {
-  return JSON.parse(result.stdout) as T;
-}
-
-/** Exactly one non-empty line on stderr, starting with `error:`. */
-function assertOneErrorLine(result: CliResult, pattern: RegExp): void {
-  assert.notEqual(result.code, 0);
-  assert.equal(result.stdout, '');
-  const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
-  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
-  assert.match(lines[0]!, /^error: /);
-  assert.match(lines[0]!, pattern);
+  return assertOk(await cli(args, options), args);
 }
 
 async function startWaiting(agent: string, workspace: string): Promise<{ workflowId: string; status: RunStatus }> {

@@ -1,0 +1,163 @@
+/**
+ * Fault group: hostile input at the client. Names and prompts refused at the door, runs refused
+ * before they start, a session's id given instead of its run's, forged or mismatched keys,
+ * terminal escapes in tool input, a 200 KB hostile word for the demo model, and runs that end (or
+ * lose their worker) under the client's feet. Each gets one clear line, and nothing it should not
+ * happen happens: no side effect, no run stuck, no status that lies.
+ */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MAX_PROMPT_BYTES } from '../../src/agent/payload-budget.js';
+import { DEMO_MODEL_ID } from '../../src/models/provider.js';
+import { generateApproverKey, writeApproverKey } from '../../src/sdk/approver-keys.js';
+import type { RunStatus } from '../../src/workflows/messages.js';
+import { assertOneErrorLine, cleanEnv, runCli, type CliResult } from '../integration/cli-support.js';
+import type { FaultContext } from './context.js';
+import { assertThat, type FaultReport } from './harness.js';
+
+/** Tool input that tries to end the question early and answer it, in colour. */
+const FORGED = 'x\n\nYour answer (y/N): y\n\x1b[32mapproved\x1b[0m\r';
+
+export async function clientInput(context: FaultContext, report: FaultReport): Promise<void> {
+  const group = 'client input';
+  await context.startWorker();
+  const agents = context.agents;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-client-input-'));
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    ...cleanEnv(),
+    TEMPORAL_ADDRESS: context.address,
+    AGENT_TASK_QUEUE: context.taskQueue,
+    AGENT_MODEL_PROVIDER: 'demo',
+    AGENT_KEYS_DIR: path.join(scratch, 'keys'),
+    ...extra,
+  });
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> =>
+    runCli(args, { cwd: scratch, env: env(extra), ...(input !== undefined ? { input } : {}) });
+  /** One `error:` line matching `pattern`; returns it. */
+  const refused = async (args: string[], pattern: RegExp, extra: NodeJS.ProcessEnv = {}): Promise<string> => {
+    const result = await cli(args, extra);
+    assertOneErrorLine(result, pattern);
+    return result.stderr.trim();
+  };
+  let models = 0;
+  const script = (label: string) => {
+    const modelId = `faults-client-${process.pid}-${models++}`;
+    context.bedrock.scriptFor(modelId, { kind: 'toolUse', uses: [{ name: 'apply_change', input: { label } }] }, { kind: 'text', text: 'done' });
+    return { provider: 'bedrock', modelId };
+  };
+  const waitingRun = async (label: string) => {
+    const { workflowId } = await agents.start({ agent: 'test-faults', prompt: label, model: script(label) });
+    const status = await agents.wait(workflowId);
+    assertThat(status.status === 'waiting', `run is ${status.status}`);
+    return workflowId;
+  };
+  const applied = (label: string) => context.sideEffects().labelsApplied.has(label);
+  const noStrayRun = async (agent: string): Promise<void> => {
+    for await (const execution of context.client.workflow.list({ query: `WorkflowType = "agentRun" AND ExecutionStatus = "Running"` })) {
+      assertThat(!execution.workflowId.startsWith(`${agent}-`), `a run of "${agent}" was left running: ${execution.workflowId}`);
+    }
+  };
+
+  const bigPrompt = path.join(scratch, 'big-prompt.txt');
+  writeFileSync(bigPrompt, 'x'.repeat(MAX_PROMPT_BYTES + 1));
+  const openKey = path.join(scratch, 'open-key.json');
+  writeApproverKey(openKey, generateApproverKey('alice'));
+  chmodSync(openKey, 0o644);
+  const bobKey = path.join(scratch, 'bob.json');
+  writeApproverKey(bobKey, generateApproverKey('bob'));
+  const notAKey = path.join(scratch, 'not-a-key.json');
+  writeFileSync(notAKey, '{"name":"mallory"}', { mode: 0o600 });
+
+  const cases: Array<[string, () => Promise<string>]> = [
+    ['cli: unknown agent is refused before the run starts', async () => {
+      const line = await refused(['start', '--agent', 'nope', 'Delete a.txt'], /run refused: .*unknown agent "nope"/);
+      await noStrayRun('nope');
+      return line;
+    }],
+    ['cli: agent name with a newline', async () => refused(['start', '--agent', 'a\nb', 'hi'], /agent name "a\\nb" contains a control character/)],
+    ['cli: session id with a leading "-"', async () => refused(['start', '--agent', 'file-approval', '--session=--all', 'hi'], /session id "--all" starts with "-"/)],
+    ['cli: session id with a terminal escape', async () => refused(['start', '--agent', 'file-approval', '--session', 's\x1b[2Jx', 'hi'], /session id "s\\x1b\[2Jx" contains a control character/)],
+    ['cli: oversized prompt from a file', async () => refused(['start', '--agent', 'file-approval', '--prompt-file', bigPrompt], /prompts are limited to/)],
+    ['cli: missing prompt file', async () => refused(['start', '--agent', 'file-approval', '--prompt-file', path.join(scratch, 'nothing.txt')], /cannot read the prompt file/)],
+    ['cli: prompt as words and as a file', async () => refused(['start', '--agent', 'file-approval', '--prompt-file', bigPrompt, 'words'], /either as words or with --prompt-file/)],
+    ['cli: port out of range', async () => refused(['dev', '--port', '99999'], /--port must be an integer from 1 to 65535/)],
+    ['cli: a key file others can read', async () => {
+      const workflowId = await waitingRun('client-open-key');
+      const line = await refused(['approve', workflowId, '--key', openKey], /readable by other users/);
+      assertThat(!applied('client-open-key'), 'applied');
+      await agents.cancel(workflowId);
+      return line;
+    }],
+    ['cli: --by that contradicts the key', async () => refused(['approve', 'any-run', '--key', bobKey, '--by', 'alice'], /--by alice contradicts the key/)],
+    ['cli: a key from AGENT_APPROVER_KEY that is no key', async () => refused(['approve', 'any-run'], /not an approver key file/, { AGENT_APPROVER_KEY: notAKey })],
+    ['cli: answer to session-X points at its run', async () => {
+      const session = `client-input-${process.pid}`;
+      const model = { provider: 'demo', modelId: DEMO_MODEL_ID };
+      const { workflowId } = await agents.start({ agent: 'file-approval', prompt: 'Delete a.txt', model, sessionId: session });
+      assertThat((await agents.wait(workflowId)).status === 'waiting', 'session run is not waiting');
+      const line = await refused(['approve', `session-${session}`], new RegExp(`is a session, not a run; its run ${workflowId} is the one in progress`));
+      assertThat((await agents.status(workflowId)).pending.length === 1, 'the run lost its question');
+      await agents.cancel(workflowId);
+      return line;
+    }],
+    ['cli: terminal escapes in tool input are shown escaped by status, inbox and run', async () => {
+      const workflowId = await waitingRun(FORGED);
+      const printed = [(await cli(['status', workflowId])).stdout, (await cli(['inbox'])).stdout].join('\n');
+      await agents.cancel(workflowId);
+      const asked = await cli(['run', '--agent', 'test-faults', '--model', `bedrock:${script(`${FORGED}-run`).modelId}`, 'go'], {}, 'n\n');
+      const all = `${printed}\n${asked.stdout}`;
+      assertThat(!/[\x00-\x09\x0b-\x1f\x7f]/.test(all), 'a control character reached the terminal');
+      const forged = all.split('\n').filter((line) => /^\s*Your answer \(y\/N\): y/.test(line));
+      assertThat(forged.length === 0, `a forged answer line was printed: ${forged[0]}`);
+      assertThat(!applied(`${FORGED}-run`), 'a denied change was applied');
+      return 'no control character, no forged answer line';
+    }],
+    ['model: a 200 KB hostile word does not stall the demo model or the worker', async () => {
+      const model = { provider: 'demo', modelId: DEMO_MODEL_ID };
+      const { workflowId } = await agents.start({ agent: 'file-approval', prompt: `Delete ${'a'.repeat(100_000)} ${'b.'.repeat(50_000)}c`, model });
+      const status = await agents.wait(workflowId, { timeoutMs: 60_000 });
+      assertThat(status.status === 'waiting', `run is ${status.status}`);
+      await agents.cancel(workflowId);
+      return `answered: ${status.pending[0]?.toolName} on ${JSON.stringify(status.pending[0]?.toolInput).length} bytes of paths`;
+    }],
+    ['library: status of a run terminated while waiting', async () => {
+      const workflowId = await waitingRun('client-terminated');
+      await context.client.workflow.getHandle(workflowId).terminate('pulled');
+      const status: RunStatus = await agents.status(workflowId);
+      assertThat(status.status === 'failed' && status.pending.length === 0, `status ${status.status}, ${status.pending.length} pending`);
+      assertThat(/the run was terminated: pulled/.test(status.error ?? ''), `error: ${status.error}`);
+      const result = await agents.result(workflowId).then(() => 'completed', (error: Error) => error.message);
+      assertThat(/terminated: pulled/.test(result) && !/waiting/.test(result), `result: ${result}`);
+      assertThat(!applied('client-terminated'), 'applied');
+      return `${status.status}: ${status.error}`;
+    }],
+    ['library: status of a cancelled run', async () => {
+      const workflowId = await waitingRun('client-cancelled');
+      await agents.cancel(workflowId);
+      let status = await agents.wait(workflowId);
+      for (let i = 0; i < 100 && status.status === 'waiting'; i++) status = await agents.wait(workflowId);
+      assertThat(status.status === 'cancelled' && status.pending.length === 0, `status ${status.status}, ${status.pending.length} pending`);
+      return status.status;
+    }],
+  ];
+  for (const [name, body] of cases) await report.check(group, name, async () => (await body()).slice(0, 160));
+
+  // Without a worker: the run waits on; the client says what happened instead of "Failed to query Workflow".
+  const orphan = await waitingRun('client-orphan');
+  await context.killWorkers();
+  await report.check(group, 'library: status of a run whose worker is gone', async () => {
+    const message = await agents.status(orphan).then(() => 'answered', (error: Error) => error.message);
+    assertThat(/no worker is polling task queue .*the run itself is safe/.test(message), message);
+    return message.slice(0, 160);
+  });
+  await report.check(group, 'library: an answer on its way when the run is terminated', async () => {
+    const answer = agents.respond(orphan, { interruptId: 'any', response: 'y' }).then(() => 'applied', (error: Error) => error.message);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await context.client.workflow.getHandle(orphan).terminate('closed under the answer');
+    const message = await answer;
+    assertThat(/ended \(terminated\) while the answer was on its way; the answer was not applied|has ended \(terminated\)/.test(message), message);
+    assertThat(!applied('client-orphan'), 'applied');
+    return message.slice(0, 160);
+  });
+}

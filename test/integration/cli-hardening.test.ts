@@ -1,0 +1,171 @@
+/**
+ * The CLI against a real dev server when runs end badly or input is hostile: the status of
+ * terminated and cancelled runs, runs refused before they start, a session's id given instead of
+ * its run's, signed answers, names and prompts refused at the door, the workspace passed as given,
+ * and a large `--json` document through a slow pipe.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { MAX_PROMPT_BYTES } from '../../src/agent/payload-budget.js';
+import type { RunStatus } from '../../src/workflows/messages.js';
+import { approverFiles } from '../support/approvers.js';
+import { TestEnv } from '../support/env.js';
+import { assertOk, assertOneErrorLine, CLIENT, cleanEnv, json, runCli, TSX, type CliResult } from './cli-support.js';
+
+const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c' };
+const PROMPT = "Please delete these old files: ['old_report.txt', 'temp_data.csv']";
+
+let env: TestEnv;
+const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-cli-hard-'));
+before(async () => {
+  env = await TestEnv.start();
+  await env.startWorker();
+});
+after(async () => {
+  await env?.teardown();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue, AGENT_MODEL_PROVIDER: 'demo', AGENT_KEYS_DIR: path.join(scratch, 'no-keys'), ...extra };
+}
+
+function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
+  return runCli(args, { cwd: options.cwd ?? scratch, env: options.env ?? cliEnv(), ...(options.input !== undefined ? { input: options.input } : {}) });
+}
+
+async function ok(args: string[], options?: Parameters<typeof cli>[1]): Promise<CliResult> {
+  return assertOk(await cli(args, options), args);
+}
+
+async function startWaiting(agent = 'file-approval', extra: string[] = []): Promise<{ workflowId: string; status: RunStatus }> {
+  const { workflowId } = json<{ workflowId: string }>(await ok(['start', '--agent', agent, '--workspace', env.workspace(FILES), '--json', ...extra, PROMPT]));
+  const status = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+  assert.equal(status.status, 'waiting');
+  return { workflowId, status };
+}
+
+describe('ended runs, refused runs, hostile input', { concurrency: true }, () => {
+  test('a run terminated while it waits is failed in status and wait, with nothing pending, and result says it was terminated', async () => {
+    const { workflowId } = await startWaiting();
+    await env.client.workflow.getHandle(workflowId).terminate('ops pulled the plug');
+    for (const command of ['status', 'wait']) {
+      const status = json<RunStatus>(await ok([command, workflowId, '--json']));
+      assert.equal(status.status, 'failed', command);
+      assert.deepEqual(status.pending, [], command);
+      assert.match(status.error ?? '', /the run was terminated: ops pulled the plug/, command);
+    }
+    const human = (await ok(['status', workflowId])).stdout;
+    assert.match(human, /: failed .*\n {2}error: the run was terminated: ops pulled the plug/);
+    assert.doesNotMatch(human, /waiting/);
+    const result = await cli(['result', workflowId]);
+    assertOneErrorLine(result, /did not complete: the run was terminated: ops pulled the plug/);
+    assert.doesNotMatch(result.stderr, /waiting for an answer/);
+  });
+
+  test('a cancelled run is cancelled with nothing pending', async () => {
+    const { workflowId } = await startWaiting();
+    await ok(['cancel', workflowId]);
+    let status = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+    for (let i = 0; i < 100 && status.status === 'waiting'; i++) status = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+    assert.equal(status.status, 'cancelled');
+    assert.deepEqual(status.pending, []);
+    assertOneErrorLine(await cli(['respond', workflowId, 'any-id', 'y']), /has ended \(cancelled\); it takes no more answers/);
+  });
+
+  test('start --agent nope is refused before the run starts, naming the known agents', async () => {
+    const result = await cli(['start', '--agent', 'nope', '--json', 'Delete a.txt']);
+    assertOneErrorLine(result, /run refused: .*unknown agent "nope".*file-approval/);
+  });
+
+  test('answering session-X is refused with a pointer to the run the session is running', async () => {
+    const session = `hard-${Date.now()}`;
+    const { workflowId } = await startWaiting('file-approval', ['--session', session]);
+    for (const args of [['approve', `session-${session}`], ['respond', `session-${session}`, 'some-id', 'y'], ['status', `session-${session}`]]) {
+      assertOneErrorLine(await cli(args), new RegExp(`session-${session} is a session, not a run; its run ${workflowId} is the one in progress: answer that`));
+    }
+    await ok(['cancel', workflowId]);
+  });
+
+  test('answers are signed with --key; an interrupt that names approvers refuses an unsigned claim and a contradicting --by', async () => {
+    const keys = approverFiles();
+    const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'escalate-signed' } }] }, { kind: 'text', text: 'done' });
+    const { workflowId } = json<{ workflowId: string }>(await ok(['start', '--agent', 'test-policy', '--model', `bedrock:${model.modelId}`, '--json', 'go']));
+    assert.equal(json<RunStatus>(await ok(['wait', workflowId, '--json'])).status, 'waiting');
+    assertOneErrorLine(await cli(['approve', workflowId, '--by', 'alice']), /answer refused/);
+    assertOneErrorLine(await cli(['approve', workflowId, '--key', keys.keyFile('alice'), '--by', 'bob']), /--by bob contradicts the key/);
+    const signed = await ok(['approve', workflowId, '--key', keys.keyFile('alice')]);
+    assert.match(signed.stdout, /\(signed as alice\)/);
+    const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(done.answered.map((answer) => [answer.respondedBy, answer.verified]), [['alice', true]]);
+  });
+
+  test('agent names and session ids with control characters or a leading "-", and oversized prompts, are refused at the door', async () => {
+    assertOneErrorLine(await cli(['start', '--agent', 'file\napproval', 'hi']), /agent name "file\\napproval" contains a control character/);
+    assertOneErrorLine(await cli(['start', '--agent', 'file-approval', '--session=-rf', 'hi']), /session id "-rf" starts with "-"/);
+    assertOneErrorLine(await cli(['start', '--agent', 'file-approval', '--session', 'a\x1b[31mb', 'hi']), /session id "a\\x1b\[31mb" contains a control character/);
+    const big = path.join(scratch, 'big-prompt.txt');
+    writeFileSync(big, 'x'.repeat(MAX_PROMPT_BYTES + 10));
+    assertOneErrorLine(await cli(['start', '--agent', 'file-approval', '--prompt-file', big]), /prompts are limited to/);
+    assertOneErrorLine(await cli(['dev', '--port', '99999']), /--port must be an integer from 1 to 65535/);
+    assertOneErrorLine(await cli(['dev', '--ui-port', '0']), /--ui-port must be an integer from 1 to 65535/);
+  });
+
+  test('the prompt comes from --prompt-file or standard input; the workspace goes to the worker as given and nothing is created here', async () => {
+    const cwd = mkdtempSync(path.join(scratch, 'client-'));
+    const file = path.join(cwd, 'prompt.txt');
+    writeFileSync(file, 'Please delete\nold_report.txt');
+    const fromFile = json<{ workflowId: string }>(await ok(['start', '--agent', 'file-approval', '--prompt-file', file, '--json'], { cwd }));
+    const fromStdin = json<{ workflowId: string }>(await ok(['start', '--agent', 'file-approval', '--workspace', 'sub/dir', '--json', '-'], { cwd, input: 'Delete temp_data.csv' }));
+    const inputs = await Promise.all([fromFile, fromStdin].map(async ({ workflowId }) => {
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      return JSON.parse(Buffer.from(payload.data!).toString()) as { prompt: string; workspace?: string };
+    }));
+    assert.deepEqual(inputs.map((input) => [input.prompt, input.workspace]), [
+      ['Please delete\nold_report.txt', undefined],
+      ['Delete temp_data.csv', 'sub/dir'],
+    ]);
+    assert.equal(existsSync(path.join(cwd, 'workspace')), false, 'no workspace folder on the client');
+    assert.equal(existsSync(path.join(cwd, 'sub')), false);
+    for (const { workflowId } of [fromFile, fromStdin]) await env.client.workflow.getHandle(workflowId).terminate('test over');
+  });
+
+  test('with no worker, start leaves the run queued and says so; status says no worker answered', async () => {
+    const queue = `${env.taskQueue}-nobody`;
+    const started = await ok(['start', '--agent', 'file-approval', '--accept-timeout-ms', '1500', '--json', 'Delete a.txt'], { env: cliEnv({ AGENT_TASK_QUEUE: queue }) });
+    const { workflowId } = json<{ workflowId: string }>(started);
+    assert.match(started.stderr, new RegExp(`warning: no worker has picked up run ${workflowId} yet; it stays queued .*"${queue}"`));
+    const description = await env.client.workflow.getHandle(workflowId).describe();
+    assert.equal(description.status.name, 'RUNNING');
+    assertOneErrorLine(await cli(['status', workflowId], { env: cliEnv({ AGENT_TASK_QUEUE: queue }) }), new RegExp(`cannot read the status of run ${workflowId}: no worker (is polling|answered)`));
+    await env.client.workflow.getHandle(workflowId).terminate('test over');
+  });
+
+  test('wait --json through a slow pipe delivers the whole document, far past 64 KB', async () => {
+    // Many file names: the pending interrupt lists them all, so the status is hundreds of KB.
+    const names = Array.from({ length: 12_000 }, (_, i) => `f${String(i).padStart(5, '0')}.txt`);
+    const prompt = path.join(scratch, 'many-files.txt');
+    writeFileSync(prompt, `Delete ${names.join(' ')}`);
+    const { workflowId } = json<{ workflowId: string }>(await ok(['start', '--agent', 'file-approval', '--workspace', env.workspace(), '--prompt-file', prompt, '--json']));
+    const status = await env.agents.wait(workflowId);
+    assert.equal(status.status, 'waiting');
+    const expected = Buffer.byteLength(`${JSON.stringify(status)}\n`);
+    assert.ok(expected > 4 * 65_536, `the status is ${expected} bytes`);
+    // The reader starts only after the CLI has written everything it could: the pipe fills at 64 KB.
+    const piped = await new Promise<string>((resolve, reject) => {
+      const shell = spawn('sh', ['-c', `"${process.execPath}" --import "${TSX}" "${CLIENT}" wait ${workflowId} --json | (sleep 3; wc -c)`], { env: cliEnv() });
+      let out = '';
+      shell.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      shell.on('error', reject);
+      shell.on('close', () => resolve(out.trim()));
+    });
+    assert.equal(Number(piped), expected);
+    await env.agents.cancel(workflowId);
+  });
+});
