@@ -14,13 +14,16 @@
  * swap that lands between them can still redirect that one operation. Run workers on Linux
  * where a hostile process can write to the workspace.
  */
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, realpath, type FileHandle } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { close, constants, existsSync, open } from 'node:fs';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const HAS_PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
+// Plain descriptors rather than FileHandles: a walk opens and closes one per folder, per operation.
+const openFd = promisify(open);
+const closeFd = promisify(close);
 
 /** Why an entry could not be reached: one of its folders is a symlink, or not a folder at all. */
 export class JailRefusal extends Error {
@@ -37,21 +40,21 @@ export type EntryPath = (name: string) => string;
 
 export class Jail {
   private constructor(
-    private readonly root: FileHandle | undefined,
+    private readonly root: number | undefined,
     readonly rootPath: string,
   ) {}
 
   /** Opens the root (a real path: the worker resolved its symlinks at start). */
   static async open(rootReal: string): Promise<Jail> {
     if (!HAS_PROC_FD) return new Jail(undefined, rootReal);
-    const root = await open(rootReal, FOLDER_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    const root = await openFd(rootReal, FOLDER_FLAGS).catch((error: NodeJS.ErrnoException) => {
       throw new Error(`the workspace root ${rootReal} cannot be opened (${error.code ?? error.message})`);
     });
     return new Jail(root, rootReal);
   }
 
   async close(): Promise<void> {
-    await this.root?.close();
+    if (this.root !== undefined) await closeFd(this.root);
   }
 
   /**
@@ -60,18 +63,18 @@ export class Jail {
    * JailRefusal when one is a symlink or a file.
    */
   async inFolder<T>(folder: readonly string[], operation: (entry: EntryPath) => Promise<T>, create = false): Promise<T> {
-    if (!this.root) return this.inFolderByPath(folder, operation, create);
+    if (this.root === undefined) return this.inFolderByPath(folder, operation, create);
     let current = this.root;
     try {
       for (const component of folder) {
-        const next = await openFolder(`/proc/self/fd/${current.fd}/${component}`, component, create);
-        if (current !== this.root) await current.close();
+        const next = await openFolder(`/proc/self/fd/${current}/${component}`, component, create);
+        if (current !== this.root) await closeFd(current);
         current = next;
       }
-      const fd = current.fd;
+      const fd = current;
       return await operation((name) => `/proc/self/fd/${fd}/${name}`);
     } finally {
-      if (current !== this.root) await current.close();
+      if (current !== this.root) await closeFd(current);
     }
   }
 
@@ -96,9 +99,9 @@ export class Jail {
   }
 }
 
-async function openFolder(entry: string, component: string, create: boolean): Promise<FileHandle> {
+async function openFolder(entry: string, component: string, create: boolean): Promise<number> {
   try {
-    return await open(entry, FOLDER_FLAGS);
+    return await openFd(entry, FOLDER_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && create) {

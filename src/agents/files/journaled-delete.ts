@@ -4,8 +4,12 @@
  * every other name that is gone afterwards was deleted by this call, whichever attempt did it.
  */
 import { digestOf, readJournal, writeJournal } from './delete-journal.js';
+import { mapInOrder } from './in-order.js';
 import { shownName } from './path-names.js';
 import type { CheckedName, Entry, Removal, Workspace } from './workspace.js';
+
+/** Operations in flight at once: enough to keep libuv's thread pool busy. */
+const IN_FLIGHT = 8;
 
 export async function journaledDelete(workspace: Workspace, names: readonly string[], idempotencyKey: string, progress: (done: number) => void): Promise<string> {
   const unique = [...new Set(names)];
@@ -13,21 +17,20 @@ export async function journaledDelete(workspace: Workspace, names: readonly stri
   const input = digestOf(unique);
   let journal = await readJournal(workspace.jail, idempotencyKey, input);
   if (!journal) {
-    const notPresentAtStart: Array<[string, Removal]> = [];
-    for (const name of checked) {
-      const before = notDeletable(await workspace.inspect(name));
-      if (before !== undefined) notPresentAtStart.push([name.name, before]);
-    }
+    const atStart = await mapInOrder(checked, IN_FLIGHT, async (name) => [name.name, notDeletable(await workspace.inspect(name))] as const);
+    const notPresentAtStart = atStart.filter((entry): entry is [string, Removal] => entry[1] !== undefined);
     journal = { key: idempotencyKey, input, notPresentAtStart };
     await writeJournal(workspace.jail, journal);
   }
-  const atStart = new Map(journal.notPresentAtStart);
+  const notPresent = new Map(journal.notPresentAtStart);
+  let done = 0;
+  const removals = await mapInOrder(checked, IN_FLIGHT, async (name) => {
+    const removal = notPresent.get(name.name) ?? (await removedByThisCall(workspace, name));
+    if (++done % 500 === 0) progress(done);
+    return removal;
+  });
   const report = new DeleteReport();
-  for (const [index, name] of checked.entries()) {
-    const before = atStart.get(name.name);
-    report.add(name, before ?? (await removedByThisCall(workspace, name)));
-    if (index % 500 === 499) progress(index + 1);
-  }
+  removals.forEach((removal, index) => report.add(checked[index]!, removal));
   return report.text();
 }
 
