@@ -1,6 +1,8 @@
 /** The worker's activities: model calls and tool calls, built from the providers and tools it has. */
+import type { RemoteToolsRequest } from '../agent/runtime.js';
 import type { ModelProvider } from '../models/provider.js';
 import { resolveWorkspaceRoots } from '../agents/files/workspace-roots.js';
+import { createMcpTools, type McpOptions } from '../mcp/index.js';
 import { createApproverKeysActivity } from './approver-keys.js';
 import { createModelActivity } from './model.js';
 import { runState } from './run-state.js';
@@ -17,13 +19,18 @@ export interface ActivityDependencies {
   workspaceRoots?: readonly string[];
   /** The approvers file (public keys by name); default `AGENT_APPROVER_KEYS`. */
   approverKeysFile?: string;
+  /** MCP servers agents may name (default: the built-in `filesystem` server and `AGENT_MCP_CONFIG`). */
+  mcp?: McpOptions;
 }
 
-export function createActivities({ providers, tools, workspaceRoots, approverKeysFile }: ActivityDependencies) {
+export function createActivities({ providers, tools, workspaceRoots, approverKeysFile, mcp }: ActivityDependencies) {
+  const roots = resolveWorkspaceRoots(workspaceRoots);
+  const mcpTools = createMcpTools(mcp, () => roots);
   return {
     approverKeys: createApproverKeysActivity(approverKeysFile),
     invokeModel: createModelActivity(providers),
-    runTool: createToolActivity(tools, { workspaceRoots: resolveWorkspaceRoots(workspaceRoots) }),
+    runTool: createToolActivity(tools, { workspaceRoots: roots, remote: (call, attempt) => mcpTools.call(call, attempt) }),
+    remoteTools: (request: RemoteToolsRequest) => mcpTools.list(request),
     runState,
   };
 }

@@ -8,7 +8,7 @@ import { InterruptNames, toolInterruptId, ToolInterruptSignal } from '../agent/i
 import type { ToolCall, ToolOutcome } from '../agent/runtime.js';
 import { truncateToolResult } from '../agent/payload-budget.js';
 import { AgentState } from '../agent/state.js';
-import { errorResult, successResult, type JsonValue } from '../agent/types.js';
+import { errorResult, successResult, type JsonValue, type ToolResult } from '../agent/types.js';
 import { resolveWorkspaceRoots, type WorkspaceRoot } from '../agents/files/workspace-roots.js';
 import { ToolHeartbeat, TOOL_HEARTBEAT, type HeartbeatTiming } from './heartbeat.js';
 
@@ -22,6 +22,8 @@ export interface ToolActivityOptions {
   workspaceRoots?: readonly WorkspaceRoot[];
   /** When the activity heartbeats while a body runs (default `TOOL_HEARTBEAT`). */
   heartbeat?: HeartbeatTiming;
+  /** Calls a tool of an MCP server (`call.remote`); may throw to have Temporal retry the attempt. */
+  remote?: (call: ToolCall, attempt: number) => Promise<ToolResult>;
 }
 
 /**
@@ -50,6 +52,7 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
   const workspaceRoots = () => (roots ??= resolveWorkspaceRoots());
   return async function runTool(call: ToolCall): Promise<ToolOutcome> {
     const { toolUse } = call;
+    if (call.remote) return runRemoteTool(call, options);
     const state = new AgentState(call.state, { journal: true });
     const body = byName.get(toolUse.name);
     if (!body) {
@@ -72,6 +75,21 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
       heartbeat.stop();
     }
   };
+}
+
+/** A tool of an MCP server: no tool context (it runs elsewhere, so it cannot ask a human), the same heartbeat and size cap. */
+async function runRemoteTool(call: ToolCall, options: ToolActivityOptions): Promise<ToolOutcome> {
+  const { toolUse, remote } = call;
+  if (!options.remote) {
+    const result = errorResult(toolUse.toolUseId, `tool "${toolUse.name}" comes from MCP server "${remote!.server}", and this worker has no MCP servers`);
+    return { type: 'result', result, stateChanges: [] };
+  }
+  const heartbeat = ToolHeartbeat.start(options.heartbeat ?? TOOL_HEARTBEAT);
+  try {
+    return { type: 'result', result: truncateToolResult(await options.remote(call, heartbeat.attempt)), stateChanges: [] };
+  } finally {
+    heartbeat.stop();
+  }
 }
 
 function toolContext(call: ToolCall, state: AgentState, heartbeat: ToolHeartbeat, workspaceRoots: () => readonly WorkspaceRoot[]): WorkerToolContext {
