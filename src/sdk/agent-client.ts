@@ -19,7 +19,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { escapeMarkdown } from '../agent/escape.js';
+import { escapeMarkdown, hasUnsafeCharacters } from '../agent/escape.js';
 import type { StateChange } from '../agent/state.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
@@ -378,11 +378,11 @@ export function endedMessage(error: unknown): string {
   return failureMessage(error);
 }
 
-/** The reason a server error gives, preferring the failed operation's own message over the summary. */
+/** The reason a server error gives: the failed operation's own words, not the summary ("Update-with-Start could not be executed."). */
 function serverReason(error: unknown): string {
   const err = error as { message?: string; details?: string; cause?: { message?: string; details?: string } };
-  const words = [err.cause?.details, err.cause?.message, err.details, err.message].find(
-    (text) => typeof text === 'string' && text.trim() !== '' && !/could not be executed|^Update-With-Start failed$/i.test(text),
-  );
+  const words = [err.cause?.message, err.message, err.cause?.details, err.details]
+    .map((text) => (typeof text === 'string' ? text.replace(/^\d+ [A-Z_]+: /, '').trim() : ''))
+    .find((text) => text !== '' && !hasUnsafeCharacters(text) && !/could not be executed|^Update-With-Start failed$/i.test(text));
   return words ?? 'the server refused it without saying why';
 }

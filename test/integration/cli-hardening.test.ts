@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MAX_PROMPT_BYTES } from '../../src/agent/payload-budget.js';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { RunStatus } from '../../src/workflows/messages.js';
+import { SESSION_WORKFLOW, submitRunUpdate, type SubmitRun } from '../../src/workflows/session-messages.js';
 import { approverFiles } from '../support/approvers.js';
 import { TestEnv } from '../support/env.js';
 import { assertOk, assertOneErrorLine, CLIENT, cleanEnv, json, runCli, TSX, type CliResult } from './cli-support.js';
@@ -145,6 +147,23 @@ describe('ended runs, refused runs, hostile input', { concurrency: true }, () =>
     assert.equal(description.status.name, 'RUNNING');
     assertOneErrorLine(await cli(['status', workflowId], { env: cliEnv({ AGENT_TASK_QUEUE: queue }) }), new RegExp(`cannot read the status of run ${workflowId}: no worker (is polling|answered)`));
     await env.client.workflow.getHandle(workflowId).terminate('test over');
+  });
+
+  test('a session whose workflow task fails refuses a prompt with the reason, not "Update-with-Start could not be executed."', async () => {
+    const session = `broken-${Date.now()}`;
+    // An update larger than a payload may be makes the session's workflow task fail on every try.
+    const oversized = new WithStartWorkflowOperation(SESSION_WORKFLOW, { workflowId: `session-${session}`, taskQueue: env.taskQueue, args: [{ sessionId: session }], workflowIdConflictPolicy: 'USE_EXISTING' });
+    const submit = { agent: 'file-approval', prompt: 'x'.repeat(3_000_000), runId: `${session}-big` } as unknown as SubmitRun;
+    await env.client.workflow.executeUpdateWithStart(submitRunUpdate, { args: [submit], startWorkflowOperation: oversized }).catch(() => undefined);
+    await assert.rejects(
+      env.agents.start({ agent: 'file-approval', prompt: 'Delete a.txt', sessionId: session }),
+      (error: Error) => {
+        assert.match(error.message, new RegExp(`^the session "${session}" could not take the prompt: .*Workflow Task in failed state`));
+        assert.doesNotMatch(error.message, /could not be executed/);
+        return true;
+      },
+    );
+    await env.client.workflow.getHandle(`session-${session}`).terminate('test over');
   });
 
   test('wait --json through a slow pipe delivers the whole document, far past 64 KB', async () => {
