@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { createToolActivity } from '../../src/activities/tool.js';
 import { checkRelativePath, shownName } from '../../src/agents/files/path-names.js';
 import { fileTools } from '../../src/agents/files/implementations.js';
+import { Jail, JailRefusal } from '../../src/agents/files/jail.js';
 import { chooseWorkspace, JOURNAL_FOLDER, resolveWorkspaceRoots } from '../../src/agents/files/workspace-roots.js';
 import { resultText, type JsonValue } from '../../src/agent/types.js';
 import { jailFixture, listedAfter, snapshot, startSwapLoop } from '../faults/file-jail.js';
@@ -190,4 +191,18 @@ test('a delete raced by a real concurrent swap of its folder for an outside syml
   const deleted = new Set(listedAfter(result.text, 'Successfully deleted files: '));
   for (const name of fixture.names) assert.equal(deleted.has(name), !left.has(name), `${name}: reported ${deleted.has(name) ? 'deleted' : 'not deleted'}`);
   assert.ok(lstatSync(path.join(root, 'logs')).isDirectory(), 'the swap loop restored the folder');
+});
+
+test('the fallback without /proc (a realpath check per operation) refuses symlinked folders too', async () => {
+  const { root, outside } = setup();
+  mkdirSync(path.join(root, 'real'));
+  writeFileSync(path.join(root, 'real', 'a.txt'), 'a');
+  symlinkSync(outside, path.join(root, 'out'));
+  const jail = await Jail.open(root, false);
+  const names = await jail.inFolder(['real'], async (entry) => readdirSync(entry('.')));
+  assert.deepEqual(names, ['a.txt']);
+  await assert.rejects(jail.inFolder(['out'], async () => 'followed'), (error: unknown) => error instanceof JailRefusal && error.reason === 'through-symlink');
+  await assert.rejects(jail.inFolder(['real', 'a.txt'], async () => 'followed'), (error: unknown) => error instanceof JailRefusal && error.reason === 'not-a-folder');
+  await jail.inFolder(['made', 'here'], async () => undefined, true);
+  assert.ok(lstatSync(path.join(root, 'made', 'here')).isDirectory());
 });

@@ -3,6 +3,7 @@ import { implementTool, type ToolContext } from '../../agent/definition.js';
 import type { JsonObject } from '../../agent/types.js';
 import { workerToolContext } from '../../activities/tool.js';
 import { BULK_APPROVAL_THRESHOLD, deleteFiles, inspectFiles, isYes, smartDelete } from './definitions.js';
+import { IN_FLIGHT, mapInOrder } from './in-order.js';
 import { journaledDelete } from './journaled-delete.js';
 import { withWorkspace, type Entry, type Workspace } from './workspace.js';
 
@@ -13,8 +14,7 @@ function inWorkspace<T>(context: ToolContext, use: (workspace: Workspace) => Pro
 
 export const inspectFilesTool = implementTool(inspectFiles, ({ paths }, context) =>
   inWorkspace(context, async (workspace) => {
-    const report: Array<[string, JsonObject]> = [];
-    for (const name of workspace.check(paths)) report.push([name.name, described(await workspace.inspect(name))]);
+    const report = await mapInOrder(workspace.check(paths), IN_FLIGHT, async (name) => [name.name, described(await workspace.inspect(name))] as const);
     // fromEntries: a file may be called "__proto__".
     return Object.fromEntries(report);
   }),

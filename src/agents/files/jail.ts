@@ -29,7 +29,7 @@ const closeFd = promisify(close);
 export class JailRefusal extends Error {
   constructor(
     readonly reason: 'through-symlink' | 'not-a-folder',
-    readonly component: string,
+    component: string,
   ) {
     super(reason === 'through-symlink' ? `${JSON.stringify(component)} is a symlink, which file tools never follow` : `${JSON.stringify(component)} is not a folder`);
   }
@@ -44,9 +44,9 @@ export class Jail {
     readonly rootPath: string,
   ) {}
 
-  /** Opens the root (a real path: the worker resolved its symlinks at start). */
-  static async open(rootReal: string): Promise<Jail> {
-    if (!HAS_PROC_FD) return new Jail(undefined, rootReal);
+  /** Opens the root (a real path: the worker resolved its symlinks at start); `byDescriptor` false: the fallback. */
+  static async open(rootReal: string, byDescriptor = HAS_PROC_FD): Promise<Jail> {
+    if (!byDescriptor) return new Jail(undefined, rootReal);
     const root = await openFd(rootReal, FOLDER_FLAGS).catch((error: NodeJS.ErrnoException) => {
       throw new Error(`the workspace root ${rootReal} cannot be opened (${error.code ?? error.message})`);
     });

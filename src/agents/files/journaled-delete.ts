@@ -4,12 +4,9 @@
  * every other name that is gone afterwards was deleted by this call, whichever attempt did it.
  */
 import { digestOf, readJournal, writeJournal } from './delete-journal.js';
-import { mapInOrder } from './in-order.js';
+import { IN_FLIGHT, mapInOrder } from './in-order.js';
 import { shownName } from './path-names.js';
 import type { CheckedName, Entry, Removal, Workspace } from './workspace.js';
-
-/** Operations in flight at once: enough to keep libuv's thread pool busy. */
-const IN_FLIGHT = 8;
 
 export async function journaledDelete(workspace: Workspace, names: readonly string[], idempotencyKey: string, progress: (done: number) => void): Promise<string> {
   const unique = [...new Set(names)];
