@@ -1,0 +1,71 @@
+/**
+ * What every channel says about one event, before it is escaped for the channel's medium: the
+ * title, the question, the tool and its input, the sub-agent path, the deadline and the links.
+ */
+import { questionOf } from '../agent/interrupts.js';
+import type { JsonValue } from '../agent/types.js';
+import type { NotifyConfig } from './config.js';
+import type { NotificationEvent, NotificationKind } from './event.js';
+import { LINK_ACTIONS, type LinkAction } from './links.js';
+
+export interface NotificationLinks {
+  /** The question in the web inbox (the run's page). */
+  open?: string;
+  /** One-click answers: each opens the question pre-filled, with a confirm step. */
+  approve?: string;
+  deny?: string;
+}
+
+export interface NotificationView {
+  title: string;
+  question: string;
+  tool?: string;
+  /** The tool input as indented JSON, cut to a size every channel takes. */
+  input?: string;
+  /** "parent-agent › child-agent" for a question from a sub-agent. */
+  path?: string;
+  deadline?: string;
+  allowedResponders?: string[];
+  links: NotificationLinks;
+}
+
+/** Longest input shown in a message; the webhook body carries the whole input anyway. */
+export const MAX_SHOWN_INPUT = 2500;
+
+const HEADLINE: Record<NotificationKind, string> = {
+  waiting: 'waits for an answer',
+  reminder: 'still waits for an answer (reminder)',
+  escalated: 'was escalated to you',
+  deadline: 'passed its deadline; the default answer was taken',
+};
+
+export function viewOf(event: NotificationEvent, config: Pick<NotifyConfig, 'inboxUrl' | 'links'>, now = Date.now()): NotificationView {
+  const { interrupt } = event;
+  const question = questionOf(interrupt.reason) ?? (interrupt.reason === null ? interrupt.name : shortJson(interrupt.reason, 500));
+  return {
+    title: `${event.agent}: ${interrupt.name} ${HEADLINE[event.kind]}`,
+    question,
+    ...(interrupt.toolName !== undefined ? { tool: interrupt.toolName } : {}),
+    ...(interrupt.toolInput !== undefined ? { input: shortJson(interrupt.toolInput, MAX_SHOWN_INPUT, 2) } : {}),
+    ...(event.path && event.path.length > 0 ? { path: event.path.map((step) => step.agent).join(' › ') } : {}),
+    ...(interrupt.deadline !== undefined ? { deadline: interrupt.deadline } : {}),
+    ...(interrupt.allowedResponders !== undefined ? { allowedResponders: interrupt.allowedResponders } : {}),
+    links: linksOf(event, config, now),
+  };
+}
+
+/** Links only while the question can be answered: not for the deadline's outcome. */
+export function linksOf(event: NotificationEvent, config: Pick<NotifyConfig, 'inboxUrl' | 'links'>, now = Date.now()): NotificationLinks {
+  if (!config.inboxUrl) return {};
+  const open = `${config.inboxUrl}/runs/${encodeURIComponent(event.runId)}`;
+  if (event.kind === 'deadline' || !config.links) return { open };
+  const { signer, ttlMs } = config.links;
+  const oneClick = (action: LinkAction) =>
+    `${config.inboxUrl}/links/${signer.sign({ runId: event.runId, interruptId: event.interrupt.id, action }, ttlMs, now)}`;
+  return { open, ...Object.fromEntries(LINK_ACTIONS.map((action) => [action, oneClick(action)])) };
+}
+
+function shortJson(value: JsonValue, max: number, indent?: number): string {
+  const text = JSON.stringify(value, null, indent) ?? 'null';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
