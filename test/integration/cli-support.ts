@@ -26,7 +26,8 @@ export function runCli(args: string[], options: { input?: string; env: NodeJS.Pr
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(options.input ?? '');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // A guard against a hung CLI, not a timing assertion: the demo bundles workflows, slow on a busy machine.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

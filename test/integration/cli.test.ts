@@ -143,7 +143,9 @@ describe('cli against a dev server', { concurrency: true }, () => {
     const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
     assert.equal(done.status, 'completed');
     assert.deepEqual(present(workspace), ['old_report.txt'], 'only the edited path was deleted');
-    assert.deepEqual(done.decisions.at(-1)!.detail, { by: 'editor', proposed: { paths: Object.keys(FILES) }, effective: { paths: ['temp_data.csv'] } });
+    // The edit is recorded with both inputs (the policy then checks the edited call again).
+    const edit = done.decisions.find((decision) => (decision.detail as { effective?: unknown } | undefined)?.effective !== undefined);
+    assert.deepEqual(edit?.detail, { by: 'editor', proposed: { paths: Object.keys(FILES) }, effective: { paths: ['temp_data.csv'] } });
   });
 
   test('trust remembers the tool in the session; session show lists it and session revoke removes it', async () => {
