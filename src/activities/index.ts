@@ -3,6 +3,8 @@ import type { RemoteToolsRequest } from '../agent/runtime.js';
 import type { ModelProvider } from '../models/provider.js';
 import { resolveWorkspaceRoots } from '../agents/files/workspace-roots.js';
 import { createMcpTools, type McpOptions } from '../mcp/index.js';
+import { createNotifyActivity } from '../notify/activity.js';
+import type { NotifyConfig } from '../notify/config.js';
 import { createApproverKeysActivity } from './approver-keys.js';
 import { createModelActivity } from './model.js';
 import { runState } from './run-state.js';
@@ -21,9 +23,11 @@ export interface ActivityDependencies {
   approverKeysFile?: string;
   /** MCP servers agents may name (default: the built-in `filesystem` server and `AGENT_MCP_CONFIG`). */
   mcp?: McpOptions;
+  /** Where notifications go (webhook, Slack, email, links); default: the `NOTIFY_*` environment (src/notify/config.ts). */
+  notify?: NotifyConfig;
 }
 
-export function createActivities({ providers, tools, workspaceRoots, approverKeysFile, mcp }: ActivityDependencies) {
+export function createActivities({ providers, tools, workspaceRoots, approverKeysFile, mcp, notify }: ActivityDependencies) {
   const roots = resolveWorkspaceRoots(workspaceRoots);
   const mcpTools = createMcpTools(mcp, () => roots);
   return {
@@ -32,6 +36,7 @@ export function createActivities({ providers, tools, workspaceRoots, approverKey
     runTool: createToolActivity(tools, { workspaceRoots: roots, remote: (call, attempt) => mcpTools.call(call, attempt) }),
     remoteTools: (request: RemoteToolsRequest) => mcpTools.list(request),
     runState,
+    notify: createNotifyActivity(notify),
   };
 }
 
