@@ -129,7 +129,7 @@ test('temporal workflow update execute answers a waiting claim, with no help fro
 test("the example's own tests pass with durable-hitl-agents/testing (a dev server of their own, scripted models)", async () => {
   // Its dev server comes from the tools folder this repo already filled (the fetch itself is tested below).
   const { TEMPORAL_ADDRESS: _external, ...env } = appEnv({ AGENT_TOOLS_DIR: toolsDir() });
-  const { stdout } = await run(process.execPath, ['--test', 'dist/expenses.test.js'], { cwd: app, env });
+  const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', 'dist/expenses.test.js'], { cwd: app, env });
   assert.match(stdout, /# pass 2/);
   assert.match(stdout, /# fail 0/);
 });

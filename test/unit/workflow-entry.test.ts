@@ -4,7 +4,7 @@
  * built-ins, as the control case shows). The plugin's generated entry bundles too.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -19,7 +19,7 @@ const ENTRY = path.join(ROOT, 'src', 'entries', 'workflow.ts');
 // Under node_modules, so that the bundler finds @temporalio/workflow from these files as it would in a
 // project; plain JS, because the bundler compiles no TypeScript from node_modules.
 mkdirSync(path.join(ROOT, 'node_modules', '.cache'), { recursive: true });
-const scratch = mkdtempSync(path.join(ROOT, 'node_modules', '.cache', 'workflow-entry-test-'));
+const scratch = realpathSync(mkdtempSync(path.join(ROOT, 'node_modules', '.cache', 'workflow-entry-test-')));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 // `import type` / `export type` are erased from the JS; every other import and re-export stays (verbatimModuleSyntax).
