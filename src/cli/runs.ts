@@ -1,5 +1,6 @@
 /** `start`, `run`, `status`, `wait`, `result`, `cancel`. */
 import { readFile } from 'node:fs/promises';
+import { escapeInline } from '../agent/escape.js';
 import { formatModelChoice } from '../agent/model-choice.js';
 import type { AgentClient, StartOptions, StartedRun } from '../sdk/agent-client.js';
 import { CliError, Interrupted } from './errors.js';
@@ -62,7 +63,7 @@ export function startOptions(prompt: string, flags: StartFlags): StartOptions {
 
 function describeStart(options: StartOptions): string {
   const model = options.model ? formatModelChoice(options.model) : "the agent's or the worker's default";
-  return `agent ${options.agent}, model ${model}${options.workspace !== undefined ? `, workspace ${options.workspace}` : ''}`;
+  return `agent ${options.agent}, model ${model}${options.workspace !== undefined ? `, workspace ${escapeInline(options.workspace)}` : ''}`;
 }
 
 /** The run is durable either way; say so (on stderr) when no worker has taken it yet. */

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { questionOf } from '../agent/interrupts.js';
+import { nameProblem } from '../agent/names.js';
 import type { JsonValue } from '../agent/types.js';
 import { statusQuery } from '../workflows/messages.js';
 
@@ -40,10 +41,17 @@ async function mapInBatches<T, R>(items: readonly T[], size: number, body: (item
   return results;
 }
 
+/** A filter value as a visibility-query string literal; names that could break out of the literal are refused. */
+function literal(kind: string, value: string): string {
+  const problem = nameProblem(kind, value) ?? (/["'\\]/.test(value) ? `the ${kind} may not contain quotes or backslashes` : undefined);
+  if (problem) throw new TypeError(problem);
+  return `"${value}"`;
+}
+
 export async function listInbox(client: Client, filter: InboxFilter = {}, now = new Date()): Promise<InboxItem[]> {
   const clauses = [WAITING_QUERY];
-  if (filter.agent) clauses.push(`AgentName = ${JSON.stringify(filter.agent)}`);
-  if (filter.sessionId) clauses.push(`SessionId = ${JSON.stringify(filter.sessionId)}`);
+  if (filter.agent) clauses.push(`AgentName = ${literal('agent name', filter.agent)}`);
+  if (filter.sessionId) clauses.push(`SessionId = ${literal('session id', filter.sessionId)}`);
   const ids: string[] = [];
   for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) ids.push(execution.workflowId);
 
