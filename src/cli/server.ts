@@ -7,6 +7,9 @@ import { installRuntime, startEmbeddedServer, startInProcessWorker, type InProce
 import { outputFor, type JsonFlag } from './output.js';
 import { shutdownSignal } from './signals.js';
 
+/** How the user runs this CLI: the `hitl` binary when compiled, `npm run -s client --` from the repo's sources. */
+const CLI = import.meta.url.endsWith('.ts') ? 'npm run -s client --' : 'hitl';
+
 /** Runs until the worker stops by itself (fatal error: rethrown) or a signal asks it to stop. */
 async function runUntilSignal(worker: InProcessWorker, signal: AbortSignal): Promise<void> {
   const aborted = new Promise<void>((resolve) => {
@@ -71,8 +74,8 @@ export async function devCommand(flags: DevFlags): Promise<void> {
       'In other terminals:',
       `  export TEMPORAL_ADDRESS=${server.address}`,
       ...(queue !== TASK_QUEUE ? [`  export AGENT_TASK_QUEUE=${queue}`] : []),
-      '  npm run -s client -- demo',
-      '  npm run -s client -- run --agent file-approval --workspace ./workspace "Please delete old_report.txt"',
+      `  ${CLI} demo`,
+      `  ${CLI} run --agent file-approval --workspace ./workspace "Please delete old_report.txt"`,
       '',
       'Ctrl-C to stop.',
     ]);
