@@ -3,5 +3,6 @@ import { fileApprovalAgent } from './file-approval.js';
 import { smartDeleteAgent } from './smart-delete.js';
 import { trustedFilesAgent } from './trusted-files.js';
 import { opsFilesAgent, policyApprovalAgent, policyTrustAgent } from './policy-files.js';
+import { mcpFilesAgent } from './mcp-files.js';
 
-export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent];
+export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent, mcpFilesAgent];

@@ -60,18 +60,19 @@ export function mcpServersFromConfig(own: McpServers = {}, env: NodeJS.ProcessEn
 }
 
 /**
- * `AGENT_MCP_CONFIG`: a path to a JSON file, or JSON starting with `{`. The shape is the common
+ * `AGENT_MCP_CONFIG`: a path to a JSON file, or the JSON itself. The shape is the common
  * `{"mcpServers": {"name": {"command", "args", "env", "cwd"} | {"url", "headers"}}}` (a bare map
  * of servers works too). `${workspace}` and `${runId}` in args and cwd are filled in per run.
  */
 export function parseMcpConfig(value: string | undefined): McpServers {
   const text = value?.trim();
   if (!text) return {};
+  const inline = text.startsWith('{') || text.startsWith('[');
   let raw: unknown;
   try {
-    raw = JSON.parse(text.startsWith('{') ? text : readFileSync(text, 'utf8'));
+    raw = JSON.parse(inline ? text : readFileSync(text, 'utf8'));
   } catch (error) {
-    throw new Error(`${MCP_CONFIG_ENV}: ${text.startsWith('{') ? 'not valid JSON' : `cannot read ${text}`} (${(error as Error).message})`);
+    throw new Error(`${MCP_CONFIG_ENV}: ${inline ? 'not valid JSON' : `cannot read ${text}`} (${(error as Error).message})`);
   }
   const servers = isObject(raw) && isObject(raw.mcpServers) ? raw.mcpServers : raw;
   if (!isObject(servers)) throw new Error(`${MCP_CONFIG_ENV}: expected {"mcpServers": {"name": {...}}}`);

@@ -9,6 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { describeIssues } from '../agent/types.js';
 import type { ResolvedServer } from './config.js';
 
 export interface McpPoolOptions {
@@ -162,10 +163,13 @@ function transportFor(server: ResolvedServer): { transport: Transport; stderr: (
 /** An error that says the connection itself is gone, as opposed to an answer from the server. */
 function brokeTheConnection(error: unknown): boolean {
   if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed || error.code === ErrorCode.RequestTimeout;
-  // A JSON-RPC answer the SDK could not parse is the server's fault, not the connection's.
-  return !(error instanceof Error && error.name === 'ZodError');
+  // A JSON-RPC answer the SDK's schema refused (a zod error, with its issues) is the server's fault, not the connection's.
+  return !Array.isArray((error as { issues?: unknown } | undefined)?.issues);
 }
 
+/** One line: a schema refusal as its issues ("the answer does not fit the MCP protocol"), anything else as its message. */
 export function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 500);
+  const issues = (error as { issues?: unknown } | undefined)?.issues;
+  const text = Array.isArray(issues) ? `the server's answer does not fit the MCP protocol (${describeIssues(issues, '(result)')})` : error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').slice(0, 500);
 }
