@@ -189,6 +189,20 @@ export function buildProgram(): Command {
     .addOption(json())
     .action((file: string, flags) => keysShowCommand(file, flags));
 
+  program
+    .command('serve')
+    .description('the web approval inbox: every pending question, approve / deny / edit / trust, audit; answers signed as the signed-in person')
+    .option('--port <n>', 'HTTP port', port('--port'), 8787)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--dev-user <name>', 'development only: sign every browser in as NAME (refused on a non-loopback --host)')
+    .option('--users <file>', 'people who may sign in, with scrypt password hashes (default: INBOX_USERS)')
+    .option('--add-user <name>', 'add or reset a person in --users (password from standard input, else a random token is printed), then exit')
+    .option('--approvers <file>', "the workers' approvers file: list the inbox's service key under its people (default: AGENT_APPROVER_KEYS)")
+    .option('--service-key <file>', "the inbox's signing key, created if missing (default: INBOX_SERVICE_KEY, else inbox-service.json in the keys folder)")
+    .option('--public-url <url>', 'the address browsers use, behind a proxy (checked as the Origin of every action)')
+    .addOption(json())
+    .action(async (flags) => (await import('./serve.js')).serveCommand(flags));
+
   return program;
 }
 

@@ -1,0 +1,103 @@
+/**
+ * `serve`: the web approval inbox (src/server). People sign in from the users file (`--users`,
+ * managed with `--add-user`), or, on a loopback address only, everyone is `--dev-user NAME`. Answers
+ * are signed with the service key under the signed-in person's name; `--approvers FILE` (default:
+ * AGENT_APPROVER_KEYS) lists that key under each person so that the workers accept it.
+ */
+import { randomBytes } from 'node:crypto';
+import { nameProblem } from '../agent/names.js';
+import { LinkSigner } from '../notify/links.js';
+import { AgentClient } from '../sdk/agent-client.js';
+import { ServiceSigner } from '../server/service-key.js';
+import { startInboxServer } from '../server/start.js';
+import { readUsers, setUserPassword } from '../server/users.js';
+import { connectOrExplain, taskQueue } from './connect.js';
+import { CliError } from './errors.js';
+import { outputFor, type JsonFlag } from './output.js';
+import { shutdownSignal } from './signals.js';
+
+export interface ServeFlags extends JsonFlag {
+  port: number;
+  host: string;
+  devUser?: string;
+  users?: string;
+  approvers?: string;
+  serviceKey?: string;
+  publicUrl?: string;
+  addUser?: string;
+}
+
+export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const out = outputFor(flags);
+  const usersFile = flags.users ?? (env.INBOX_USERS || undefined);
+  const approversFile = flags.approvers ?? (env.AGENT_APPROVER_KEYS || undefined);
+  for (const name of [flags.devUser, flags.addUser]) {
+    const problem = name !== undefined ? nameProblem('person name', name) : undefined;
+    if (problem) throw new CliError(problem);
+  }
+  const { signer, created, file: keyFile } = failsAsCliError(() => ServiceSigner.load(flags.serviceKey ?? (env.INBOX_SERVICE_KEY || undefined)));
+  if (created) out.info(`created the inbox's service key in ${keyFile} (it signs the answers people give here)`);
+
+  if (flags.addUser !== undefined) {
+    if (!usersFile) throw new CliError('--add-user needs --users FILE (or INBOX_USERS)');
+    const given = (await readStdin()).split(/\r?\n/)[0] ?? '';
+    const password = given || randomBytes(24).toString('base64url');
+    await setUserPassword(usersFile, flags.addUser, password);
+    const registered = approversFile ? signer.register(approversFile, [flags.addUser]) : [];
+    out.emit({ user: flags.addUser, usersFile, ...(given ? {} : { token: password }), approversFile, registered }, [
+      `${flags.addUser} may sign in to the inbox (${usersFile})${given ? '' : `; their token: ${password}`}`,
+      approversFile
+        ? `the inbox's service key is listed under ${flags.addUser} in ${approversFile}${registered.length === 0 ? ' (it was already)' : ''}`
+        : `for the workers to accept ${flags.addUser}'s answers from the inbox, list the service key ${signer.publicKey} under "${flags.addUser}" in their approvers file (or pass --approvers FILE)`,
+    ]);
+    return;
+  }
+
+  const people = flags.devUser !== undefined ? [flags.devUser] : Object.keys(usersFile ? readUsers(usersFile) : {});
+  if (approversFile && people.length > 0) {
+    const registered = failsAsCliError(() => signer.register(approversFile, people));
+    if (registered.length > 0) out.info(`listed the inbox's service key under ${registered.join(', ')} in ${approversFile}`);
+  }
+  const links = env.NOTIFY_LINK_SECRET ? failsAsCliError(() => new LinkSigner(env.NOTIFY_LINK_SECRET!)) : undefined;
+  const client = await connectOrExplain();
+  try {
+    const server = await startInboxServer({
+      agents: new AgentClient(client, taskQueue()),
+      signer,
+      host: flags.host,
+      port: flags.port,
+      ...(usersFile !== undefined ? { usersFile } : {}),
+      ...(flags.devUser !== undefined ? { devUser: flags.devUser } : {}),
+      ...(links ? { links } : {}),
+      ...(flags.publicUrl !== undefined ? { publicOrigin: failsAsCliError(() => new URL(flags.publicUrl!).origin) } : {}),
+    }).catch((error: unknown) => {
+      throw new CliError((error as Error).message);
+    });
+    out.emit({ url: server.url, devUser: flags.devUser, usersFile, links: links !== undefined, serviceKey: signer.publicKey }, [
+      `approval inbox: ${server.url}${flags.devUser !== undefined ? ` (everyone is signed in as ${flags.devUser}: development only)` : ''}`,
+      `answers are signed with the service key ${signer.publicKey}${approversFile ? ` (listed in ${approversFile})` : ''}`,
+      links ? 'one-click links: enabled (NOTIFY_LINK_SECRET)' : 'one-click links: off (set NOTIFY_LINK_SECRET, the same as the workers)',
+      'Ctrl-C to stop.',
+    ]);
+    const signal = shutdownSignal();
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await server.close();
+  } finally {
+    await client.connection.close().catch(() => undefined);
+  }
+}
+
+function failsAsCliError<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

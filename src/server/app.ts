@@ -1,0 +1,196 @@
+/**
+ * The web approval inbox (hono): a static page and its script, and a JSON API behind sign-in.
+ *
+ *   GET  /, /runs/:id, /links/:token, /signin   the page (public/index.html; public/app.js builds the DOM)
+ *   GET  /api/session            who is signed in, and the CSRF token for actions
+ *   POST /api/signin, /api/signout
+ *   GET  /api/inbox              every pending question across runs
+ *   GET  /api/events             the same, pushed as server-sent events when it changes
+ *   GET  /api/runs/:id           a run's status and audit (answers, decisions)
+ *   POST /api/runs/:id/answer    approve / deny (reason) / trust / edit, signed as the person
+ *   GET  /api/links/:token       what a one-click link would answer (no side effect)
+ *   POST /api/links/:token/confirm   give that answer (once)
+ */
+import { readFileSync } from 'node:fs';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { InterruptResponse } from '../agent/interrupts.js';
+import type { LinkSigner } from '../notify/links.js';
+import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
+import { answerFor } from './answers.js';
+import { InboxFeed } from './inbox-feed.js';
+import { RateLimiter } from './rate-limit.js';
+import { sameOriginOnly, securityHeaders } from './security.js';
+import type { ServiceSigner } from './service-key.js';
+import { csrfMatches, SessionStore, type Session } from './sessions.js';
+import { UsedLinks } from './used-links.js';
+import { checkSignIn } from './users.js';
+
+export interface InboxAppOptions {
+  agents: AgentClient;
+  /** Signs every answer as the signed-in person (see service-key.ts). */
+  signer: ServiceSigner;
+  /** People and password hashes (users.ts); required unless `devUser`. */
+  usersFile?: string;
+  /** Development only: every browser is signed in as this person. */
+  devUser?: string;
+  /** Verifies one-click links (the secret shared with the workers' NOTIFY_LINK_SECRET). */
+  links?: LinkSigner;
+  /** The origin browsers use (behind a proxy); default: the request's own. */
+  publicOrigin?: string;
+  signInLimit?: { max: number; windowMs: number };
+  pollMs?: number;
+}
+
+type Env = { Variables: { session: Session } };
+
+const COOKIE = 'hitl-session';
+const PAGE_PATHS = ['/', '/signin', '/runs/:id', '/links/:token'];
+
+function asset(name: string): string {
+  return readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8');
+}
+
+export function createInboxApp(options: InboxAppOptions) {
+  const { agents, signer } = options;
+  const sessions = new SessionStore();
+  const feed = new InboxFeed(agents.client, options.pollMs);
+  const signIns = new RateLimiter(options.signInLimit?.max ?? 10, options.signInLimit?.windowMs ?? 60_000);
+  const usedLinks = new UsedLinks();
+  const files = { html: asset('index.html'), js: asset('app.js'), css: asset('style.css') };
+  const app = new Hono<Env>();
+
+  app.use('*', securityHeaders());
+  app.use('*', sameOriginOnly(options.publicOrigin));
+  app.use('/api/*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request too large' }, 413) }));
+
+  for (const path of PAGE_PATHS) app.get(path, (c) => c.html(files.html, 200, { 'cache-control': 'no-store' }));
+  app.get('/assets/app.js', (c) => c.body(files.js, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/assets/style.css', (c) => c.body(files.css, 200, { 'content-type': 'text/css; charset=utf-8' }));
+
+  const startSession = (c: Context<Env>, user: string) => {
+    const session = sessions.create(user);
+    setCookie(c, COOKIE, session.id, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: sessions.maxAgeSeconds, prefix: 'host' });
+    return session;
+  };
+  const currentSession = (c: Context<Env>) => sessions.get(getCookie(c, COOKIE, 'host'));
+
+  app.get('/api/session', (c) => {
+    const session = currentSession(c) ?? (options.devUser !== undefined ? startSession(c, options.devUser) : undefined);
+    if (!session) return c.json({ error: 'sign in first' }, 401);
+    return c.json({ user: session.user, csrf: session.csrf, dev: options.devUser !== undefined, links: options.links !== undefined });
+  });
+
+  app.post('/api/signin', async (c) => {
+    const client = getConnInfo(c).remote.address ?? 'unknown';
+    const wait = signIns.hit(client);
+    if (wait > 0) return c.json({ error: `too many sign-in attempts; try again in ${Math.ceil(wait / 1000)} s` }, 429, { 'retry-after': String(Math.ceil(wait / 1000)) });
+    if (options.devUser !== undefined) return c.json({ error: `this inbox signs everyone in as ${options.devUser} (--dev-user)` }, 400);
+    const { name, password } = ((await c.req.json().catch(() => ({}))) ?? {}) as { name?: unknown; password?: unknown };
+    if (typeof name !== 'string' || typeof password !== 'string' || name.length > 200 || password.length > 1000) return c.json({ error: 'give a name and a password' }, 400);
+    if (!options.usersFile || !(await checkSignIn(options.usersFile, name, password))) return c.json({ error: 'wrong name or password' }, 401);
+    const session = startSession(c, name);
+    return c.json({ user: session.user, csrf: session.csrf });
+  });
+
+  // Everything below needs a session; every POST below needs its CSRF token too.
+  const api = new Hono<Env>();
+  api.use('*', async (c, next) => {
+    const session = currentSession(c);
+    if (!session) return c.json({ error: 'sign in first' }, 401);
+    if (c.req.method !== 'GET' && !csrfMatches(session, c.req.header('x-csrf-token'))) return c.json({ error: 'missing or wrong CSRF token; reload the page' }, 403);
+    c.set('session', session);
+    return next();
+  });
+
+  api.post('/signout', (c) => {
+    sessions.delete(c.get('session').id);
+    deleteCookie(c, COOKIE, { path: '/', secure: true, prefix: 'host' });
+    return c.json({ signedOut: true });
+  });
+
+  api.get('/inbox', async (c) => c.json(await feed.read()));
+
+  api.get('/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const unsubscribe = feed.subscribe((entries) => void stream.writeSSE({ event: 'inbox', data: JSON.stringify(entries) }).catch(() => undefined));
+      stream.onAbort(unsubscribe);
+      while (!stream.aborted) {
+        await stream.sleep(15_000);
+        if (!stream.aborted) await stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined);
+      }
+      unsubscribe();
+    }),
+  );
+
+  api.get('/runs/:id', async (c) => clientErrors(c, async () => c.json(await agents.status(c.req.param('id')))));
+
+  const answer = (c: Context<Env>, runId: string, unsigned: InterruptResponse) =>
+    clientErrors(c, async () => {
+      const status = await agents.respond(runId, signer.sign(runId, c.get('session').user, unsigned));
+      void feed.refresh().catch(() => undefined);
+      return c.json({ status });
+    });
+
+  api.post('/runs/:id/answer', async (c) => {
+    const unsigned = answerFor(await c.req.json().catch(() => undefined));
+    if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
+    return answer(c, c.req.param('id'), unsigned);
+  });
+
+  const openLink = async (c: Context<Env>) => {
+    if (!options.links) return { problem: 'one-click links are not enabled on this inbox (NOTIFY_LINK_SECRET)', status: 404 as const };
+    const verified = options.links.verify(c.req.param('token') ?? '');
+    if ('problem' in verified) return { problem: verified.problem, status: 400 as const };
+    const { claims } = verified;
+    if (usedLinks.has(claims.linkId)) return { problem: 'this link was used already', status: 410 as const };
+    const status = await agents.status(claims.runId);
+    const interrupt = status.pending.find((pending) => pending.id === claims.interruptId);
+    if (!interrupt) return { problem: 'this question is not waiting any more (answered already, or the run ended)', status: 410 as const };
+    return { claims, interrupt, agent: status.agent };
+  };
+
+  api.get('/links/:token', async (c) =>
+    clientErrors(c, async () => {
+      const link = await openLink(c);
+      if ('problem' in link) return c.json({ error: link.problem }, link.status);
+      return c.json({ action: link.claims.action, runId: link.claims.runId, agent: link.agent, interrupt: link.interrupt, expiresAt: new Date(link.claims.expiresAt).toISOString() });
+    }),
+  );
+
+  api.post('/links/:token/confirm', async (c) =>
+    clientErrors(c, async () => {
+      const link = await openLink(c);
+      if ('problem' in link) return c.json({ error: link.problem }, link.status);
+      const { reason } = ((await c.req.json().catch(() => ({}))) ?? {}) as { reason?: unknown };
+      const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, ...(typeof reason === 'string' ? { reason } : {}) });
+      if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
+      // Claimed before answering: two clicks at once cannot both answer.
+      if (!usedLinks.claim(link.claims.linkId, link.claims.expiresAt)) return c.json({ error: 'this link was used already' }, 410);
+      return answer(c, link.claims.runId, unsigned);
+    }),
+  );
+
+  app.route('/api', api);
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((error, c) => c.json({ error: `the inbox failed: ${oneLine(error)}` }, 500));
+  return { app, feed };
+}
+
+/** The client's refusals as 4xx with their message; Temporal trouble as 502. */
+async function clientErrors(c: Context<Env>, body: () => Promise<Response>): Promise<Response> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof AgentClientError) return c.json({ error: error.message }, /^no run with id/.test(error.message) ? 404 : 409);
+    return c.json({ error: `Temporal did not answer: ${oneLine(error)}` }, 502);
+  }
+}
+
+function oneLine(error: unknown): string {
+  const err = error as { details?: string; message?: string };
+  return String(err?.details || err?.message || error).replace(/\s+/g, ' ').slice(0, 500);
+}

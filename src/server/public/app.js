@@ -1,0 +1,358 @@
+// The approval inbox page. Every value from a run, a model or a tool is put into the page with
+// textContent (never as markup); the content security policy forbids inline scripts and, with
+// Trusted Types, any string-to-markup sink, so a slip here would fail loudly instead of running.
+
+const $ = (selector, root = document) => root.querySelector(selector);
+let session; // { user, csrf, dev, links }
+
+// ---------- talking to the server ----------
+
+async function api(path, body) {
+  const init = body === undefined
+    ? { headers: { accept: 'application/json' } }
+    : { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session?.csrf ?? '' }, body: JSON.stringify(body) };
+  const response = await fetch(`/api${path}`, { ...init, credentials: 'same-origin' });
+  const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (!response.ok) {
+    const error = new Error(data.error ?? `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+// ---------- small helpers ----------
+
+function show(id) {
+  for (const section of ['loading', 'signin', 'inbox', 'run', 'link']) $(`#${section}`).hidden = section !== id;
+}
+
+function json(value) {
+  return JSON.stringify(value, null, 2) ?? 'undefined';
+}
+
+function age(raisedAt) {
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(raisedAt)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 120) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
+}
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  row.append(td);
+  return td;
+}
+
+function questionText(item) {
+  return typeof item.question === 'string' ? item.question : json(item.question);
+}
+
+// ---------- question cards (inbox, run view, link view) ----------
+
+/** A pending question as the inbox and the run view show it: { workflowId, agent, interruptId, name, tool, toolInput, question, raisedAt, deadline, allowedResponders, path, prompt }. */
+function itemOfInterrupt(runId, agent, interrupt) {
+  return {
+    workflowId: runId,
+    agent,
+    interruptId: interrupt.id,
+    name: interrupt.name,
+    tool: interrupt.toolName,
+    toolInput: interrupt.toolInput,
+    question: typeof interrupt.reason === 'string' ? interrupt.reason : (interrupt.reason && typeof interrupt.reason.message === 'string' ? interrupt.reason.message : interrupt.reason),
+    raisedAt: interrupt.raisedAt,
+    deadline: interrupt.deadline,
+    allowedResponders: interrupt.allowedResponders,
+    path: interrupt.path,
+  };
+}
+
+function pathText(path) {
+  if (!Array.isArray(path) || path.length === 0) return '';
+  return `from sub-agent: ${path.map((step) => (step && typeof step === 'object' ? step.agent ?? step.runId : String(step))).join(' › ')}`;
+}
+
+function fillCard(card, item) {
+  const field = (name) => card.querySelector(`[data-field="${name}"]`);
+  field('agent').textContent = item.agent;
+  const run = field('run');
+  run.textContent = item.workflowId;
+  run.href = `/runs/${encodeURIComponent(item.workflowId)}`;
+  field('age').textContent = `asked ${age(item.raisedAt)} ago`;
+  field('age').dataset.raisedAt = item.raisedAt;
+  field('deadline').textContent = item.deadline ? `deadline ${item.deadline}` : '';
+  field('path').textContent = pathText(item.path);
+  field('prompt').textContent = item.prompt ?? '';
+  field('prompt').parentElement.hidden = !item.prompt;
+  field('question').textContent = questionText(item);
+  field('tool').textContent = item.tool ?? '(a batch of tool calls)';
+  field('name').textContent = item.name;
+  field('input').textContent = item.toolInput === undefined ? '' : json(item.toolInput);
+  field('input').hidden = item.toolInput === undefined;
+  field('approvers').textContent = item.allowedResponders ? `may answer: ${item.allowedResponders.join(', ')}` : '';
+}
+
+function newCard(item, { actions = true } = {}) {
+  const card = $('#question-card').content.firstElementChild.cloneNode(true);
+  card.dataset.key = `${item.workflowId}\n${item.interruptId}`;
+  fillCard(card, item);
+  const error = card.querySelector('[data-field="error"]');
+  const done = card.querySelector('[data-field="done"]');
+  const denyForm = card.querySelector('.deny-form');
+  const editForm = card.querySelector('.edit-form');
+  if (!actions) {
+    card.querySelector('.actions').remove();
+    denyForm.remove();
+    editForm.remove();
+    return card;
+  }
+
+  const buttons = () => card.querySelectorAll('button');
+  const answer = async (body, verb) => {
+    error.textContent = '';
+    for (const button of buttons()) button.disabled = true;
+    try {
+      await api(`/runs/${encodeURIComponent(card.__item.workflowId)}/answer`, { interruptId: card.__item.interruptId, ...body });
+      done.textContent = `${verb} as ${session.user} (signed)`;
+      denyForm.hidden = true;
+      editForm.hidden = true;
+      card.classList.add('answered');
+    } catch (failure) {
+      error.textContent = failure.message;
+      for (const button of buttons()) button.disabled = false;
+    }
+  };
+
+  card.querySelector('[data-action="approve"]').addEventListener('click', () => answer({ action: 'approve' }, 'Approved'));
+  card.querySelector('[data-action="trust"]').addEventListener('click', () => answer({ action: 'trust' }, 'Trusted'));
+  card.querySelector('[data-action="deny"]').addEventListener('click', () => {
+    editForm.hidden = true;
+    denyForm.hidden = false;
+    denyForm.elements.reason.focus();
+  });
+  card.querySelector('[data-action="edit"]').addEventListener('click', () => {
+    denyForm.hidden = true;
+    editForm.hidden = false;
+    if (!editForm.elements.input.value) editForm.elements.input.value = json(card.__item.toolInput ?? {});
+    editForm.elements.input.focus();
+  });
+  for (const cancel of card.querySelectorAll('[data-cancel]')) {
+    cancel.addEventListener('click', () => {
+      denyForm.hidden = true;
+      editForm.hidden = true;
+      error.textContent = '';
+    });
+  }
+  denyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    answer({ action: 'deny', reason: denyForm.elements.reason.value }, 'Denied');
+  });
+  editForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    let input;
+    try {
+      input = JSON.parse(editForm.elements.input.value);
+    } catch (failure) {
+      error.textContent = `not JSON: ${failure.message}`;
+      return;
+    }
+    answer({ action: 'edit', input }, 'Approved with your edit');
+  });
+  card.__item = item;
+  return card;
+}
+
+/** Shows `items` in `list`, keeping the cards that stay (and whatever is typed in them). */
+function renderQuestions(list, items) {
+  const existing = new Map([...list.children].map((card) => [card.dataset.key, card]));
+  const wanted = items.map((item) => {
+    const key = `${item.workflowId}\n${item.interruptId}`;
+    const card = existing.get(key);
+    if (card) {
+      card.__item = item;
+      fillCard(card, item);
+      return card;
+    }
+    return newCard(item);
+  });
+  list.replaceChildren(...wanted);
+}
+
+// ---------- the inbox, live ----------
+
+let events;
+function startInbox() {
+  show('inbox');
+  const render = (items) => {
+    renderQuestions($('#questions'), items);
+    $('#count').textContent = `(${items.length})`;
+    $('#empty').hidden = items.length > 0;
+  };
+  api('/inbox').then(render, (failure) => ($('#empty').textContent = failure.message));
+  events?.close();
+  events = new EventSource('/api/events');
+  events.addEventListener('open', () => $('#live').classList.add('on'));
+  events.addEventListener('error', () => $('#live').classList.remove('on'));
+  events.addEventListener('inbox', (event) => render(JSON.parse(event.data)));
+}
+
+// ---------- a run: its questions and its audit ----------
+
+async function startRun(runId) {
+  show('run');
+  $('#run-id').textContent = runId;
+  const refresh = async () => {
+    try {
+      const status = await api(`/runs/${encodeURIComponent(runId)}`);
+      $('#run-error').textContent = '';
+      renderRun(runId, status);
+    } catch (failure) {
+      $('#run-error').textContent = failure.message;
+    }
+  };
+  await refresh();
+  setInterval(refresh, 3000);
+}
+
+function renderRun(runId, status) {
+  $('#run-agent').textContent = status.agent;
+  $('#run-phase').textContent = status.status;
+  const pending = (status.pending ?? []).map((interrupt) => itemOfInterrupt(runId, status.agent, interrupt));
+  renderQuestions($('#run-pending'), pending);
+  $('#run-nothing').hidden = pending.length > 0;
+
+  const answers = $('#run-answers tbody');
+  answers.replaceChildren(
+    ...(status.answered ?? []).map((answer) => {
+      const row = document.createElement('tr');
+      cell(row, answer.interrupt?.name ?? answer.interruptId);
+      cell(row, answer.interrupt?.toolName ?? '');
+      cell(row, json(answer.response));
+      cell(row, answer.respondedBy ?? '');
+      const proof = answer.preset ? 'preset in code' : answer.verified === true ? 'verified signature' : answer.verified === false ? 'unverified claim' : answer.respondedBy === 'deadline' ? 'deadline' : '';
+      cell(row, proof, answer.verified === true ? 'verified' : answer.verified === false ? 'unverified' : '');
+      cell(row, answer.answeredAt ?? '');
+      cell(row, answer.reason ?? '');
+      return row;
+    }),
+  );
+
+  const decisions = $('#run-decisions tbody');
+  decisions.replaceChildren(
+    ...(status.decisions ?? []).map((decision) => {
+      const row = document.createElement('tr');
+      cell(row, decision.kind);
+      cell(row, decision.tool ?? '');
+      cell(row, typeof decision.detail === 'string' ? decision.detail : json(decision.detail));
+      return row;
+    }),
+  );
+
+  const deliveries = Array.isArray(status.notifications) ? status.notifications : [];
+  $('#run-notifications tbody').replaceChildren(
+    ...deliveries.map((delivery) => {
+      const row = document.createElement('tr');
+      cell(row, `${delivery.kind ?? ''} ${delivery.interruptId ?? ''}`.trim());
+      cell(row, delivery.channel ?? '');
+      cell(row, delivery.outcome ?? '');
+      cell(row, delivery.detail ?? '');
+      cell(row, delivery.at ?? '');
+      return row;
+    }),
+  );
+}
+
+// ---------- one-click links: shown pre-filled, answered only on confirm ----------
+
+async function startLink(token) {
+  show('link');
+  let link;
+  try {
+    link = await api(`/links/${encodeURIComponent(token)}`);
+  } catch (failure) {
+    $('#link-error').textContent = failure.message;
+    return;
+  }
+  $('#link-body').hidden = false;
+  const verb = link.action === 'approve' ? 'Approve' : 'Deny';
+  $('#link-summary').textContent = `${verb} this question as ${session.user}?`;
+  $('#link-question').replaceChildren(newCard(itemOfInterrupt(link.runId, link.agent, link.interrupt), { actions: false }));
+  $('#link-reason-label').hidden = link.action !== 'deny';
+  const confirm = $('#link-confirm');
+  confirm.textContent = `Confirm: ${verb.toLowerCase()}`;
+  confirm.className = link.action === 'approve' ? 'approve' : 'deny';
+  confirm.addEventListener('click', async () => {
+    confirm.disabled = true;
+    $('#link-error').textContent = '';
+    try {
+      const reason = $('#link-reason').value.trim();
+      await api(`/links/${encodeURIComponent(token)}/confirm`, reason ? { reason } : {});
+      $('#link-body').hidden = true;
+      $('#link-done').textContent = `${link.action === 'approve' ? 'Approved' : 'Denied'} as ${session.user} (signed).`;
+    } catch (failure) {
+      $('#link-error').textContent = failure.message;
+    }
+  });
+}
+
+// ---------- signing in ----------
+
+function startSignIn(then) {
+  show('signin');
+  const form = $('#signin-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('#signin-error').textContent = '';
+    try {
+      session = await api('/signin', { name: form.elements.name.value, password: form.elements.password.value });
+      signedIn();
+      then();
+    } catch (failure) {
+      $('#signin-error').textContent = failure.message;
+    }
+  });
+}
+
+function signedIn() {
+  $('#who').textContent = `${session.user}${session.dev ? ' (dev)' : ''}`;
+  $('#signout').hidden = Boolean(session.dev);
+}
+
+$('#signout').addEventListener('click', async () => {
+  await api('/signout', {}).catch(() => undefined);
+  location.assign('/');
+});
+
+// ---------- routes ----------
+
+function route() {
+  const path = location.pathname;
+  const run = /^\/runs\/(.+)$/.exec(path);
+  if (run) return startRun(decodeURIComponent(run[1]));
+  const link = /^\/links\/(.+)$/.exec(path);
+  if (link) return startLink(decodeURIComponent(link[1]));
+  if (path === '/signin') history.replaceState(null, '', '/');
+  return startInbox();
+}
+
+setInterval(() => {
+  for (const field of document.querySelectorAll('[data-field="age"]')) {
+    if (field.dataset.raisedAt) field.textContent = `asked ${age(field.dataset.raisedAt)} ago`;
+  }
+}, 5000);
+
+try {
+  session = await api('/session');
+  signedIn();
+  route();
+} catch (failure) {
+  if (failure.status === 401) startSignIn(route);
+  else {
+    show('loading');
+    $('#loading').textContent = `The inbox is not available: ${failure.message}`;
+  }
+}
