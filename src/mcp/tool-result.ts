@@ -1,7 +1,8 @@
 /**
  * An MCP `tools/call` result as a tool result the model reads: text blocks stay text, structured
  * content becomes JSON, media and embedded blobs become a short note (they would not fit the
- * run's history), `isError: true` becomes an error result.
+ * run's history), `isError: true` becomes an error result. Structured content, when a tool gives
+ * it, stands for the text blocks (servers copy it there for older clients).
  */
 import { errorResult, type JsonValue, type ToolResult, type ToolResultContent } from '../agent/types.js';
 
@@ -28,9 +29,9 @@ export function toolResultFromMcp(toolUseId: string, toolName: string, result: M
   const structured = result.structuredContent ?? (result.content === undefined ? result.toolResult : undefined);
   if (structured !== undefined) content.push({ json: structured as JsonValue });
   for (const block of result.content ?? []) {
-    const text = textOf(block);
-    // Servers repeat structured content as JSON text for older clients: show it once.
-    if (text !== undefined && !(structured !== undefined && sameJson(text, structured))) content.push({ text });
+    // With structured content, text blocks are its copy for older clients (the spec asks servers for that): show it once.
+    if (structured !== undefined && block.type === 'text') continue;
+    content.push({ text: textOf(block) });
   }
   if (result.isError === true) {
     const texts = content.map((block) => ('text' in block ? block.text : JSON.stringify(block.json))).join('\n');
@@ -39,7 +40,7 @@ export function toolResultFromMcp(toolUseId: string, toolName: string, result: M
   return { toolUseId, status: 'success', content: content.length > 0 ? content : [{ text: '(the tool returned no content)' }] };
 }
 
-function textOf(block: McpContent): string | undefined {
+function textOf(block: McpContent): string {
   switch (block.type) {
     case 'text':
       return block.text ?? '';
@@ -52,13 +53,5 @@ function textOf(block: McpContent): string | undefined {
       return block.resource?.text ?? `[resource ${block.resource?.uri ?? ''} (${block.resource?.mimeType ?? 'binary'}), not shown]`;
     default:
       return `[${block.type} content, not shown]`;
-  }
-}
-
-function sameJson(text: string, value: unknown): boolean {
-  try {
-    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
-  } catch {
-    return false;
   }
 }
