@@ -15,11 +15,11 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createActivities, type ActivityDependencies, type RegisteredTool } from './activities/index.js';
 import type { BedrockOptions } from './models/bedrock.js';
-import { defaultProviders } from './models/default-providers.js';
+import { defaultProviders, type OtherProviderOptions } from './models/default-providers.js';
 import type { ModelProvider } from './models/provider.js';
 import { modulePath, writeWorkflowEntry } from './temporal/workflow-entry.js';
 
-export interface AgentsPluginOptions extends Partial<Omit<ActivityDependencies, 'providers' | 'tools'>> {
+export interface AgentsPluginOptions extends Partial<Omit<ActivityDependencies, 'providers' | 'tools'>>, OtherProviderOptions {
   /**
    * The module that exports your agents (`export const agents = [defineAgent(...)]`, or a default
    * export): a file URL or path. Leave it out when your own workflows file already exports
@@ -28,9 +28,9 @@ export interface AgentsPluginOptions extends Partial<Omit<ActivityDependencies, 
   agents?: string | URL;
   /** Tool bodies (`implementTool(...)`), by tool name. */
   tools?: readonly RegisteredTool[];
-  /** Model providers by name, beside (or replacing) the built-in ones (`bedrock`, `demo`, ...). */
+  /** Model providers by name, beside (or replacing) the built-in ones (`bedrock`, `openai`, `anthropic`, `demo`, `auto`). */
   models?: Record<string, ModelProvider>;
-  /** Options of the built-in Bedrock provider (endpoint, region, credentials). */
+  /** Options of the built-in Bedrock provider (endpoint, region, credentials); `openai` and `anthropic` likewise. */
   bedrock?: BedrockOptions;
 }
 
@@ -38,10 +38,11 @@ export class AgentsPlugin extends SimplePlugin {
   private readonly agentsModule: string | undefined;
 
   constructor(options: AgentsPluginOptions = {}) {
-    const { agents, tools, models, bedrock, ...activityOptions } = options;
+    const { agents, tools, models, bedrock, openai, anthropic, ...activityOptions } = options;
+    const providers = { ...defaultProviders(bedrock, { ...(openai ? { openai } : {}), ...(anthropic ? { anthropic } : {}) }), ...models };
     super({
       name: 'durable-hitl-agents',
-      activities: createActivities({ ...activityOptions, providers: { ...defaultProviders(bedrock), ...models }, tools: tools ?? [] }),
+      activities: createActivities({ ...activityOptions, providers, tools: tools ?? [] }),
     });
     this.agentsModule = agents === undefined ? undefined : modulePath(agents);
     if (this.agentsModule !== undefined && extname(this.agentsModule) !== '' && !existsSync(this.agentsModule)) {

@@ -8,7 +8,10 @@ export { implementTool, type ToolContext, type ToolImplementation } from '../age
 export { createActivities, type ActivityDependencies, type RegisteredTool } from '../activities/index.js';
 export { DEFAULT_BEDROCK_MODEL_ID, DEMO_MODEL_ID, type ModelProvider } from '../models/provider.js';
 export { BedrockProvider, bedrockOptionsFromEnv, type BedrockOptions } from '../models/bedrock.js';
+export { OpenAIProvider, openaiOptionsFromEnv, type OpenAIOptions } from '../models/openai.js';
+export { AnthropicProvider, anthropicOptionsFromEnv, type AnthropicOptions } from '../models/anthropic.js';
 export { DemoProvider } from '../models/demo.js';
-export { defaultProviders } from '../models/default-providers.js';
+export { defaultProviders, type OtherProviderOptions } from '../models/default-providers.js';
+export type { HttpServerConfig, McpOptions, McpServerConfig, McpServers, StdioServerConfig } from '../mcp/index.js';
 export { connectWorker } from '../temporal/connection.js';
 export { TASK_QUEUE } from '../workflows/messages.js';
