@@ -170,6 +170,7 @@ function brokeTheConnection(error: unknown): boolean {
 /** One line: a schema refusal as its issues ("the answer does not fit the MCP protocol"), anything else as its message. */
 export function describe(error: unknown): string {
   const issues = (error as { issues?: unknown } | undefined)?.issues;
-  const text = Array.isArray(issues) ? `the server's answer does not fit the MCP protocol (${describeIssues(issues, '(result)')})` : error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${(error.cause as NodeJS.ErrnoException).code ?? error.cause.message})` : '';
+  const text = Array.isArray(issues) ? `the server's answer does not fit the MCP protocol (${describeIssues(issues, '(result)')})` : error instanceof Error ? error.message + cause : String(error);
   return text.replace(/\s+/g, ' ').slice(0, 500);
 }

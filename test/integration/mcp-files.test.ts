@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { resultText, type Message } from '../../src/agent/types.js';
 import { McpClientPool } from '../../src/mcp/index.js';
 import { TestEnv } from '../support/env.js';
+import { toolResults } from '../support/mcp-support.js';
 
 let env: TestEnv;
 before(async () => {
@@ -20,19 +20,6 @@ after(async () => {
   await env?.teardown();
   await McpClientPool.closeAll();
 });
-
-/** Every tool result of the run, with the name of the tool it answers. */
-export function toolResults(messages: Message[]): Array<{ name: string; status: string; text: string }> {
-  const names = new Map<string, string>();
-  const results: Array<{ name: string; status: string; text: string }> = [];
-  for (const message of messages) {
-    for (const block of message.content) {
-      if ('toolUse' in block) names.set(block.toolUse.toolUseId, block.toolUse.name);
-      if ('toolResult' in block) results.push({ name: names.get(block.toolResult.toolUseId) ?? '?', status: block.toolResult.status, text: resultText(block.toolResult, '\n') });
-    }
-  }
-  return results;
-}
 
 /** How many times the run's history started a `tool: <name>` activity, and whether any workflow task failed. */
 async function historyFacts(workflowId: string, tool: string) {
