@@ -69,6 +69,7 @@ export function createInboxApp(options: InboxAppOptions) {
 
   for (const path of PAGE_PATHS) app.get(path, (c) => c.html(files.html, 200, { 'cache-control': 'no-store' }));
   app.get('/assets/app.js', (c) => c.body(files.js, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/assets/style.css', (c) => c.body(files.css, 200, { 'content-type': 'text/css; charset=utf-8' }));
 
   const startSession = (c: Context<Env>, user: string) => {

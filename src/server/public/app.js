@@ -99,6 +99,7 @@ function fillCard(card, item) {
 function newCard(item, { actions = true } = {}) {
   const card = $('#question-card').content.firstElementChild.cloneNode(true);
   card.dataset.key = `${item.workflowId}\n${item.interruptId}`;
+  card.dataset.run = item.workflowId;
   fillCard(card, item);
   const error = card.querySelector('[data-field="error"]');
   const done = card.querySelector('[data-field="done"]');
@@ -121,6 +122,7 @@ function newCard(item, { actions = true } = {}) {
       denyForm.hidden = true;
       editForm.hidden = true;
       card.classList.add('answered');
+      card.dataset.answeredAt = String(Date.now());
     } catch (failure) {
       error.textContent = failure.message;
       for (const button of buttons()) button.disabled = false;
@@ -166,20 +168,31 @@ function newCard(item, { actions = true } = {}) {
   return card;
 }
 
-/** Shows `items` in `list`, keeping the cards that stay (and whatever is typed in them). */
+/** How long a card just answered stays in place, so the person sees the outcome (and nothing jumps under the cursor). */
+const ANSWERED_LINGER_MS = 5000;
+
+/**
+ * Shows `items` in `list` in a stable order: cards that stay keep their place (and whatever is typed
+ * in them), cards just answered linger for a moment, new questions come last (the list is oldest first).
+ */
 function renderQuestions(list, items) {
-  const existing = new Map([...list.children].map((card) => [card.dataset.key, card]));
-  const wanted = items.map((item) => {
-    const key = `${item.workflowId}\n${item.interruptId}`;
-    const card = existing.get(key);
-    if (card) {
+  const fresh = new Map(items.map((item) => [`${item.workflowId}\n${item.interruptId}`, item]));
+  const now = Date.now();
+  const staying = [...list.children].filter((card) => {
+    const item = fresh.get(card.dataset.key);
+    if (item) {
       card.__item = item;
       fillCard(card, item);
-      return card;
+      fresh.delete(card.dataset.key);
+      return true;
     }
-    return newCard(item);
+    return card.classList.contains('answered') && now - Number(card.dataset.answeredAt) < ANSWERED_LINGER_MS;
   });
-  list.replaceChildren(...wanted);
+  const lingering = staying.length - (items.length - fresh.size);
+  list.replaceChildren(...staying, ...[...fresh.values()].map((item) => newCard(item)));
+  list.__items = items;
+  // Once the lingering cards have had their moment, show the latest list without them.
+  if (lingering > 0) setTimeout(() => renderQuestions(list, list.__items), ANSWERED_LINGER_MS);
 }
 
 // ---------- the inbox, live ----------

@@ -1,0 +1,214 @@
+/**
+ * The web approval inbox in headless Chromium (Debian's package), against real runs on a dev
+ * server: questions listed and updated live, approve, deny with a reason, a bad edit refused with
+ * the run's own error shown, trust, a question that names its approver, the audit view, one-click
+ * links (confirm step; used, forged and expired links refused), and model text that tries to be
+ * markup shown as text. INBOX_SCREENSHOTS=docs writes the README's screenshots into docs/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { LinkSigner } from '../../src/notify/links.js';
+import { TestEnv } from '../support/env.js';
+import { readLedger } from '../support/test-tools.js';
+import { chromiumAvailable, CHROMIUM, launchChromium, links, startTestInbox, type TestInbox } from './inbox-web-support.js';
+
+const skip = !chromiumAvailable && `no Chromium at ${CHROMIUM}`;
+const shots = process.env.INBOX_SCREENSHOTS === 'docs' ? path.resolve('docs') : mkdtempSync(path.join(tmpdir(), 'inbox-shots-'));
+mkdirSync(shots, { recursive: true });
+
+const XSS_LABEL = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+const XSS_PROMPT = 'Please record <b>this</b> <img src=x onerror="window.__xss=3"> now';
+
+let env: TestEnv;
+let inbox: TestInbox;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+before(async () => {
+  if (skip) return;
+  env = await TestEnv.start();
+  await env.startWorker();
+  inbox = await startTestInbox(env, { devUser: 'alice' });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+});
+after(async () => {
+  await browser?.close();
+  await inbox?.close();
+  await env?.teardown();
+});
+
+/** Starts a run whose model asks for `record_action(label)` once, then says `text`. */
+async function startRun(agent: string, label: string, prompt = `record ${label}`) {
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label } }] }, { kind: 'text', text: `finished ${label}` });
+  const { workflowId } = await env.agents.start({ agent, prompt, model });
+  const status = await env.untilPending(workflowId, 1);
+  return { workflowId, interruptId: status.pending[0]!.id };
+}
+
+function card(workflowId: string) {
+  return page.locator(`li.card[data-run="${workflowId}"]`);
+}
+
+/** What the card says after an action: its "done" line, else its error (so a failure names the reason). */
+async function outcome(workflowId: string): Promise<string> {
+  const done = card(workflowId).locator('[data-field="done"]');
+  const error = card(workflowId).locator('[data-field="error"]');
+  await done.or(error).filter({ hasText: /./ }).first().waitFor({ timeout: 30_000 });
+  return (await done.innerText()) || `error: ${await error.innerText()}`;
+}
+
+/** Waits until an answered question has left the list (the live update), so nothing moves under the next click. */
+async function gone(workflowId: string): Promise<void> {
+  await card(workflowId).waitFor({ state: 'detached', timeout: 20_000 });
+}
+
+async function finished(workflowId: string) {
+  return (await env.agents.result(workflowId)).text;
+}
+
+const runs: Record<string, { workflowId: string; interruptId: string }> = {};
+
+test('the inbox lists every pending question with agent, prompt, tool, input, question and approvers; model text stays text', { skip }, async () => {
+  runs.approve = await startRun('test-guarded', XSS_LABEL, XSS_PROMPT);
+  runs.deny = await startRun('test-policy', 'drop-the-table');
+  runs.edit = await startRun('test-policy', 'edit-me');
+  runs.named = await startRun('test-policy', 'escalate-to-alice');
+  await page.goto(inbox.url);
+  for (const run of Object.values(runs)) await card(run.workflowId).waitFor();
+  assert.match(await page.locator('#who').innerText(), /alice \(dev\)/);
+  assert.match(await page.locator('#count').innerText(), /\(\d+\)/);
+
+  const hostile = card(runs.approve!.workflowId);
+  assert.equal(await hostile.locator('[data-field="agent"]').innerText(), 'test-guarded');
+  assert.equal(await hostile.locator('[data-field="prompt"]').innerText(), XSS_PROMPT);
+  assert.equal(await hostile.locator('[data-field="tool"]').innerText(), 'record_action');
+  assert.equal(await hostile.locator('[data-field="name"]').innerText(), 'approve');
+  assert.deepEqual(JSON.parse(await hostile.locator('[data-field="input"]').innerText()), { label: XSS_LABEL });
+  assert.match(await hostile.locator('[data-field="question"]').innerText(), /"label":/);
+  assert.match(await hostile.locator('[data-field="age"]').innerText(), /^asked \d+s ago$/);
+  // Nothing the model wrote became an element or ran.
+  assert.equal(await page.locator('main img, main script, main b').count(), 0);
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  assert.deepEqual(dialogs, []);
+
+  const named = card(runs.named!.workflowId);
+  assert.equal(await named.locator('[data-field="approvers"]').innerText(), 'may answer: alice');
+  assert.match(await named.locator('[data-field="deadline"]').innerText(), /^deadline \d{4}-\d\d-\d\dT/);
+  await page.screenshot({ path: path.join(shots, 'inbox.png'), fullPage: true });
+});
+
+test('a question that arrives while the page is open appears without a reload; trust answers it', { skip }, async () => {
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => navigations.push(frame.url()));
+  runs.trust = await startRun('test-policy', 'trust-me');
+  await card(runs.trust.workflowId).waitFor({ timeout: 20_000 });
+  assert.deepEqual(navigations, [], 'the page was not reloaded');
+  assert.ok(await page.locator('#live.on').count(), 'the live indicator is on');
+  await card(runs.trust.workflowId).locator('[data-action="trust"]').click();
+  assert.equal(await outcome(runs.trust.workflowId), 'Trusted as alice (signed)');
+  assert.equal(await finished(runs.trust.workflowId), 'finished trust-me');
+  // Answered questions leave the list by themselves.
+  await gone(runs.trust.workflowId);
+});
+
+test('approve: the run goes on, with the answer signed as the person', { skip }, async () => {
+  const { workflowId } = runs.approve!;
+  await card(workflowId).locator('[data-action="approve"]').click();
+  assert.equal(await outcome(workflowId), 'Approved as alice (signed)');
+  assert.equal(await finished(workflowId), `finished ${XSS_LABEL}`);
+  const status = await env.agents.status(workflowId);
+  assert.equal(status.answered[0]!.respondedBy, 'alice');
+  assert.equal(readLedger(env.ledger).filter((entry) => entry.label === XSS_LABEL).length, 1);
+  await gone(workflowId);
+});
+
+test('deny with a reason: the run is told why', { skip }, async () => {
+  const { workflowId } = runs.deny!;
+  await card(workflowId).locator('[data-action="deny"]').click();
+  await card(workflowId).locator('.deny-form input[name="reason"]').fill('not in production <please>');
+  await card(workflowId).locator('.deny-form button[type="submit"]').click();
+  assert.equal(await outcome(workflowId), 'Denied as alice (signed)');
+  assert.equal(await finished(workflowId), 'finished drop-the-table');
+  const status = await env.agents.status(workflowId);
+  assert.deepEqual(status.answered[0]!.response, { decision: 'deny', reason: 'not in production <please>' });
+  assert.equal(status.answered[0]!.reason, 'not in production <please>');
+  assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'drop-the-table').length, 0, 'the denied call never ran');
+  await gone(workflowId);
+});
+
+test("edit and approve: not JSON, then an input the run's update refuses, each shown; then a good edit runs", { skip }, async () => {
+  const { workflowId } = runs.edit!;
+  const editCard = card(workflowId);
+  await editCard.locator('[data-action="edit"]').click();
+  const editor = editCard.locator('.edit-form textarea');
+  assert.deepEqual(JSON.parse(await editor.inputValue()), { label: 'edit-me' }, 'the editor starts from the current input');
+  await editor.fill('{"label": ');
+  await editCard.locator('.edit-form button[type="submit"]').click();
+  await editCard.locator('[data-field="error"]').getByText(/^not JSON:/).waitFor();
+
+  await editor.fill('{"label": 42}');
+  await editCard.locator('.edit-form button[type="submit"]').click();
+  await editCard.locator('[data-field="error"]').getByText(/answer refused: .*label/).waitFor();
+  const refusal = await editCard.locator('[data-field="error"]').innerText();
+  await page.screenshot({ path: path.join(shots, 'inbox-edit-refused.png'), fullPage: true });
+  assert.equal((await env.agents.status(workflowId)).status, 'waiting', `still waiting after: ${refusal}`);
+
+  await editor.fill('{"label": "edited-by-alice"}');
+  await editCard.locator('.edit-form button[type="submit"]').click();
+  assert.equal(await outcome(workflowId), 'Approved with your edit as alice (signed)');
+  assert.equal(await finished(workflowId), 'finished edit-me');
+  assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'edited-by-alice').length, 1);
+  assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'edit-me').length, 0);
+  await gone(workflowId);
+});
+
+test('a question that names its approver takes the inbox answer as proven; the audit view shows it verified', { skip }, async () => {
+  const { workflowId } = runs.named!;
+  await card(workflowId).locator('[data-action="approve"]').click();
+  assert.equal(await outcome(workflowId), 'Approved as alice (signed)');
+  assert.equal(await finished(workflowId), 'finished escalate-to-alice');
+  await page.goto(`${inbox.url}/runs/${encodeURIComponent(workflowId)}`);
+  await page.locator('#run-phase').getByText('completed').waitFor();
+  const row = page.locator('#run-answers tbody tr').first();
+  assert.equal(await row.locator('td').nth(3).innerText(), 'alice');
+  assert.equal(await row.locator('td').nth(4).innerText(), 'verified signature');
+  assert.ok((await page.locator('#run-decisions tbody tr').count()) > 0, 'the policy decisions are listed');
+  await page.screenshot({ path: path.join(shots, 'inbox-run.png'), fullPage: true });
+});
+
+test('a one-click link opens the question pre-filled and answers only on confirm; used, forged and expired links are refused', { skip }, async () => {
+  const run = await startRun('test-guarded', 'by-link');
+  const token = links.sign({ runId: run.workflowId, interruptId: run.interruptId, action: 'approve' }, 3_600_000);
+  await page.goto(`${inbox.url}/links/${token}`);
+  await page.locator('#link-summary').getByText('Approve this question as alice?').waitFor();
+  assert.match(await page.locator('#link-question [data-field="input"]').innerText(), /by-link/);
+  await page.screenshot({ path: path.join(shots, 'inbox-link.png'), fullPage: true });
+  assert.equal((await env.agents.status(run.workflowId)).status, 'waiting', 'opening the link answered nothing');
+  await page.locator('#link-confirm').click();
+  await page.locator('#link-done').getByText('Approved as alice (signed).').waitFor();
+  assert.equal(await finished(run.workflowId), 'finished by-link');
+
+  await page.goto(`${inbox.url}/links/${token}`);
+  await page.locator('#link-error').getByText('this link was used already').waitFor();
+
+  const forged = new LinkSigner(randomBytes(32).toString('hex')).sign({ runId: run.workflowId, interruptId: run.interruptId, action: 'approve' }, 3_600_000);
+  await page.goto(`${inbox.url}/links/${forged}`);
+  await page.locator('#link-error').getByText(/not valid \(its signature does not match\)/).waitFor();
+
+  const other = await startRun('test-guarded', 'expired-link');
+  const expired = links.sign({ runId: other.workflowId, interruptId: other.interruptId, action: 'deny' }, -1000);
+  await page.goto(`${inbox.url}/links/${expired}`);
+  await page.locator('#link-error').getByText(/this link expired at/).waitFor();
+  assert.equal((await env.agents.status(other.workflowId)).status, 'waiting');
+  await env.agents.cancel(other.workflowId);
+});
