@@ -98,7 +98,7 @@ test('the inbox lists every pending question with agent, prompt, tool, input, qu
   assert.match(await hostile.locator('[data-field="age"]').innerText(), /^asked \d+s ago$/);
   // Nothing the model wrote became an element or ran.
   assert.equal(await page.locator('main img, main script, main b').count(), 0);
-  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), undefined);
   assert.deepEqual(dialogs, []);
 
   const named = card(runs.named!.workflowId);

@@ -76,7 +76,7 @@ async function runNotify(config: NodeJS.ProcessEnv, event: NotificationEvent, at
   const beats: unknown[] = [];
   mock.on('heartbeat', (details: unknown) => beats.push(details));
   const result = await mock.run(createNotifyActivity(notifyConfigFromEnv(config)), event).then(
-    (value) => ({ value, error: undefined }),
+    (value) => ({ value: value as DeliveryStatus[], error: undefined }),
     (error: unknown) => ({ value: undefined, error: error as Error }),
   );
   return { ...result, beats };
