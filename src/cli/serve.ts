@@ -9,7 +9,7 @@ import { nameProblem } from '../agent/names.js';
 import { LinkSigner } from '../notify/links.js';
 import { AgentClient } from '../sdk/agent-client.js';
 import { ServiceSigner } from '../server/service-key.js';
-import { startInboxServer } from '../server/start.js';
+import { serveOptionsProblem, startInboxServer } from '../server/start.js';
 import { readUsers, setUserPassword } from '../server/users.js';
 import { connectOrExplain, taskQueue } from './connect.js';
 import { CliError } from './errors.js';
@@ -33,6 +33,10 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   const approversFile = flags.approvers ?? (env.AGENT_APPROVER_KEYS || undefined);
   for (const name of [flags.devUser, flags.addUser]) {
     const problem = name !== undefined ? nameProblem('person name', name) : undefined;
+    if (problem) throw new CliError(problem);
+  }
+  if (flags.addUser === undefined) {
+    const problem = serveOptionsProblem({ host: flags.host, ...(flags.devUser !== undefined ? { devUser: flags.devUser } : {}), ...(usersFile !== undefined ? { usersFile } : {}) });
     if (problem) throw new CliError(problem);
   }
   const { signer, created, file: keyFile } = failsAsCliError(() => ServiceSigner.load(flags.serviceKey ?? (env.INBOX_SERVICE_KEY || undefined)));

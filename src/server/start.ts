@@ -22,13 +22,20 @@ export function isLoopback(host: string): boolean {
   return bare === '::1' || bare === '::ffff:127.0.0.1';
 }
 
-export async function startInboxServer(options: InboxAppOptions & { host: string; port: number }): Promise<InboxServer> {
+/** Why the inbox may not start this way: a dev user off loopback, or nobody who could sign in. */
+export function serveOptionsProblem(options: { host: string; devUser?: string; usersFile?: string }): string | undefined {
   if (options.devUser !== undefined && !isLoopback(options.host)) {
-    throw new InboxServerError(`--dev-user signs every browser in as ${options.devUser}: it is refused on ${options.host}; serve on 127.0.0.1 or use --users`);
+    return `--dev-user signs every browser in as ${options.devUser}: it is refused on ${options.host}; serve on 127.0.0.1 or use --users`;
   }
   if (options.devUser === undefined && options.usersFile === undefined) {
-    throw new InboxServerError('the inbox needs --users FILE (people and their password hashes; see --add-user) or, for local development, --dev-user NAME');
+    return 'the inbox needs --users FILE (people and their password hashes; see --add-user) or, for local development, --dev-user NAME';
   }
+  return undefined;
+}
+
+export async function startInboxServer(options: InboxAppOptions & { host: string; port: number }): Promise<InboxServer> {
+  const problem = serveOptionsProblem(options);
+  if (problem) throw new InboxServerError(problem);
   const { app, feed } = createInboxApp(options);
   const server = await new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(started as Server));
