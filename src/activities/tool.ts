@@ -26,26 +26,6 @@ export interface ToolActivityOptions {
   remote?: (call: ToolCall, attempt: number) => Promise<ToolResult>;
 }
 
-/**
- * What the tool activity gives a body beyond `ToolContext` (see `workerToolContext`): heartbeat
- * progress that reaches the next attempt, and the worker's workspace roots.
- */
-export interface WorkerToolContext extends ToolContext {
-  /** Records progress and heartbeats now; the activity repeats the last details while the body runs. */
-  heartbeat(details?: JsonValue): void;
-  /** This attempt's number: 1, then 2 and up when Temporal retries a lost attempt. */
-  readonly attempt: number;
-  /** The last heartbeat details the server received from the previous attempt (may lag its last call). */
-  readonly previousHeartbeat: JsonValue | undefined;
-  readonly workspaceRoots: readonly WorkspaceRoot[];
-}
-
-/** The worker side of a tool context; throws when a body runs outside the tool activity. */
-export function workerToolContext(context: ToolContext): WorkerToolContext {
-  if (!('workspaceRoots' in context)) throw new Error('this tool needs the worker\'s tool activity (no worker tool context)');
-  return context as WorkerToolContext;
-}
-
 export function createToolActivity(tools: readonly RegisteredTool[], options: ToolActivityOptions = {}) {
   const byName = new Map(tools.map((tool) => [tool.name, tool.body]));
   let roots = options.workspaceRoots;
@@ -92,7 +72,7 @@ async function runRemoteTool(call: ToolCall, options: ToolActivityOptions): Prom
   }
 }
 
-function toolContext(call: ToolCall, state: AgentState, heartbeat: ToolHeartbeat, workspaceRoots: () => readonly WorkspaceRoot[]): WorkerToolContext {
+function toolContext(call: ToolCall, state: AgentState, heartbeat: ToolHeartbeat, workspaceRoots: () => readonly WorkspaceRoot[]): ToolContext {
   const names = new InterruptNames(`tool ${call.toolUse.name} (tool use ${call.toolUse.toolUseId})`);
   return {
     state,

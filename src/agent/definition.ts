@@ -33,8 +33,33 @@ export interface RemoteToolDefinition {
   remote: { server: string; tool: string };
 }
 
+/**
+ * Another agent, called as a tool: each call is a run of that agent (a child workflow) with the
+ * call's prompt; its final text is the tool's result, its questions reach people through this run.
+ */
+export interface SubAgentToolDefinition extends ToolDefinition<typeof subAgentInput> {
+  /** The name of the agent that runs each call (registered in the same worker). */
+  subAgent: string;
+}
+
+const subAgentInput = z.object({ prompt: z.string().min(1).describe('What the sub-agent should do, in full: it sees nothing else of this conversation') });
+
+/** `tools: [agentTool(fileAgent, { description: 'Deletes files, asking first' })]`. */
+export function agentTool(agent: AgentDefinition, options: { name?: string; description?: string } = {}): SubAgentToolDefinition {
+  return {
+    name: options.name ?? agent.name.replace(/[^A-Za-z0-9_-]/g, '_'),
+    description: options.description ?? agent.description,
+    input: subAgentInput,
+    subAgent: agent.name,
+  };
+}
+
 /** Any tool a run can call. */
-export type RunTool = ToolDefinition | RemoteToolDefinition;
+export type RunTool = ToolDefinition | RemoteToolDefinition | SubAgentToolDefinition;
+
+export function isSubAgentTool(tool: RunTool): tool is SubAgentToolDefinition {
+  return 'subAgent' in tool;
+}
 
 export function isRemoteTool(tool: RunTool): tool is RemoteToolDefinition {
   return 'remote' in tool;
@@ -52,7 +77,7 @@ export interface AgentDefinition {
   name: string;
   description: string;
   systemPrompt: string;
-  tools: ToolDefinition[];
+  tools: Array<ToolDefinition | SubAgentToolDefinition>;
   /** MCP servers whose tools the agent also has; the list is read when a run starts and kept for the run. */
   mcpServers?: McpServerRef[];
   /** Registers the agent's hooks; called once per run. */
@@ -63,6 +88,11 @@ export interface AgentDefinition {
   model?: string;
   /** Who hears about the agent's questions (channel names of the worker's configuration) and how often to remind. */
   notify?: NotifySettings;
+  /**
+   * How the tool calls of one model turn run: all at once (default), or one after another in the
+   * order the model asked, a call that waits for a person holding back the calls after it.
+   */
+  toolExecution?: 'parallel' | 'sequential';
 }
 
 /** Runs that name no model, of agents that name none: the worker picks (Bedrock with AWS credentials, else the offline demo model). */
@@ -109,8 +139,16 @@ export interface ToolContext {
   readonly agentName: string;
   /** `<workflowId>:<toolUseId>`: the same on every retry of this call, unique across calls. */
   readonly idempotencyKey: string;
-  /** The folder the file tools may touch, when the run has one. */
+  /** The folder the run chose (`--workspace`), as given: file tools resolve it beneath `workspaceRoots`. */
   readonly workspace: string | undefined;
+  /** The folders this worker lets tools touch: as configured, and with symlinks resolved. */
+  readonly workspaceRoots: readonly { readonly path: string; readonly real: string }[];
+  /** Records progress and heartbeats now; the activity repeats the last details while the body runs. */
+  heartbeat(details?: JsonValue): void;
+  /** 1 on the first attempt; 2 and up when Temporal retries a lost attempt (a worker died mid-call). */
+  readonly attempt: number;
+  /** The last heartbeat details the server received from the previous attempt (may lag its last call). */
+  readonly previousHeartbeat: JsonValue | undefined;
   /**
    * Asks a human. Returns the answer when there is one; otherwise ends this attempt of the tool,
    * the run waits for the answer, and the tool runs again with the answer available.

@@ -34,7 +34,7 @@ export interface CarriedWait {
 }
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
-export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify'>;
+export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify' | 'runId' | 'ownId' | 'path'>;
 
 /** What the book needs from the world (the agent runtime provides it). */
 export interface BookDeps {

@@ -68,6 +68,23 @@ export interface Interrupt {
   /** Only answers signed by an approver's configured key count. */
   proofRequired?: boolean;
   notify?: NotifySettings;
+  /**
+   * Set on a question of a sub-agent, as its calling run shows it: the run that asks it, and its
+   * id there (`id` is then `sub:<toolUseId>:<id in the child>`). Answers go to `runId` / `ownId`.
+   */
+  runId?: string;
+  ownId?: string;
+  /** How the question was reached, from the top run down to the run that asks it. */
+  path?: PathStep[];
+}
+
+/** One run on the way down to a sub-agent's question. */
+export interface PathStep {
+  runId: string;
+  agent: string;
+  /** The tool call in this run that started the next run down. */
+  toolUseId?: string;
+  tool?: string;
 }
 
 /** Who answers when a deadline passes. */

@@ -6,7 +6,7 @@
  * conversation never holds a `toolUse` without its `toolResult`, even while the run waits.
  */
 import type { AgentDefinition } from './definition.js';
-import { isRemoteTool, toolSpecOf, type McpServerRef, type RunTool } from './definition.js';
+import { isRemoteTool, toolSpecOf, type McpServerRef, type RemoteToolDefinition, type RunTool } from './definition.js';
 import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
 import { fitConversation } from './payload-budget.js';
 import { PATCHES } from './patches.js';
@@ -75,6 +75,8 @@ export interface RunCarry {
   waitingTurn?: { message: Message; results: Record<string, ToolResult> };
   /** The interrupts that were waiting at that hand-off. */
   waits?: CarriedWait[];
+  /** The MCP servers' tools as the first run read them. */
+  remoteTools?: RemoteToolDefinition[];
 }
 
 export type AgentLoopOutcome =
@@ -147,7 +149,9 @@ export class AgentLoop {
     const base = { agentName: this.agent.name, state: this.state };
     const carried = this.options.carried;
     this.handsOffWhileWaiting = this.runtime.patched(PATCHES.handOffWhileWaiting);
-    if (this.agent.mcpServers?.length) await this.addRemoteTools(this.agent.mcpServers);
+    // A run that continued as new keeps the tool list its first run read.
+    if (carried?.remoteTools) this.useRemoteTools(carried.remoteTools);
+    else if (this.agent.mcpServers?.length) await this.addRemoteTools(this.agent.mcpServers);
     if (!carried) {
       await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
       await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
@@ -214,6 +218,10 @@ export class AgentLoop {
       runId: this.options.runId,
       ...(this.options.workspace !== undefined ? { workspace: this.options.workspace } : {}),
     });
+    this.useRemoteTools(remote);
+  }
+
+  private useRemoteTools(remote: readonly RemoteToolDefinition[]): void {
     for (const tool of remote) {
       const clash = this.tools.find((known) => known.name === tool.name);
       if (clash) {
@@ -248,6 +256,7 @@ export class AgentLoop {
       answered: this.book.answered,
       decisions: [...this.decisions],
       ...(waitingTurn ? { waitingTurn, waits: this.book.waits } : {}),
+      ...(this.agent.mcpServers?.length ? { remoteTools: this.tools.filter(isRemoteTool) } : {}),
     };
     return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
   }
@@ -280,6 +289,7 @@ export class AgentLoop {
     const scope: ToolCallScope = {
       agent: this.agent,
       tools: this.tools,
+      model: this.options.model,
       hooks: this.hooks,
       state: this.state,
       book: this.book,
@@ -288,7 +298,19 @@ export class AgentLoop {
       workspace: this.options.workspace,
       hookServices: (describe) => this.hookServices(describe),
     };
-    return settleBatch(toolUses.map((toolUse) => finished[toolUse.toolUseId] ?? executeToolUse(scope, toolUse)), toolUses);
+    const call = (toolUse: ToolUse) => finished[toolUse.toolUseId] ?? executeToolUse(scope, toolUse);
+    if (this.agent.toolExecution !== 'sequential') return settleBatch(toolUses.map(call), toolUses);
+    // One after another: a call that waits for a person holds back the calls after it.
+    const results: ToolResult[] = [];
+    for (const [index, toolUse] of toolUses.entries()) {
+      try {
+        results.push(await call(toolUse));
+      } catch (error) {
+        if (!(error instanceof HandOffWhileWaiting)) throw error;
+        throw new BatchHandOff(Object.fromEntries(results.map((result, done) => [toolUses[done]!.toolUseId, result]).slice(0, index)));
+      }
+    }
+    return results;
   }
 
   /** Tool-use ids the run has seen: in its conversation, and in interrupts it carried over. */

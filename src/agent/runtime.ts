@@ -6,7 +6,7 @@ import type { WaitUntil } from './interrupt-book.js';
 import type { McpServerRef, RemoteToolDefinition } from './definition.js';
 import type { InterruptRequest } from './interrupts.js';
 import type { StateChange } from './state.js';
-import type { JsonObject, JsonValue, ModelRequest, ModelResponse, ToolResult, ToolUse } from './types.js';
+import type { JsonObject, JsonValue, ModelChoice, ModelRequest, ModelResponse, ToolResult, ToolUse } from './types.js';
 
 /** One execution of a tool body, as sent to the tool activity. */
 export interface ToolCall {
@@ -40,6 +40,8 @@ export interface AgentRuntime {
    * worker's configuration; read when an interrupt that needs proven answers starts waiting.
    */
   approverKeys(names: readonly string[] | null): Promise<Record<string, string[]>>;
+  /** Runs another agent for a sub-agent tool call (a child workflow) until it ends; its questions reach people meanwhile. */
+  runSubAgent(call: SubAgentCall): Promise<SubAgentOutcome>;
   /** The tools of the agent's MCP servers, read once when a run starts (an activity: recorded, so replay sees the same list). */
   remoteTools(request: RemoteToolsRequest): Promise<RemoteToolDefinition[]>;
 }
@@ -49,4 +51,23 @@ export interface RemoteToolsRequest {
   servers: McpServerRef[];
   runId: string;
   workspace?: string;
+}
+
+/** One call of a sub-agent tool. */
+export interface SubAgentCall {
+  /** The agent that runs the call. */
+  agent: string;
+  prompt: string;
+  toolUseId: string;
+  toolName: string;
+  /** The calling run's state: the sub-agent starts from it and its changes come back. */
+  state: JsonObject;
+  workspace?: string;
+  model: ModelChoice;
+}
+
+export interface SubAgentOutcome {
+  result: ToolResult;
+  /** What the sub-agent changed in the state it was given. */
+  stateChanges: StateChange[];
 }

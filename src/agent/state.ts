@@ -82,3 +82,13 @@ export function copyJson(value: unknown, path: string): JsonValue {
   }
   throw new TypeError(`state value at "${path}" is not JSON (${typeof value})`);
 }
+
+/** The changes that turn `before` into `after` (what a sub-agent did to the state it was given). */
+export function stateChangesBetween(before: JsonObject, after: JsonObject): StateChange[] {
+  const changes: StateChange[] = [];
+  for (const [key, value] of Object.entries(after)) {
+    if (!(key in before) || JSON.stringify(before[key]) !== JSON.stringify(value)) changes.push({ op: 'set', key, value });
+  }
+  for (const key of Object.keys(before)) if (!(key in after)) changes.push({ op: 'delete', key });
+  return changes;
+}

@@ -3,19 +3,29 @@
  * (which may ask a human or cancel), the tool body (which may ask a human and run again), and
  * the after-hooks. Every failure becomes an error result, never a failed run.
  */
-import { checkToolInput, isRemoteTool, type AgentDefinition, type RemoteToolDefinition, type RunTool } from './definition.js';
+import {
+  checkToolInput,
+  isRemoteTool,
+  isSubAgentTool,
+  type AgentDefinition,
+  type RemoteToolDefinition,
+  type RunTool,
+  type SubAgentToolDefinition,
+} from './definition.js';
 import { BeforeToolCallEvent, type HookRegistry, type HookServices } from './hooks.js';
 import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
 import { jsonBytes, TOOL_INPUT_MAX_BYTES } from './payload-budget.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
-import { errorResult, oneLine, UNPARSEABLE_ARGUMENTS, type JsonValue, type ToolResult, type ToolUse } from './types.js';
+import { errorResult, oneLine, UNPARSEABLE_ARGUMENTS, type JsonValue, type ModelChoice, type ToolResult, type ToolUse } from './types.js';
 
 export interface ToolCallScope {
   agent: AgentDefinition;
   /** The agent's tools and the ones its MCP servers gave this run. */
   tools: readonly RunTool[];
+  /** The run's model: sub-agents that name none use it too. */
+  model: ModelChoice;
   hooks: HookRegistry;
   state: AgentState;
   book: InterruptBook;
@@ -62,11 +72,29 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   const result =
     before.cancel !== false
       ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)
-      : await runToolBody(scope, before.toolUse, isRemoteTool(tool) ? tool.remote : undefined);
+      : isSubAgentTool(tool)
+        ? await runSubAgent(scope, before.toolUse, tool)
+        : await runToolBody(scope, before.toolUse, isRemoteTool(tool) ? tool.remote : undefined);
 
   const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse: before.toolUse, result };
   await hooks.emit(after);
   return after.result;
+}
+
+/** Runs the sub-agent to its end; it starts from this run's state and its changes come back. */
+async function runSubAgent(scope: ToolCallScope, toolUse: ToolUse, tool: SubAgentToolDefinition): Promise<ToolResult> {
+  const { prompt } = toolUse.input as { prompt: string };
+  const outcome = await scope.runtime.runSubAgent({
+    agent: tool.subAgent,
+    prompt,
+    toolUseId: toolUse.toolUseId,
+    toolName: tool.name,
+    state: scope.state.snapshot(),
+    model: scope.model,
+    ...(scope.workspace !== undefined ? { workspace: scope.workspace } : {}),
+  });
+  scope.state.apply(outcome.stateChanges);
+  return outcome.result;
 }
 
 /** Runs the tool activity until it returns a result, asking the human whenever it interrupts. */

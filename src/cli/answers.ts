@@ -22,21 +22,23 @@ export function parseResponse(text: string): JsonValue {
   }
 }
 
-/** One answer for run `workflowId`, as `signer`'s person (signed when there is a key). */
-function answerOf(signer: Signer, workflowId: string, interruptId: string, response: JsonValue, flags: RespondFlags): InterruptResponse {
-  return signer.sign(workflowId, { interruptId, response, ...(flags.reason !== undefined ? { reason: flags.reason } : {}) });
+function draftOf(interruptId: string, response: JsonValue, flags: RespondFlags): InterruptResponse {
+  return { interruptId, response, ...(flags.reason !== undefined ? { reason: flags.reason } : {}) };
 }
+
 
 export async function respondCommand(workflowId: string, interruptId: string, responseText: string, flags: RespondFlags): Promise<void> {
   const out = outputFor(flags);
-  const answer = answerOf(signerFor(flags), workflowId, interruptId, parseResponse(responseText), flags);
+  const signer = signerFor(flags);
+  const draft = draftOf(interruptId, parseResponse(responseText), flags);
   if (flags.signal) {
+    const answer = signer.sign(workflowId, draft);
     await withAgents((agents) => agents.signal(workflowId, answer));
     out.emit({ workflowId, interruptId, signalled: true }, `signal sent to ${escapeInline(workflowId)} for ${escapeInline(interruptId)} (unchecked: see status for the outcome)`);
     return;
   }
-  const status = await withAgents((agents) => agents.respond(workflowId, answer));
-  out.emit(status, () => [`answered ${escapeInline(interruptId)}${signedNote(answer)}: ${shownJson(answer.response)}`, ...formatStatus(workflowId, status)]);
+  const status = await withAgents((agents) => agents.answer(workflowId, [draft], signer.sign));
+  out.emit(status, () => [`answered ${escapeInline(interruptId)}${signedNote(signer)}: ${shownJson(draft.response)}`, ...formatStatus(workflowId, status)]);
 }
 
 export interface DecideFlags extends RespondFlags {
@@ -54,19 +56,19 @@ export async function decideCommand(
 ): Promise<void> {
   const response = flags.edit !== undefined ? editAnswer(flags.edit) : verdict;
   const signer = signerFor(flags);
-  const { answers, status } = await withAgents(async (agents) => {
+  const { ids, status } = await withAgents(async (agents) => {
     const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
-    const answers = ids.map((id) => answerOf(signer, workflowId, id, response, flags));
-    return { answers, status: await agents.respond(workflowId, answers.length === 1 ? answers[0]! : answers) };
+    // Each answer goes to the run that asks the question (a sub-agent's, for `sub:` ids), signed for it.
+    return { ids, status: await agents.answer(workflowId, ids.map((id) => draftOf(id, response, flags)), signer.sign) };
   });
   outputFor(flags).emit(status, () => [
-    ...answers.map((answer) => `answered ${escapeInline(answer.interruptId)}${signedNote(answer)}: ${shownJson(response)}`),
+    ...ids.map((id) => `answered ${escapeInline(id)}${signedNote(signer)}: ${shownJson(response)}`),
     ...formatStatus(workflowId, status),
   ]);
 }
 
-function signedNote(answer: InterruptResponse): string {
-  return answer.proof ? ` (signed as ${escapeInline(answer.respondedBy ?? '')})` : ` (unsigned, as ${escapeInline(answer.respondedBy ?? '')})`;
+function signedNote(signer: Signer): string {
+  return signer.keyFile !== undefined ? ` (signed as ${escapeInline(signer.respondedBy)})` : ` (unsigned, as ${escapeInline(signer.respondedBy)})`;
 }
 
 /** `--edit '<json>'`: edit-and-approve, as the approval policy understands it. */

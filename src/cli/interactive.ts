@@ -186,7 +186,7 @@ export async function driveRun(agents: AgentClient, workflowId: string, options:
       responses.push({ interruptId: interrupt.id, response });
     }
     try {
-      await abortable(agents.respond(workflowId, responses.map((answer) => sign(workflowId, answer))), options.signal);
+      await abortable(agents.answer(workflowId, responses, sign), options.signal);
     } catch (error) {
       // Someone else answered first (the first answer wins), or the run moved on: look again.
       if (!(error instanceof AgentClientError)) throw error;

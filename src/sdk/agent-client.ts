@@ -207,12 +207,53 @@ export class AgentClient {
     }
   }
 
-  /** Answers through the `respond` update: refused with a message when an answer is invalid. */
+  /**
+   * Answers through the `respond` update: refused with a message when an answer is invalid. A
+   * sub-agent's question (`sub:...` in this run's status) is answered in the run that asks it.
+   */
   async respond(workflowId: string, responses: InterruptResponse | InterruptResponse[]): Promise<RunStatus> {
+    return this.answer(workflowId, Array.isArray(responses) ? responses : [responses]);
+  }
+
+  /**
+   * Answers questions shown in run `workflowId`'s status, each in the run that asks it (this run,
+   * or a sub-agent's), signed for that run by `sign` when given. Returns `workflowId`'s status after.
+   */
+  async answer(
+    workflowId: string,
+    answers: InterruptResponse[],
+    sign: (runId: string, answer: InterruptResponse) => InterruptResponse = (_runId, answer) => answer,
+  ): Promise<RunStatus> {
+    const targets = await this.route(workflowId, answers.map((answer) => answer.interruptId));
+    const byRun = new Map<string, InterruptResponse[]>();
+    answers.forEach((answer, index) => {
+      const target = targets[index]!;
+      const list = byRun.get(target.runId) ?? [];
+      list.push(sign(target.runId, { ...answer, interruptId: target.interruptId }));
+      byRun.set(target.runId, list);
+    });
+    let own: RunStatus | undefined;
+    for (const [runId, list] of byRun) {
+      const status = await this.sendAnswers(runId, list);
+      if (runId === workflowId) own = status;
+    }
+    return own ?? this.status(workflowId);
+  }
+
+  /** Where each of run `workflowId`'s questions is answered: the run itself, or the sub-agent run that asks it. */
+  async route(workflowId: string, interruptIds: readonly string[]): Promise<Array<{ runId: string; interruptId: string }>> {
+    const pending = interruptIds.some((id) => typeof id === 'string' && id.startsWith('sub:')) ? (await this.status(workflowId)).pending : [];
+    return interruptIds.map((interruptId) => {
+      const question = pending.find((candidate) => candidate.id === interruptId);
+      return question?.runId !== undefined && question.ownId !== undefined ? { runId: question.runId, interruptId: question.ownId } : { runId: workflowId, interruptId };
+    });
+  }
+
+  private async sendAnswers(workflowId: string, responses: InterruptResponse[]): Promise<RunStatus> {
     const handle = this.handle(workflowId);
     await this.ensureRunning(handle);
     try {
-      return await handle.executeUpdate(respondUpdate, { args: [responses] });
+      return await handle.executeUpdate(respondUpdate, { args: [responses.length === 1 ? responses[0]! : responses] });
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`answer refused: ${messageOf(error)}`);
       // The run closed while the answer was on its way ("update was aborted by closing workflow").

@@ -3,7 +3,7 @@
  * visibility (`AgentStatus = "waiting"`), then one `status` query per waiting run for the details.
  */
 import type { Client } from '@temporalio/client';
-import { questionOf } from '../agent/interrupts.js';
+import { questionOf, type PathStep } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
 import type { JsonValue } from '../agent/types.js';
 import { statusQuery } from '../workflows/messages.js';
@@ -23,6 +23,10 @@ export interface InboxItem {
   ageMs: number;
   deadline?: string;
   allowedResponders?: string[];
+  /** For a sub-agent's question: how it was reached, from the top run down to this one. */
+  path?: PathStep[];
+  /** Only signed answers count (see `keys create`). */
+  proofRequired?: boolean;
 }
 
 export interface InboxFilter {
@@ -58,7 +62,8 @@ export async function listInbox(client: Client, filter: InboxFilter = {}, now = 
   const perRun = await mapInBatches(ids, QUERY_CONCURRENCY, async (workflowId) => {
       // Visibility lags a little: a run answered a moment ago may still be listed, or be gone.
       const status = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
-      return (status?.pending ?? []).map(
+      // A sub-agent's question shows in its own run and, mirrored, in each run above it: list it once, where it is asked.
+      return (status?.pending ?? []).filter((interrupt) => interrupt.runId === undefined).map(
         (interrupt): InboxItem => ({
           workflowId,
           agent: status!.agent,
@@ -73,6 +78,8 @@ export async function listInbox(client: Client, filter: InboxFilter = {}, now = 
           ageMs: Math.max(0, now.getTime() - Date.parse(interrupt.raisedAt)),
           ...(interrupt.deadline !== undefined ? { deadline: interrupt.deadline } : {}),
           ...(interrupt.allowedResponders !== undefined ? { allowedResponders: interrupt.allowedResponders } : {}),
+          ...(interrupt.path !== undefined ? { path: interrupt.path } : {}),
+          ...(interrupt.proofRequired ? { proofRequired: true } : {}),
         }),
       );
   });

@@ -16,6 +16,8 @@ export interface LocalServices {
   approverKeys?: Record<string, string[]>;
   /** Lists the tools of an agent's MCP servers. */
   remoteTools?: AgentRuntime['remoteTools'];
+  /** Runs a sub-agent for a sub-agent tool call. */
+  runSubAgent?: AgentRuntime['runSubAgent'];
 }
 
 export class LocalAgentRunner {
@@ -50,6 +52,10 @@ export class LocalAgentRunner {
       },
       now: () => new Date(),
       patched: () => true,
+      runSubAgent: async (call) => {
+        if (!services.runSubAgent) throw new Error(`sub-agent ${call.agent} needs a worker (child runs); give LocalAgentRunner a runSubAgent service`);
+        return services.runSubAgent(call);
+      },
       remoteTools: async (request) => {
         if (!services.remoteTools) throw new Error(`agent ${request.agentName} takes tools from MCP servers; give LocalAgentRunner a remoteTools service`);
         return services.remoteTools(request);

@@ -1,6 +1,6 @@
 /**
  * The agent-run workflow: one run of one agent, from prompt to final answer, waiting durably
- * for humans whenever a hook or tool interrupts.
+ * for humans whenever a hook or tool interrupts, and for its sub-agents' runs.
  */
 import {
   allHandlersFinished,
@@ -14,18 +14,14 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AgentDefinition } from '../agent/definition.js';
-import type { InterruptBook } from '../agent/interrupt-book.js';
-import type { InterruptResponse } from '../agent/interrupts.js';
-import { AgentLoop, type RunCarry } from '../agent/loop.js';
-import { AUTO_MODEL } from '../agent/definition.js';
+import { AUTO_MODEL, type AgentDefinition } from '../agent/definition.js';
+import { AgentLoop } from '../agent/loop.js';
 import { parseModelChoice } from '../agent/model-choice.js';
-import { CONVERSATION_MAX_BYTES, fitConversation, fitJson, PAYLOAD_BUDGET, promptProblem } from '../agent/payload-budget.js';
+import { fitConversation, fitJson, promptProblem } from '../agent/payload-budget.js';
+import { stateChangesBetween } from '../agent/state.js';
 import type { ModelChoice } from '../agent/types.js';
+import { answerElsewhere, asList, validateAnswers } from './answer-checks.js';
 import { runFailure } from './failures.js';
-import { Notifier } from './notifier.js';
-import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
-import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import {
   acceptRunUpdate,
   bareStatus,
@@ -37,7 +33,13 @@ import {
   type RunPhase,
   type RunStatus,
 } from './messages.js';
+import { Notifier } from './notifier.js';
+import { parentReports } from './parent-link.js';
+import { fitCarry, fitResult, jsonCopy } from './run-payloads.js';
+import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { workflowRuntime } from './runtime.js';
+import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
+import { SubAgents } from './sub-agents.js';
 
 /** Builds the workflow function for a set of agents (the worker's agents, or a test's). */
 export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
@@ -51,18 +53,34 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
         if (refusal) throw new Error(refusal);
       },
     });
+    const parent = parentReports(input.parent, input.agent);
     if (!agent || refusal) {
       const failure = ApplicationFailure.nonRetryable(refusal ?? 'refused', agent ? 'RunInputRefused' : 'UnknownAgent');
       setHandler(statusQuery, () =>
         bareStatus({ status: 'failed', agent: input.agent, sessionId: input.sessionId, state: input.state ?? {}, error: failure.message }),
       );
       await report({ outcome: 'failed', error: failure.message });
+      await parent.finished({ outcome: 'failed', error: failure.message, stateChanges: [] });
       throw failure;
     }
-    const loop = new AgentLoop(agent, workflowRuntime(input.timeouts), {
+    const { workflowId } = workflowInfo();
+    const handingOff = () => workflowInfo().continueAsNewSuggested;
+    const subAgents = new SubAgents({
+      agents,
+      runId: workflowId,
+      agent: agent.name,
+      lineage: parent.lineage,
+      indexed: input.indexed ?? false,
+      ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+      ...(input.timeouts !== undefined ? { timeouts: input.timeouts } : {}),
+      ...(input.subAgents !== undefined ? { carried: input.subAgents } : {}),
+      handingOff,
+      onChange: () => questionsChanged(),
+    });
+    const loop = new AgentLoop(agent, workflowRuntime(input.timeouts, (call) => subAgents.run(call)), {
       prompt: input.prompt,
       model: input.model ?? defaultModelOf(agent),
-      runId: workflowInfo().workflowId,
+      runId: workflowId,
       ...(input.maxModelCalls !== undefined ? { maxModelCalls: input.maxModelCalls } : {}),
       ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
       ...(input.messages !== undefined ? { messages: input.messages } : {}),
@@ -70,10 +88,10 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.carried !== undefined ? { carried: input.carried } : {}),
       // Continue as new when Temporal suggests it: between turns, or while waiting when the history
       // grows anyway (signals nobody can refuse), carrying the waiting turn and its questions.
-      shouldHandOff: () => workflowInfo().continueAsNewSuggested,
-      shouldHandOffWhileWaiting: () => workflowInfo().continueAsNewSuggested,
+      shouldHandOff: handingOff,
+      shouldHandOffWhileWaiting: handingOff,
       onInterruptsChange: () => {
-        publishState(identity, currentPhase(), loop.book.pending);
+        questionsChanged();
         notifier.update(loop.book.pending, loop.book.answered);
       },
     });
@@ -81,6 +99,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       agent,
       prompt: input.prompt,
       ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+      ...(parent.path ? { path: parent.path } : {}),
       isPending: (id) => loop.book.pending.some((interrupt) => interrupt.id === id),
       record: (note) => loop.decisions.push(note),
     });
@@ -91,42 +110,65 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     };
     let phase: Exclude<RunPhase, 'waiting'> = 'running';
     let error: string | undefined;
-    const currentPhase = (): RunPhase => (phase === 'running' && loop.book.isWaiting ? 'waiting' : phase);
+    /** Everything this run waits for: its own questions (with their path when it is a sub-agent) and its sub-agents'. */
+    const questions = () => [...parent.withPath(loop.book.pending), ...subAgents.pending];
+    const currentPhase = (): RunPhase => (phase === 'running' && (loop.book.isWaiting || subAgents.pending.length > 0) ? 'waiting' : phase);
+    const questionsChanged = () => {
+      const pending = questions();
+      publishState(identity, currentPhase(), pending);
+      parent.waiting(pending);
+    };
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
       publishState(identity, final, []);
     };
     publishStart(identity);
     publishState(identity, 'running', []);
-    const status = (): RunStatus => fitJson({
-      status: currentPhase(),
-      agent: agent.name,
-      ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
-      // A run that has ended waits for nothing, whatever its hooks were awaiting when it ended.
-      pending: phase === 'running' ? loop.book.pending : [],
-      answered: loop.book.answered,
-      ignored: loop.book.ignored,
-      decisions: loop.decisions,
-      usage: loop.usage,
-      modelCalls: loop.modelCalls,
-      lastMessage: loop.lastMessage,
-      state: loop.state.snapshot(),
-      ...(error !== undefined ? { error } : {}),
-    } satisfies RunStatus);
+    const status = (): RunStatus =>
+      fitJson({
+        status: currentPhase(),
+        agent: agent.name,
+        ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+        // A run that has ended waits for nothing, whatever its hooks were awaiting when it ended.
+        pending: phase === 'running' ? questions() : [],
+        answered: loop.book.answered,
+        ignored: loop.book.ignored,
+        decisions: loop.decisions,
+        usage: loop.usage,
+        modelCalls: loop.modelCalls,
+        lastMessage: loop.lastMessage,
+        state: loop.state.snapshot(),
+        ...(error !== undefined ? { error } : {}),
+      } satisfies RunStatus);
 
     setHandler(statusQuery, status);
     setHandler(respondSignal, (response) => {
+      // A sub-agent's question, signalled here: passed on to the run that asks it.
+      const question = typeof response?.interruptId === 'string' ? subAgents.question(response.interruptId) : undefined;
+      if (question?.runId && question.ownId) {
+        void getExternalWorkflowHandle(question.runId).signal(respondSignal, { ...response, interruptId: question.ownId }).catch(() => undefined);
+        return;
+      }
       loop.book.offer(response);
     });
     setHandler(
       respondUpdate,
       (responses) => {
-        for (const response of asList(responses)) loop.book.accept(response);
+        for (const response of asList(responses)) {
+          const question = subAgents.question(response.interruptId);
+          if (question) throw ApplicationFailure.nonRetryable(answerElsewhere(question), 'AnswerElsewhere');
+          loop.book.accept(response);
+        }
         return status();
       },
-      { validator: (responses) => validateAnswers(loop.book, responses, phase) },
+      { validator: (responses) => validateAnswers(loop.book, responses, phase, (id) => subAgents.question(id)) },
     );
 
+    const initialState = input.state ?? {};
+    const finish = async (outcome: 'completed' | 'failed' | 'cancelled', extra: { text?: string; error?: string }) => {
+      const finalState = loop.state.snapshot();
+      await parent.finished({ outcome, ...extra, stateChanges: stateChangesBetween(initialState, finalState) });
+    };
     try {
       const outcome = await loop.run();
       if (outcome.type === 'handOff') {
@@ -136,16 +178,21 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
           messages: outcome.messages,
           state: outcome.state,
           carried: fitCarry(outcome.carry),
+          subAgents: subAgents.waiting,
         });
       }
       end('completed');
       const result = fitResult(outcome.result);
       await report({ outcome: 'completed', state: result.state, messages: result.messages });
+      await finish('completed', { text: result.text });
       return result;
     } catch (thrown) {
       if (isCancellation(thrown)) {
         end('cancelled');
-        await CancellationScope.nonCancellable(() => report({ outcome: 'cancelled', state: loop.state.snapshot() }));
+        await CancellationScope.nonCancellable(async () => {
+          await report({ outcome: 'cancelled', state: loop.state.snapshot() });
+          await finish('cancelled', { error: 'the run was cancelled' });
+        });
         throw thrown;
       }
       if (thrown instanceof ContinueAsNew) throw thrown;
@@ -153,6 +200,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       error = failure.message;
       end('failed');
       await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });
+      await finish('failed', { error: failure.message });
       throw failure;
     }
   };
@@ -167,35 +215,12 @@ function reportToSession(input: AgentRunInput): (finished: Omit<RunFinished, 'ru
   const session = input.sessionId !== undefined ? sessionWorkflowId(input.sessionId) : undefined;
   return async (finished) => {
     if (!session || workflowInfo().parent?.workflowId !== session) return;
-    const messages = finished.messages && structuredCopy(finished.messages);
+    const messages = finished.messages && jsonCopy(finished.messages);
     if (messages) fitConversation(messages);
     await getExternalWorkflowHandle(session)
       .signal(runFinishedSignal, fitJson({ runId: workflowInfo().workflowId, ...finished, ...(messages ? { messages } : {}) }))
       .catch(() => undefined);
   };
-}
-
-/** Room for the carried audit in a continue-as-new input, beside the conversation, state and prompt. */
-const CARRY_BUDGET = 192 * 1024;
-
-/** The carry within its budget: the audit may be shortened for display, the waiting turn's tool inputs never. */
-function fitCarry(carry: RunCarry): RunCarry {
-  const { waitingTurn, ...audit } = carry;
-  return {
-    ...fitJson(audit, CARRY_BUDGET),
-    ...(waitingTurn ? { waitingTurn: { message: waitingTurn.message, results: fitJson(waitingTurn.results, CARRY_BUDGET) } } : {}),
-  };
-}
-
-/** The result within Temporal's payload limit: the conversation shrunk as the model would see it, then the rest. */
-function fitResult(result: AgentRunResult): AgentRunResult {
-  const messages = structuredCopy(result.messages);
-  fitConversation(messages, CONVERSATION_MAX_BYTES / 2);
-  return fitJson({ ...result, messages }, PAYLOAD_BUDGET);
-}
-
-function structuredCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function unknownAgent(agents: readonly AgentDefinition[], name: string): string {
@@ -205,22 +230,4 @@ function unknownAgent(agents: readonly AgentDefinition[], name: string): string 
 /** The agent's own model when it names one, else the worker's choice (`auto`: Bedrock with credentials, else the demo model). */
 function defaultModelOf(agent: AgentDefinition): ModelChoice {
   return agent.model !== undefined ? parseModelChoice(agent.model) : AUTO_MODEL;
-}
-
-function asList(responses: InterruptResponse | InterruptResponse[]): InterruptResponse[] {
-  return Array.isArray(responses) ? responses : [responses];
-}
-
-/** Rejects the whole update, before it enters history, if any answer cannot be applied. */
-function validateAnswers(book: InterruptBook, responses: InterruptResponse | InterruptResponse[], phase: string): void {
-  if (phase !== 'running') throw new Error(`the run is ${phase}; it takes no more answers`);
-  const list = asList(responses);
-  if (list.length === 0) throw new Error('no answers given');
-  const seen = new Set<string>();
-  for (const response of list) {
-    const problem = book.check(response);
-    if (problem) throw new Error(problem);
-    if (seen.has(response.interruptId)) throw new Error(`interrupt "${response.interruptId}" is answered twice in one update`);
-    seen.add(response.interruptId);
-  }
 }

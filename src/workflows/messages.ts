@@ -7,6 +7,8 @@ import type { AnsweredInterrupt, IgnoredResponse, Interrupt, InterruptResponse }
 import type { DecisionNote } from '../agent/hooks.js';
 import type { AgentRunResult, RunCarry } from '../agent/loop.js';
 import type { ActivityTimeouts } from './runtime.js';
+import type { ParentLink } from './sub-agent-messages.js';
+import type { WaitingChild } from './sub-agents.js';
 import type { JsonObject, Message, ModelChoice, Usage } from '../agent/types.js';
 
 export const TASK_QUEUE = 'hitl-agents';
@@ -31,6 +33,10 @@ export interface AgentRunInput {
   indexed?: boolean;
   /** How long one attempt of a model or tool call may take before Temporal retries it (default 2 and 5 minutes). */
   timeouts?: ActivityTimeouts;
+  /** Set when the run is a sub-agent's: the run and tool call that started it. */
+  parent?: ParentLink;
+  /** The sub-agents a run was waiting for when it continued as new. */
+  subAgents?: WaitingChild[];
 }
 
 export type { AgentRunResult };

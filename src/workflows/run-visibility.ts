@@ -47,7 +47,9 @@ export function describe(phase: RunPhase, pending: readonly Interrupt[]): string
     const who = interrupt.allowedResponders ? `; may answer: ${interrupt.allowedResponders.map((name) => escapeMarkdown(name)).join(', ')}` : '';
     const deadline = interrupt.deadline ? `; deadline ${escapeMarkdown(interrupt.deadline)}` : '';
     const asked = `asked ${escapeMarkdown(interrupt.raisedAt)}${deadline}${who}; id ${escapeMarkdown(interrupt.id)}`;
-    return `- waiting for ${escapeMarkdown(interrupt.name)}: ${what}${question ? ` — “${escapeMarkdown(clip(question, 500))}”` : ''} (${asked})`;
+    // A sub-agent's question names the sub-agent that asks it.
+    const asker = interrupt.runId !== undefined ? `sub-agent ${escapeMarkdown(interrupt.path?.at(-1)?.agent ?? '?')}` : escapeMarkdown(interrupt.name);
+    return `- waiting for ${asker}: ${what}${question ? ` — “${escapeMarkdown(clip(question, 500))}”` : ''} (${asked})`;
   });
   return [`**waiting for ${pending.length === 1 ? 'a human' : `${pending.length} answers`}**`, '', ...lines].join('\n');
 }

@@ -50,8 +50,9 @@ export interface ActivityTimeouts {
   tool?: string;
 }
 
-export function workflowRuntime(timeouts: ActivityTimeouts = {}): AgentRuntime {
+export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: AgentRuntime['runSubAgent']): AgentRuntime {
   return {
+    runSubAgent,
     callModel: (request) =>
       invokeModel.executeWithOptions(
         { summary: `model: ${request.model.modelId}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },

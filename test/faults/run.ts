@@ -8,6 +8,8 @@ import { FaultReport, log } from './harness.js';
 import { badInput } from './bad-input.js';
 import { fileJail } from './file-jail.js';
 import { hostile } from './hostile.js';
+import { clientInput } from './client-input.js';
+import { mcpFaults } from './mcp.js';
 import { modelFaults } from './model-faults.js';
 import { serverKills } from './server-kills.js';
 import { workerKills } from './worker-kills.js';
@@ -23,6 +25,8 @@ const groups: Record<string, () => Promise<void>> = {
   answers: () => badInput(context, report),
   hostile: () => hostile(context, report),
   files: () => fileJail(context, report),
+  client: () => clientInput(context, report),
+  mcp: () => mcpFaults(context, report),
 };
 try {
   for (const [name, group] of Object.entries(groups)) {

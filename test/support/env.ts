@@ -18,7 +18,7 @@ import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker } from '../../src/worker.js';
 import { exampleTools } from '../../src/agents/tools.js';
-import { FakeBedrock, type ScriptedReply } from './fake-bedrock.js';
+import { FakeBedrock, type RecordedRequest, type ScriptedReply } from './fake-bedrock.js';
 import type { ModelChoice } from '../../src/agent/types.js';
 import { createTestTools } from './test-tools.js';
 import { approverFiles } from './approvers.js';
@@ -87,6 +87,13 @@ export class TestEnv {
   model(...replies: ScriptedReply[]): ModelChoice {
     const modelId = `${BEDROCK_MODEL.modelId}-t${this.models++}`;
     this.bedrock.scriptFor(modelId, ...replies);
+    return { provider: 'bedrock', modelId };
+  }
+
+  /** A Bedrock model choice of its own whose every reply `reply` computes from the request. */
+  bedrockResponder(reply: (request: RecordedRequest) => ScriptedReply): ModelChoice {
+    const modelId = `${BEDROCK_MODEL.modelId}-t${this.models++}`;
+    this.bedrock.respondFor(modelId, reply);
     return { provider: 'bedrock', modelId };
   }
 

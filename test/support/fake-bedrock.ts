@@ -41,6 +41,7 @@ export class FakeBedrock {
   private readonly queue: ScriptedReply[] = [];
   private readonly perModel = new Map<string, ScriptedReply[]>();
   private fallback: ScriptedReply | undefined;
+  private readonly responders = new Map<string, (request: RecordedRequest) => ScriptedReply>();
   private toolUseCount = 0;
 
   private constructor(
@@ -71,6 +72,12 @@ export class FakeBedrock {
     const queue = this.perModel.get(modelId) ?? [];
     queue.push(...replies);
     this.perModel.set(modelId, queue);
+    return this;
+  }
+
+  /** Every request to `modelId` is answered by `reply` (after any queued replies): for conversations that branch, like sub-agents. */
+  respondFor(modelId: string, reply: (request: RecordedRequest) => ScriptedReply): this {
+    this.responders.set(modelId, reply);
     return this;
   }
 
@@ -116,7 +123,8 @@ export class FakeBedrock {
       this.violations.push(...problems.map((p) => `${label}: ${p}`));
       return sendError(res, 400, 'ValidationException', problems[0]);
     }
-    const reply = this.perModel.get(modelId)?.shift() ?? this.queue.shift() ?? this.fallback;
+    const responder = this.responders.get(modelId);
+    const reply = this.perModel.get(modelId)?.shift() ?? (responder ? { kind: 'respond' as const, fn: responder } : undefined) ?? this.queue.shift() ?? this.fallback;
     if (!reply) {
       this.violations.push(`${label}: unexpected model call`);
       return sendError(res, 400, 'ValidationException', 'fake bedrock: no scripted reply left');

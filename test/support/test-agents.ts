@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { approvalPolicy } from '../../src/agent/approval/hook.js';
-import { defineAgent, defineTool, type AgentDefinition } from '../../src/agent/definition.js';
+import { agentTool, defineAgent, defineTool, type AgentDefinition } from '../../src/agent/definition.js';
 import { isYes } from '../../src/agents/files/definitions.js';
 
 export const recordAction = defineTool({
@@ -145,4 +145,29 @@ export const faultAgent = defineAgent({
   },
 });
 
-export const testAgents: AgentDefinition[] = [guardedAgent, batchAgent, toolsAgent, badHookAgent, policyAgent, faultAgent];
+/** Delegates to test-guarded (a hook asks before every record_action); two calls in one turn run in parallel. */
+export const coordinatorAgent = defineAgent({
+  name: 'test-coordinator',
+  description: 'hands work to a guarded sub-agent',
+  systemPrompt: 'coordinator',
+  tools: [agentTool(guardedAgent, { name: 'guarded_worker', description: 'Records actions, asking a human first' })],
+});
+
+/** Top of a 3-deep chain: test-deep -> test-coordinator -> test-guarded. */
+export const deepAgent = defineAgent({
+  name: 'test-deep',
+  description: 'delegates to the coordinator',
+  systemPrompt: 'deep',
+  tools: [agentTool(coordinatorAgent, { name: 'coordinator' })],
+});
+
+/** Tool calls one after another: an interrupting call holds back the ones after it. */
+export const sequentialAgent = defineAgent({
+  name: 'test-sequential',
+  description: 'sequential tool execution',
+  systemPrompt: 'test',
+  tools: [recordAction, askTwice],
+  toolExecution: 'sequential',
+});
+
+export const testAgents: AgentDefinition[] = [coordinatorAgent, deepAgent, sequentialAgent, guardedAgent, batchAgent, toolsAgent, badHookAgent, policyAgent, faultAgent];

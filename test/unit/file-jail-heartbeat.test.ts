@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { implementTool } from '../../src/agent/definition.js';
-import { createToolActivity, workerToolContext } from '../../src/activities/tool.js';
+import { createToolActivity } from '../../src/activities/tool.js';
 import { fileTools } from '../../src/agents/files/implementations.js';
 import { deleteFiles } from '../../src/agents/files/definitions.js';
 import { JOURNAL_FOLDER, resolveWorkspaceRoots } from '../../src/agents/files/workspace-roots.js';
@@ -30,7 +30,7 @@ test('a body that runs past the first interval heartbeats with its last recorded
   activity.on('heartbeat', (details: unknown) => beats.push(details));
   // Waits for the activity's own heartbeat instead of sleeping a fixed time.
   const slow = implementTool(deleteFiles, async (_input, context) => {
-    workerToolContext(context).heartbeat({ done: 1 });
+    context.heartbeat({ done: 1 });
     await once(activity, 'heartbeat');
     return 'ok';
   });
@@ -46,8 +46,7 @@ test('a body that runs past the first interval heartbeats with its last recorded
 test('a retried attempt sees its number and the details the previous attempt last sent', async () => {
   const activity = new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { deleted: 500 } });
   const seen = implementTool(deleteFiles, (_input, context) => {
-    const worker = workerToolContext(context);
-    return { attempt: worker.attempt, previous: worker.previousHeartbeat ?? null };
+    return { attempt: context.attempt, previous: context.previousHeartbeat ?? null };
   });
   const outcome = await runIn(activity, createToolActivity([seen]), call('delete_files', { paths: ['x'] }));
   assert.ok(outcome.type === 'result');

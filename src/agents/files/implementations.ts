@@ -1,7 +1,6 @@
 /** The file tools' bodies (activity half: runs in the worker, touches real files through the jail). */
 import { implementTool, type ToolContext } from '../../agent/definition.js';
 import type { JsonObject } from '../../agent/types.js';
-import { workerToolContext } from '../../activities/tool.js';
 import { BULK_APPROVAL_THRESHOLD, deleteFiles, inspectFiles, isYes, smartDelete } from './definitions.js';
 import { IN_FLIGHT, mapInOrder } from './in-order.js';
 import { journaledDelete } from './journaled-delete.js';
@@ -9,7 +8,7 @@ import { withWorkspace, type Entry, type Workspace } from './workspace.js';
 
 /** Runs `use` in the run's workspace folder beneath the worker's roots. */
 function inWorkspace<T>(context: ToolContext, use: (workspace: Workspace) => Promise<T>): Promise<T> {
-  return withWorkspace(workerToolContext(context).workspaceRoots, context.workspace, use);
+  return withWorkspace(context.workspaceRoots, context.workspace, use);
 }
 
 export const inspectFilesTool = implementTool(inspectFiles, ({ paths }, context) =>
@@ -41,8 +40,7 @@ function described(entry: Entry): JsonObject {
 }
 
 function deleteAll(paths: string[], context: ToolContext): Promise<string> {
-  const worker = workerToolContext(context);
-  return inWorkspace(context, (workspace) => journaledDelete(workspace, paths, context.idempotencyKey, (done) => worker.heartbeat({ deleted: done })));
+    return inWorkspace(context, (workspace) => journaledDelete(workspace, paths, context.idempotencyKey, (done) => context.heartbeat({ deleted: done })));
 }
 
 export const deleteFilesTool = implementTool(deleteFiles, ({ paths }, context) => deleteAll(paths, context));

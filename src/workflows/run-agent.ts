@@ -1,0 +1,29 @@
+/**
+ * Runs an agent from any workflow, as a child run, and returns its result: graph- and swarm-like
+ * flows are then plain Temporal code. The child is an ordinary agent run: its questions wait in
+ * its own status and in the inbox (when `indexed`), `approve <child run>` answers them, and
+ * cancelling the calling workflow cancels it.
+ *
+ *   const plan = await runAgent({ agent: 'planner', prompt });
+ *   const done = await runAgent({ agent: 'file-approval', prompt: plan.text });
+ */
+import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { AGENT_RUN_WORKFLOW, type AgentRunInput, type AgentRunResult } from './messages.js';
+
+export type RunAgentOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'state' | 'maxModelCalls' | 'timeouts' | 'sessionId' | 'indexed'> & {
+  /** Default: `<this workflow's id>--<agent>-<n>`, n counting the agents this workflow ran. */
+  workflowId?: string;
+};
+
+let runs = 0;
+
+export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
+  const { workflowId, ...input } = options;
+  runs += 1;
+  return executeChild(AGENT_RUN_WORKFLOW, {
+    workflowId: workflowId ?? `${workflowInfo().workflowId}--${options.agent}-${runs}`,
+    args: [input],
+    staticSummary: `${options.agent}, run by ${workflowInfo().workflowType}`,
+    memo: { agent: options.agent },
+  });
+}

@@ -1,0 +1,200 @@
+/**
+ * The calling side of sub-agents: each call of a sub-agent tool is a child run of that agent.
+ * While it waits for people, its questions show in this run's status (as `sub:<toolUseId>:<id>`,
+ * with the run that asks and the path down to it), and this run counts as waiting. Its final text
+ * is the tool's result; its failure, termination or cancellation an error result.
+ *
+ * Children are started with ParentClosePolicy ABANDON so that this run can continue as new while
+ * one waits: the new run finds the child again by its derived workflow id and learns of its end
+ * from the child's own report (by signal), checking now and then whether it ended without one
+ * (terminated by an operator). Cancelling this run cancels its children.
+ */
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createActivities } from '../activities/index.js';
+import type { AgentDefinition } from '../agent/definition.js';
+import { HandOffWhileWaiting } from '../agent/interrupt-book.js';
+import type { Interrupt, PathStep } from '../agent/interrupts.js';
+import type { SubAgentCall, SubAgentOutcome } from '../agent/runtime.js';
+import { stateChangesBetween } from '../agent/state.js';
+import { errorResult, successResult } from '../agent/types.js';
+import { AGENT_RUN_WORKFLOW, type AgentRunInput, type AgentRunResult } from './messages.js';
+import type { ActivityTimeouts } from './runtime.js';
+import {
+  subAgentFinishedSignal,
+  subAgentWaitingSignal,
+  subAgentWorkflowId,
+  type SubAgentFinished,
+} from './sub-agent-messages.js';
+
+/** How long a cancelled run waits for its children to take the cancellation before it ends. */
+const CHILD_CANCEL_GRACE = '1 minute';
+
+const { runState } = proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
+
+/** A child this run waits for, and the questions it last reported. */
+export interface WaitingChild {
+  childId: string;
+  toolUseId: string;
+  agent: string;
+  pending: Interrupt[];
+}
+
+export interface SubAgentsContext {
+  agents: readonly AgentDefinition[];
+  runId: string;
+  agent: string;
+  /** This run's way down from the top run, ending with the step into this run. */
+  lineage: PathStep[];
+  sessionId?: string;
+  indexed: boolean;
+  timeouts?: ActivityTimeouts;
+  /** The children a run before a continue-as-new was waiting for. */
+  carried?: WaitingChild[];
+  handingOff(): boolean;
+  /** Called whenever a child's questions change. */
+  onChange(): void;
+}
+
+export class SubAgents {
+  private readonly children = new Map<string, WaitingChild>();
+  private readonly finished = new Map<string, SubAgentFinished>();
+
+  constructor(private readonly context: SubAgentsContext) {
+    for (const child of context.carried ?? []) this.children.set(child.childId, child);
+    setHandler(subAgentWaitingSignal, (report) => {
+      const child = this.children.get(report.childId);
+      if (!child) return;
+      child.pending = report.pending;
+      context.onChange();
+    });
+    setHandler(subAgentFinishedSignal, (report) => {
+      if (!this.children.has(report.childId)) return;
+      this.finished.set(report.childId, report);
+    });
+  }
+
+  /** The children's questions as this run shows them. */
+  get pending(): Interrupt[] {
+    return [...this.children.values()].flatMap((child) =>
+      child.pending.map((question) => ({
+        ...question,
+        id: `sub:${child.toolUseId}:${question.id}`,
+        runId: question.runId ?? child.childId,
+        ownId: question.ownId ?? question.id,
+      })),
+    );
+  }
+
+  /** What a continue-as-new carries. */
+  get waiting(): WaitingChild[] {
+    return [...this.children.values()];
+  }
+
+  /** The question with this id in this run's status, when it is a sub-agent's. */
+  question(id: string): Interrupt | undefined {
+    return id.startsWith('sub:') ? this.pending.find((question) => question.id === id) : undefined;
+  }
+
+  async run(call: SubAgentCall): Promise<SubAgentOutcome> {
+    const agent = this.context.agents.find((candidate) => candidate.name === call.agent);
+    if (!agent) return { result: errorResult(call.toolUseId, `Sub-agent "${call.agent}" is not in this worker.`), stateChanges: [] };
+    const childId = subAgentWorkflowId(this.context.runId, call.toolUseId);
+    if (!this.children.has(childId)) this.children.set(childId, { childId, toolUseId: call.toolUseId, agent: call.agent, pending: [] });
+    let settled: { result: AgentRunResult } | { error: unknown } | undefined;
+    let attached = false;
+    try {
+      const handle = await startChild(AGENT_RUN_WORKFLOW, {
+        workflowId: childId,
+        args: [this.childInput(call, agent)],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `${call.agent}: sub-agent of ${this.context.agent} (${call.toolName})`,
+        memo: { agent: call.agent, ...(this.context.sessionId !== undefined ? { sessionId: this.context.sessionId } : {}) },
+      });
+      handle.result().then(
+        (result) => (settled = { result }),
+        (error: unknown) => (settled = { error }),
+      );
+    } catch (error) {
+      // This run continued as new while the child waited: the child runs on, and reports its end.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      attached = true;
+    }
+    try {
+      if (attached) await this.untilReported(childId);
+      else await condition(() => settled !== undefined || this.finished.has(childId) || this.context.handingOff());
+    } catch (error) {
+      if (isCancellation(error)) {
+        // The server drops a cancel request of a run that closes meanwhile: wait until the child has
+        // taken it (a child started by an earlier run of this workflow is asked explicitly).
+        await CancellationScope.nonCancellable(async () => {
+          if (attached) await getExternalWorkflowHandle(childId).cancel().catch(() => undefined);
+          await condition(() => settled !== undefined || this.finished.has(childId), CHILD_CANCEL_GRACE);
+        });
+      }
+      throw error;
+    }
+    const report = this.finished.get(childId);
+    if (!report && settled === undefined) throw new HandOffWhileWaiting();
+    this.children.delete(childId);
+    this.finished.delete(childId);
+    this.context.onChange();
+    return report ? outcomeOfReport(call, report) : outcomeOfSettled(call, childId, settled!);
+  }
+
+  private childInput(call: SubAgentCall, agent: AgentDefinition): AgentRunInput {
+    return {
+      agent: call.agent,
+      prompt: call.prompt,
+      // The sub-agent's own model when it names one, else the caller's.
+      ...(agent.model === undefined ? { model: call.model } : {}),
+      state: call.state,
+      ...(call.workspace !== undefined ? { workspace: call.workspace } : {}),
+      ...(this.context.sessionId !== undefined ? { sessionId: this.context.sessionId } : {}),
+      ...(this.context.timeouts !== undefined ? { timeouts: this.context.timeouts } : {}),
+      indexed: this.context.indexed,
+      parent: { runId: this.context.runId, agent: this.context.agent, toolUseId: call.toolUseId, tool: call.toolName, lineage: this.context.lineage },
+    };
+  }
+
+  /** Waits for the child's report; now and then asks Temporal whether it ended without one (terminated). */
+  private async untilReported(childId: string): Promise<void> {
+    for (let pauseMs = 30_000; ; pauseMs = Math.min(pauseMs * 2, 3_600_000)) {
+      if (await condition(() => this.finished.has(childId) || this.context.handingOff(), pauseMs)) return;
+      const state = await runState(childId);
+      if (state === 'open' || this.finished.has(childId)) continue;
+      const outcome = state === 'completed' ? 'completed' : state === 'cancelled' ? 'cancelled' : 'failed';
+      this.finished.set(childId, { childId, outcome, error: `the sub-agent's run ended without reporting (${state})`, stateChanges: [] });
+      return;
+    }
+  }
+}
+
+function outcomeOfReport(call: SubAgentCall, report: SubAgentFinished): SubAgentOutcome {
+  if (report.outcome === 'completed') return { result: successResult(call.toolUseId, report.text || '(the sub-agent said nothing)'), stateChanges: report.stateChanges };
+  return { result: errorResult(call.toolUseId, `Sub-agent ${call.agent} ${report.outcome === 'cancelled' ? 'was cancelled' : 'failed'}: ${report.error ?? 'no reason given'}`), stateChanges: report.stateChanges };
+}
+
+function outcomeOfSettled(call: SubAgentCall, childId: string, settled: { result: AgentRunResult } | { error: unknown }): SubAgentOutcome {
+  if ('result' in settled) {
+    return { result: successResult(call.toolUseId, settled.result.text || '(the sub-agent said nothing)'), stateChanges: stateChangesBetween(call.state, settled.result.state) };
+  }
+  return { result: errorResult(call.toolUseId, `Sub-agent ${call.agent} (run ${childId}) did not finish: ${reasonOf(settled.error)}`), stateChanges: [] };
+}
+
+/** The innermost message of a child's failure: "terminated: <reason>", "cancelled", or its error. */
+function reasonOf(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown; name?: string } | undefined;
+  while (current?.cause) current = current.cause as typeof current;
+  const name = current?.name === 'TerminatedFailure' ? 'terminated' : current?.name === 'CancelledFailure' ? 'cancelled' : undefined;
+  return [name, current?.message].filter(Boolean).join(': ') || 'unknown reason';
+}

@@ -1,0 +1,184 @@
+/**
+ * Sub-agents as child runs on a real dev server: questions bubble up to the calling run with
+ * their path, answers reach the child, lifecycle (cancel, terminate, restart, continue-as-new).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { respondSignal, respondUpdate, statusQuery, type RunStatus } from '../../src/workflows/messages.js';
+import { subAgentWorkflowId } from '../../src/workflows/sub-agent-messages.js';
+import type { RecordedRequest, ScriptedReply } from '../support/fake-bedrock.js';
+import { TestEnv } from '../support/env.js';
+import { readLedger } from '../support/test-tools.js';
+
+let env: TestEnv;
+before(async () => {
+  env = await TestEnv.start({ extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=80'] });
+  await env.startWorker();
+});
+after(async () => env?.teardown());
+
+type Msg = { role: string; content: Array<Record<string, any>> };
+const results = (messages: Msg[]) => messages.at(-1)!.content.filter((block) => 'toolResult' in block).map((block) => block.toolResult.content.map((part: any) => part.text ?? JSON.stringify(part.json)).join(' '));
+
+/** One fake model for every agent of the chain: it acts by the agent's system prompt. */
+function delegatingModel() {
+  let uses = 0;
+  const id = () => `tu${++uses}`;
+  return env.bedrockResponder((request: RecordedRequest): ScriptedReply => {
+    const system = (request.body.system?.[0]?.text ?? '') as string;
+    const messages = request.body.messages as Msg[];
+    const prompt = messages[0]!.content[0]!.text as string;
+    const done = messages.at(-1)!.content.some((block) => 'toolResult' in block);
+    if (done) return { kind: 'text', text: `${system} done: ${results(messages).join(' | ')}` };
+    if (system === 'deep') return { kind: 'toolUse', uses: [{ name: 'coordinator', input: { prompt }, toolUseId: id() }] };
+    if (system === 'coordinator') {
+      const labels = prompt.startsWith('two:') ? prompt.slice(4).split(',').map((label) => label.trim()) : [prompt];
+      return { kind: 'toolUse', uses: labels.map((label) => ({ name: 'guarded_worker', input: { prompt: label }, toolUseId: id() })) };
+    }
+    return { kind: 'toolUse', uses: [{ name: 'record_action', input: { label: prompt }, toolUseId: id() }] };
+  });
+}
+
+const ran = (label: string) => readLedger(env.ledger).filter((entry) => entry.label === label).length;
+
+async function waitingFor(workflowId: string, count: number): Promise<RunStatus> {
+  return env.untilPending(workflowId, count);
+}
+
+test('approve and deny through the parent: the question shows with its child run and path, the answer reaches the child', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'via-parent', model });
+  const status = await waitingFor(workflowId, 1);
+  assert.equal(status.status, 'waiting');
+  const question = status.pending[0]!;
+  const childId = subAgentWorkflowId(workflowId, 'tu1');
+  assert.equal(question.runId, childId);
+  assert.equal(question.ownId, 'hook:beforeToolCall:tu2:approve');
+  assert.equal(question.id, `sub:tu1:${question.ownId}`);
+  assert.deepEqual(question.path?.map((step) => [step.agent, step.tool ?? null]), [['test-coordinator', 'guarded_worker'], ['test-guarded', null]]);
+  // A raw update to the parent is told where the question lives; the client library routes it.
+  await assert.rejects(env.client.workflow.getHandle(workflowId).executeUpdate(respondUpdate, { args: [{ interruptId: question.id, response: 'y' }] }), (error: any) => {
+    assert.match(error.cause?.message ?? error.message, new RegExp(`answer it in its run ${childId}`));
+    return true;
+  });
+  await env.agents.respond(workflowId, { interruptId: question.id, response: 'y', respondedBy: 'parent-side' });
+  const result = await env.agents.result(workflowId);
+  assert.match(result.text, /coordinator done: test done: recorded via-parent/);
+  assert.equal(ran('via-parent'), 1);
+  const child = await env.agents.status(childId);
+  assert.deepEqual(child.answered.map((answer) => [answer.respondedBy, answer.response]), [['parent-side', 'y']]);
+
+  const denied = await env.agents.start({ agent: 'test-coordinator', prompt: 'deny-via-parent', model });
+  const pending = await waitingFor(denied.workflowId, 1);
+  await env.agents.respond(denied.workflowId, { interruptId: pending.pending[0]!.id, response: 'n' });
+  const deniedResult = await env.agents.result(denied.workflowId);
+  assert.match(deniedResult.text, /denied: deny-via-parent/);
+  assert.equal(ran('deny-via-parent'), 0);
+});
+
+test('answering the child directly, and a signal to the parent, both reach it', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'two: direct, signalled', model });
+  const status = await waitingFor(workflowId, 2);
+  assert.equal(new Set(status.pending.map((question) => question.runId)).size, 2, 'two sub-agents wait in parallel');
+  const direct = status.pending.find((question) => question.toolInput && JSON.stringify(question.toolInput).includes('direct'))!;
+  const signalled = status.pending.find((question) => question !== direct)!;
+  await env.agents.respond(direct.runId!, { interruptId: direct.ownId!, response: 'y' });
+  await env.client.workflow.getHandle(workflowId).signal(respondSignal, { interruptId: signalled.id, response: 'y' });
+  const result = await env.agents.result(workflowId);
+  assert.equal(ran('direct'), 1);
+  assert.equal(ran('signalled'), 1);
+  assert.match(result.text, /recorded direct.*recorded signalled/);
+});
+
+test('a 3-deep chain: the top run shows the grandchild question with the whole path; answering it completes all three', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-deep', prompt: 'deep-one', model });
+  const status = await waitingFor(workflowId, 1);
+  const question = status.pending[0]!;
+  assert.deepEqual(question.path?.map((step) => step.agent), ['test-deep', 'test-coordinator', 'test-guarded']);
+  assert.match(question.id, /^sub:tu1:sub:tu2:hook:beforeToolCall:tu3:approve$/);
+  await env.agents.respond(workflowId, { interruptId: question.id, response: 'y' });
+  const result = await env.agents.result(workflowId);
+  assert.match(result.text, /deep done: coordinator done: test done: recorded deep-one/);
+  assert.equal(ran('deep-one'), 1);
+});
+
+test('cancelling the parent while a child waits cancels the child; nothing it was about to do runs', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'cancelled-parent', model });
+  const status = await waitingFor(workflowId, 1);
+  await env.agents.cancel(workflowId);
+  await assert.rejects(env.client.workflow.getHandle(workflowId).result());
+  const child = env.client.workflow.getHandle(status.pending[0]!.runId!);
+  await assert.rejects(child.result(), /cancel/i);
+  assert.equal((await env.agents.status(child.workflowId)).status, 'cancelled');
+  assert.equal(ran('cancelled-parent'), 0);
+});
+
+test('a terminated child gives the parent an error result, never a hang', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'terminated-child', model });
+  const status = await waitingFor(workflowId, 1);
+  await env.client.workflow.getHandle(status.pending[0]!.runId!).terminate('operator stopped it');
+  const result = await env.agents.result(workflowId);
+  assert.match(result.text, /Sub-agent test-guarded \(run .*--tu1\) did not finish: terminated/);
+  assert.equal(ran('terminated-child'), 0);
+});
+
+test('a worker restart while a child waits loses nothing and duplicates nothing', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'restarted', model });
+  const status = await waitingFor(workflowId, 1);
+  await env.restartWorkers();
+  await env.agents.respond(workflowId, { interruptId: status.pending[0]!.id, response: 'y' });
+  const result = await env.agents.result(workflowId);
+  assert.match(result.text, /recorded restarted/);
+  assert.equal(ran('restarted'), 1);
+});
+
+test('the parent continues as new while a child waits and keeps the link', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'parent-hands-off', model });
+  const status = await waitingFor(workflowId, 1);
+  const handle = env.client.workflow.getHandle(workflowId);
+  const runsBefore = (await handle.describe()).runId;
+  for (let i = 0; i < 90; i++) await handle.signal(respondSignal, { interruptId: `noise-${i}`, response: 'y' });
+  let runNow = (await handle.describe()).runId;
+  for (let i = 0; runNow === runsBefore && i < 100; i++) runNow = (await handle.describe()).runId;
+  assert.notEqual(runNow, runsBefore, 'the parent continued as new');
+  const carried = await waitingFor(workflowId, 1);
+  assert.equal(carried.pending[0]!.id, status.pending[0]!.id, 'the child question is still shown');
+  await env.agents.respond(workflowId, { interruptId: carried.pending[0]!.id, response: 'y' });
+  const result = await env.agents.result(workflowId);
+  assert.match(result.text, /recorded parent-hands-off/);
+  assert.equal(ran('parent-hands-off'), 1);
+});
+
+test('inbox lists each question once, with its path', async () => {
+  const model = delegatingModel();
+  const { workflowId } = await env.agents.start({ agent: 'test-deep', prompt: 'inbox-once', model });
+  await waitingFor(workflowId, 1);
+  let items = await env.agents.inbox({});
+  for (let i = 0; items.filter((item) => JSON.stringify(item).includes('inbox-once')).length === 0 && i < 100; i++) items = await env.agents.inbox({});
+  const mine = items.filter((item) => JSON.stringify(item.toolInput ?? '').includes('inbox-once'));
+  assert.equal(mine.length, 1, JSON.stringify(mine));
+  await env.agents.respond(workflowId, { interruptId: (await env.agents.status(workflowId)).pending[0]!.id, response: 'y' });
+  await env.agents.result(workflowId);
+});
+
+test('sequential tool execution: a waiting call holds back the calls after it', async () => {
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'ask_twice', input: { label: 'seq-first' } }, { name: 'record_action', input: { label: 'seq-second' } }] }, { kind: 'text', text: 'done' });
+  const { workflowId } = await env.agents.start({ agent: 'test-sequential', prompt: 'seq', model });
+  let status = await waitingFor(workflowId, 1);
+  assert.equal(ran('seq-second'), 0, 'the second call waits for the first');
+  await env.agents.respond(workflowId, { interruptId: status.pending[0]!.id, response: 'a' });
+  for (status = await env.agents.status(workflowId); status.pending[0]?.name !== 'second'; status = await env.agents.status(workflowId));
+  assert.equal(ran('seq-second'), 0);
+  await env.agents.respond(workflowId, { interruptId: status.pending[0]!.id, response: 'b' });
+  await env.agents.result(workflowId);
+  assert.equal(ran('seq-second'), 1);
+  const handle = env.client.workflow.getHandle(workflowId);
+  const query = await handle.query(statusQuery);
+  assert.equal(query.status, 'completed');
+});
