@@ -28,6 +28,8 @@ import {
   respondSignal,
   respondUpdate,
   statusQuery,
+  MAX_WAIT_UPDATE_MS,
+  waitUpdate,
   type AgentRunInput,
   type AgentRunResult,
   type RunPhase,
@@ -164,6 +166,12 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       { validator: (responses) => validateAnswers(loop.book, responses, phase, (id) => subAgents.question(id)) },
     );
 
+    setHandler(waitUpdate, async (options) => {
+      const timeoutMs = Math.min(Math.max(0, options?.timeoutMs ?? MAX_WAIT_UPDATE_MS), MAX_WAIT_UPDATE_MS);
+      await condition(() => currentPhase() !== 'running', timeoutMs);
+      return status();
+    });
+
     const initialState = input.state ?? {};
     const finish = async (outcome: 'completed' | 'failed' | 'cancelled', extra: { text?: string; error?: string }) => {
       const finalState = loop.state.snapshot();
@@ -185,6 +193,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       const result = fitResult(outcome.result);
       await report({ outcome: 'completed', state: result.state, messages: result.messages });
       await finish('completed', { text: result.text });
+      // Waiting clients get the final status rather than "aborted by closing workflow".
+      await condition(allHandlersFinished);
       return result;
     } catch (thrown) {
       if (isCancellation(thrown)) {
@@ -192,6 +202,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
         await CancellationScope.nonCancellable(async () => {
           await report({ outcome: 'cancelled', state: loop.state.snapshot() });
           await finish('cancelled', { error: 'the run was cancelled' });
+          await condition(allHandlersFinished);
         });
         throw thrown;
       }
@@ -201,6 +212,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       end('failed');
       await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });
       await finish('failed', { error: failure.message });
+      await condition(allHandlersFinished);
       throw failure;
     }
   };

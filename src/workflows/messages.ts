@@ -85,6 +85,14 @@ export const respondSignal = defineSignal<[InterruptResponse]>('respond');
 export const respondUpdate = defineUpdate<RunStatus, [InterruptResponse | InterruptResponse[]]>('respond');
 export const statusQuery = defineQuery<RunStatus>('status');
 /**
+ * Long-poll: returns the status as soon as the run next stops (waits for a person, or ends), or
+ * when `timeoutMs` (default and at most 60 s) passes, whichever comes first. The client's `wait`
+ * uses it instead of polling the status query.
+ */
+export const waitUpdate = defineUpdate<RunStatus, [{ timeoutMs?: number }?]>('wait');
+/** The longest one `wait` update is held; clients ask again. */
+export const MAX_WAIT_UPDATE_MS = 60_000;
+/**
  * Sent together with the run's start (update-with-start): accepted once the worker knows the
  * agent and the input is within limits; refused with the reason otherwise (the run then ends
  * without doing anything). Returns the agent's name.
