@@ -15,7 +15,8 @@ import type { Browser, Page } from 'playwright-core';
 import { LinkSigner } from '../../src/notify/links.js';
 import { TestEnv } from '../support/env.js';
 import { readLedger } from '../support/test-tools.js';
-import { chromiumAvailable, CHROMIUM, launchChromium, links, startTestInbox, type TestInbox } from './inbox-web-support.js';
+import { HttpReceiver } from '../unit/notify-receivers.js';
+import { chromiumAvailable, CHROMIUM, LINK_SECRET, launchChromium, links, startTestInbox, type TestInbox } from './inbox-web-support.js';
 
 const skip = !chromiumAvailable && `no Chromium at ${CHROMIUM}`;
 const shots = process.env.INBOX_SCREENSHOTS === 'docs' ? path.resolve('docs') : mkdtempSync(path.join(tmpdir(), 'inbox-shots-'));
@@ -28,12 +29,23 @@ let env: TestEnv;
 let inbox: TestInbox;
 let browser: Browser;
 let page: Page;
+let webhook: HttpReceiver;
 const dialogs: string[] = [];
+/** The worker notifies a local webhook receiver, with one-click links into this inbox. */
+const NOTIFY_ENV = ['NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'NOTIFY_INBOX_URL', 'NOTIFY_LINK_SECRET'];
 before(async () => {
   if (skip) return;
   env = await TestEnv.start();
-  await env.startWorker();
+  webhook = await HttpReceiver.start();
   inbox = await startTestInbox(env, { devUser: 'alice' });
+  Object.assign(process.env, {
+    NOTIFY_WEBHOOK_URL: webhook.url('/hook'),
+    NOTIFY_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+    NOTIFY_INBOX_URL: inbox.url,
+    NOTIFY_LINK_SECRET: LINK_SECRET,
+  });
+  await env.startWorker();
+  for (const name of NOTIFY_ENV) delete process.env[name];
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
   page.on('dialog', (dialog) => {
@@ -44,6 +56,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await inbox?.close();
+  await webhook?.close();
   await env?.teardown();
 });
 
@@ -183,13 +196,28 @@ test('a question that names its approver takes the inbox answer as proven; the a
   assert.equal(await row.locator('td').nth(3).innerText(), 'alice');
   assert.equal(await row.locator('td').nth(4).innerText(), 'verified signature');
   assert.ok((await page.locator('#run-decisions tbody tr').count()) > 0, 'the policy decisions are listed');
+  const delivery = page.locator('#run-notifications tbody tr').first();
+  await delivery.waitFor();
+  assert.deepEqual(await delivery.locator('td').allInnerTexts().then((cells) => cells.slice(0, 3)), [`waiting ${runs.named!.interruptId}`, 'webhook', 'delivered']);
   await page.screenshot({ path: path.join(shots, 'inbox-run.png'), fullPage: true });
 });
 
-test('a one-click link opens the question pre-filled and answers only on confirm; used, forged and expired links are refused', { skip }, async () => {
+/** The notification the run sent to the webhook, once it arrived. */
+async function notification(workflowId: string): Promise<{ links: { approve: string; deny: string; open: string } }> {
+  for (let tries = 0; tries < 200; tries++) {
+    const request = webhook.received('/hook').find((received) => JSON.parse(received.body).run.id === workflowId);
+    if (request) return JSON.parse(request.body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no notification for ${workflowId} reached the webhook`);
+}
+
+test("the notification's one-click link opens the question pre-filled and answers only on confirm; used, forged and expired links are refused", { skip }, async () => {
   const run = await startRun('test-guarded', 'by-link');
-  const token = links.sign({ runId: run.workflowId, interruptId: run.interruptId, action: 'approve' }, 3_600_000);
-  await page.goto(`${inbox.url}/links/${token}`);
+  const link = (await notification(run.workflowId)).links.approve;
+  assert.ok(link.startsWith(`${inbox.url}/links/`), link);
+  const token = link.slice(`${inbox.url}/links/`.length);
+  await page.goto(link);
   await page.locator('#link-summary').getByText('Approve this question as alice?').waitFor();
   assert.match(await page.locator('#link-question [data-field="input"]').innerText(), /by-link/);
   await page.screenshot({ path: path.join(shots, 'inbox-link.png'), fullPage: true });

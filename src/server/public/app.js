@@ -255,8 +255,10 @@ function renderRun(runId, status) {
   );
 
   const decisions = $('#run-decisions tbody');
+  // Notification deliveries are logged as decisions of kind "notified" (their detail is the delivery status).
+  const notes = status.decisions ?? [];
   decisions.replaceChildren(
-    ...(status.decisions ?? []).map((decision) => {
+    ...notes.filter((decision) => decision.kind !== 'notified').map((decision) => {
       const row = document.createElement('tr');
       cell(row, decision.kind);
       cell(row, decision.tool ?? '');
@@ -265,7 +267,8 @@ function renderRun(runId, status) {
     }),
   );
 
-  const deliveries = Array.isArray(status.notifications) ? status.notifications : [];
+  const deliveries = notes.filter((decision) => decision.kind === 'notified').map((decision) => decision.detail ?? {});
+  $('#run-notifications').hidden = deliveries.length === 0;
   $('#run-notifications tbody').replaceChildren(
     ...deliveries.map((delivery) => {
       const row = document.createElement('tr');
