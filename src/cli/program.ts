@@ -36,15 +36,15 @@ function startLike(command: Command): Command {
     .option('--workspace <dir>', "folder the file tools may touch, on the worker's machine, beneath its workspace roots (default: its first root)")
     .option('--prompt-file <file>', 'read the prompt from this file (- for standard input)')
     .option('--accept-timeout-ms <n>', 'how long to wait for a worker to accept the run before leaving it queued', integer('--accept-timeout-ms', 1))
-    .option('--model <id>', 'model id (default: BEDROCK_MODEL_ID, or the provider default)')
-    .addOption(new Option('--provider <name>', 'model provider (default: AGENT_MODEL_PROVIDER, else bedrock with AWS credentials, else demo)').choices(PROVIDERS))
+    .option('--model <provider:id>', "model as provider:id (openai:gpt-5-mini, anthropic:claude-haiku-4-5, bedrock:...), or a plain id with --provider; default: AGENT_MODEL, else the agent's own model, else the worker's auto choice")
+    .addOption(new Option('--provider <name>', 'provider of a plain --model id').choices(PROVIDERS))
     .option('--max-model-calls <n>', 'stop after this many model calls', integer('--max-model-calls', 1))
     .addOption(json())
     .argument('[prompt...]', 'what to ask the agent (- reads it from standard input)');
 }
 
 export function buildProgram(): Command {
-  const program = new Command('client')
+  const program = new Command('hitl')
     .description('Durable human-in-the-loop agents on Temporal. The server comes from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Temporal env config).')
     .usage('<command> [options]')
     // commander's own errors (unknown command, missing argument) stay one line, suggestion included
@@ -167,8 +167,8 @@ export function buildProgram(): Command {
     .description('self-contained demo: sample files in a fresh workspace, an agent that wants to delete them, you decide')
     .addOption(new Option('--agent <name>', 'example agent').choices(DEMO_AGENTS).default('file-approval'))
     .addOption(new Option('--answer <y|n|t>', 'answer every question with this (non-interactive; t = trust always)').choices(['y', 'n', 't']))
-    .option('--model <id>', 'model id')
-    .addOption(new Option('--provider <name>', 'model provider').choices(PROVIDERS))
+    .option('--model <provider:id>', 'model as provider:id, or a plain id with --provider')
+    .addOption(new Option('--provider <name>', 'provider of a plain --model id').choices(PROVIDERS))
     .addOption(keyOption())
     .addOption(json())
     .action(async (flags) => (await import('./demo.js')).demoCommand(flags));

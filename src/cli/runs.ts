@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { escapeInline } from '../agent/escape.js';
 import { formatModelChoice } from '../agent/model-choice.js';
 import type { AgentClient, StartOptions, StartedRun } from '../sdk/agent-client.js';
+import { CLI_INVOCATION } from './invocation.js';
 import { CliError, Interrupted } from './errors.js';
 import { driveRun, Terminal, terminalAnswerer } from './interactive.js';
 import { chooseModel, type ModelFlags } from './model-choice.js';
@@ -80,7 +81,7 @@ export async function startCommand(words: string[], flags: StartFlags): Promise<
   const started = await withAgents((agents) => agents.start(options));
   warnIfQueued(started);
   const { workflowId } = started;
-  out.emit({ workflowId }, [`started ${workflowId} (${describeStart(options)})`, `  next: npm run -s client -- wait ${workflowId}`]);
+  out.emit({ workflowId }, [`started ${workflowId} (${describeStart(options)})`, `  next: ${CLI_INVOCATION} wait ${workflowId}`]);
 }
 
 export async function runCommand(words: string[], flags: StartFlags & KeyFlags): Promise<void> {

@@ -100,7 +100,7 @@ export async function badInput(context: FaultContext, report: FaultReport): Prom
     ['cli: missing argument', async () => oneErrorLine(await cli(context, ['respond', workflowId]), /missing required argument/)],
     ['cli: unknown option', async () => oneErrorLine(await cli(context, ['status', workflowId, '--colour']), /unknown option '--colour'/)],
     ['cli: bad number', async () => oneErrorLine(await cli(context, ['start', '--agent', 'x', '--max-model-calls', 'many', 'hi']), /--max-model-calls must be an integer/)],
-    ['cli: bad provider', async () => oneErrorLine(await cli(context, ['start', '--agent', 'x', '--provider', 'openai', 'hi']), /openai/)],
+    ['cli: bad provider', async () => oneErrorLine(await cli(context, ['start', '--agent', 'x', '--provider', 'mistral', 'hi']), /mistral/)],
     ['cli: status of an unknown run', async () => oneErrorLine(await cli(context, ['status', 'no-such-run']), /no run with id "no-such-run"/)],
     ['cli: respond with an unknown interrupt id', async () => oneErrorLine(await cli(context, ['respond', workflowId, 'hook:nope', 'y']), /unknown interrupt id "hook:nope"/)],
     ['cli: approve a finished run', async () => oneErrorLine(await cli(context, ['approve', finished.handle.workflowId]), /has ended|not waiting/)],

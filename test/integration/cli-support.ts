@@ -14,7 +14,7 @@ export interface CliResult {
 
 /** The environment without AWS credentials or Temporal settings from the outside. */
 export function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_)/.test(name)));
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_|OPENAI_|ANTHROPIC_|PAYLOAD_)/.test(name)));
 }
 
 /** Runs the CLI with `args` in `cwd`; stdin gets `input` and then ends, as in CI. */

@@ -72,14 +72,15 @@ test('the Web UI metadata: static summary, current details in words, activity su
   const waiting = await env.agents.wait(workflowId);
   const handle = env.client.workflow.getHandle(workflowId);
   const metadata = await handle.query<{ definition?: unknown; currentDetails?: string }>('__temporal_workflow_metadata');
-  assert.match(metadata.currentDetails ?? '', /waiting for filemanager-approval: delete_files \['a\.txt', 'b\.txt'\] — "Approve deleting these files\? \(y\/N\)" \(asked \d{4}-\d\d-\d\dT[\d:.]+Z; id `hook:beforeToolCall:demo_3_delete_files:filemanager-approval`\)/);
+  // Escaped markdown: everything a model or tool wrote renders as its text (see escape.ts).
+  assert.match(metadata.currentDetails ?? '', /waiting for filemanager\\-approval: delete\\_files \\\['a\\\.txt', 'b\\\.txt'\\\] — “Approve deleting these files\? \\\(y\/N\\\)” \(asked \d{4}\\-\d\d\\-\d\dT[\d:\\.]+Z; id hook:beforeToolCall:demo\\_3\\_delete\\_files:filemanager\\-approval\)/);
   const description = await handle.describe();
-  assert.equal(await description.staticSummary(), "file-approval: Please delete ['a.txt', 'b.txt']");
+  assert.equal(await description.staticSummary(), "file\\-approval: Please delete \\['a\\.txt', 'b\\.txt'\\]");
   assert.equal(description.typedSearchAttributes.get(AgentStatus), 'waiting');
   assert.equal(description.typedSearchAttributes.get(PendingInterrupts), 1);
   const history = await handle.fetchHistory();
   const summaries = history.events!.flatMap((event) => (event.activityTaskScheduledEventAttributes && event.userMetadata?.summary?.data ? [JSON.parse(Buffer.from(event.userMetadata.summary.data).toString())] : []));
-  assert.deepEqual(summaries, [`model: ${DEMO_MODEL_ID}`, 'tool: inspect_files', `model: ${DEMO_MODEL_ID}`]);
+  assert.deepEqual(summaries, [`model: ${DEMO_MODEL_ID}`, 'tool: inspect_files', `model: ${DEMO_MODEL_ID}`, 'notify: waiting filemanager-approval']);
   await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'n', respondedBy: 'zoe', reason: 'keep them' });
   const done = await env.agents.wait(workflowId);
   assert.deepEqual(done.answered.map((a) => [a.respondedBy, a.reason, a.response]), [['zoe', 'keep them', 'n']]);

@@ -261,3 +261,15 @@ describe('asking', () => {
     assert.deepEqual(result.decisions.map((d) => [d.toolUseId, d.kind]), [['tu2', 'allowed'], ['tu3', 'allowed'], ['tu1', 'trusted'], ['tu4', 'allowed']]);
   });
 });
+
+describe('tool patterns', () => {
+  test('match globs in one linear pass, also on hostile names', () => {
+    const cases: Array<[string, string, boolean]> = [
+      ['delete_*', 'delete_files', true], ['*_files', 'delete_files', true], ['*', 'x', true], ['a*b*c', 'abc', true],
+      ['a*b*c', 'axxbyyc', true], ['a*b*c', 'acb', false], ['ab*ba', 'aba', false], ['exact', 'exact', true], ['exact', 'exactly', false],
+    ];
+    for (const [pattern, tool, expected] of cases) assert.equal(matchesTool(pattern, tool), expected, `${pattern} ~ ${tool}`);
+    const hostile = `${'a'.repeat(200_000)}!`;
+    assert.equal(matchesTool('*a*a*a*a*a*b', hostile), false);
+  });
+});

@@ -69,9 +69,24 @@ export type PolicyVerdict =
 
 export const trustKey = (tool: string): string => `trust.${tool}`;
 
+/**
+ * Glob match with `*` wildcards, in one greedy left-to-right pass (linear in the name: a tool name
+ * comes from the model, and a regex built from the pattern could backtrack on it).
+ */
 export function matchesTool(pattern: string, tool: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
-  return regex.test(tool);
+  const pieces = pattern.split('*');
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  if (pieces.length === 1) return pattern === tool;
+  if (!tool.startsWith(first) || !tool.endsWith(last) || tool.length < first.length + last.length) return false;
+  let at = first.length;
+  const end = tool.length - last.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = tool.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 export function decide(policy: ApprovalPolicy, tool: string, input: JsonValue, state: AgentState): PolicyVerdict {
@@ -130,8 +145,4 @@ export function timeoutOf(deadline: ApprovalDeadline): InterruptTimeout {
 
 function deadlineOf(deadline: ApprovalDeadline | undefined): { deadline?: ApprovalDeadline } {
   return deadline ? { deadline } : {};
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
