@@ -1,10 +1,12 @@
 /** The model activity: one model call, dispatched to the provider the run chose. */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ModelRequest, ModelResponse } from '../agent/types.js';
+import type { ModelResponse } from '../agent/types.js';
 import type { ModelProvider } from '../models/provider.js';
+import { ConversationCache, type ModelActivityInput } from './conversation-cache.js';
 
-export function createModelActivity(providers: Record<string, ModelProvider>) {
-  return async function invokeModel(request: ModelRequest): Promise<ModelResponse> {
+export function createModelActivity(providers: Record<string, ModelProvider>, conversations = new ConversationCache()) {
+  return async function invokeModel(input: ModelActivityInput): Promise<ModelResponse> {
+    const request = await conversations.resolve(input);
     const provider = providers[request.model.provider];
     if (!provider) {
       throw ApplicationFailure.create({

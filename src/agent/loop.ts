@@ -107,6 +107,8 @@ export class AgentLoop {
   /** Why tool calls ran, waited or were refused, as hooks (the approval policy) noted it. */
   readonly decisions: DecisionNote[];
   private readonly hooks = new HookRegistry();
+  /** Bumped whenever messages already in the conversation change (see AgentRuntime.callModel). */
+  private revision = 0;
   /** Whether this run may hand off while waiting (not for runs that started before it could). */
   private handsOffWhileWaiting = false;
   /** The agent's tools, then those its MCP servers gave this run. */
@@ -191,7 +193,7 @@ export class AgentLoop {
       this.pendingTurn = undefined;
       await this.append(turn);
       await this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
-      fitConversation(this.messages);
+      if (fitConversation(this.messages) > 0) this.revision += 1;
     }
 
     const lastMessage = this.lastMessage;
@@ -242,7 +244,7 @@ export class AgentLoop {
       tools: this.toolSpecs,
     };
     await this.hooks.emit({ type: 'beforeModelCall', agentName: this.agent.name, state: this.state, request });
-    const response = await this.runtime.callModel(request);
+    const response = await this.runtime.callModel(request, this.revision);
     this.modelCalls += 1;
     if (this.runtime.patched(PATCHES.uniqueToolUseIds)) response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls);
     this.usage = addUsage(this.usage, response.usage);

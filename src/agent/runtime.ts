@@ -26,7 +26,11 @@ export type ToolOutcome =
   | { type: 'interrupt'; request: Omit<InterruptRequest, 'response'>; stateChanges: StateChange[] };
 
 export interface AgentRuntime {
-  callModel(request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * One model call. `revision` changes whenever messages the run sent before were changed (shrunk
+   * to fit the payload budget): a runtime that sends only new messages must then send them all.
+   */
+  callModel(request: ModelRequest, revision?: number): Promise<ModelResponse>;
   runTool(call: ToolCall): Promise<ToolOutcome>;
   waitUntil: WaitUntil;
   now(): Date;

@@ -25,6 +25,7 @@ import { runFailure } from './failures.js';
 import {
   acceptRunUpdate,
   bareStatus,
+  conversationQuery,
   respondSignal,
   respondUpdate,
   statusQuery,
@@ -144,6 +145,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       } satisfies RunStatus);
 
     setHandler(statusQuery, status);
+    setHandler(conversationQuery, () => [...loop.messages]);
     setHandler(respondSignal, (response) => {
       // A sub-agent's question, signalled here: passed on to the run that asks it.
       const question = typeof response?.interruptId === 'string' ? subAgents.question(response.interruptId) : undefined;

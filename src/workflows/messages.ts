@@ -90,6 +90,17 @@ export const statusQuery = defineQuery<RunStatus>('status');
  * uses it instead of polling the status query.
  */
 export const waitUpdate = defineUpdate<RunStatus, [{ timeoutMs?: number }?]>('wait');
+/** The conversation as the run holds it now: for the model activity when its worker has not cached it. */
+export const conversationQuery = defineQuery<Message[]>('conversation');
+
+/** Which part of the conversation a model call carries: messages `from` on, of `total`, for the cache entry `key`. */
+export interface ConversationDelta {
+  /** The run (workflow id, run id) and the revision of its conversation (bumped whenever old messages change). */
+  key: string;
+  from: number;
+  total: number;
+}
+
 /** The longest one `wait` update is held; clients ask again. */
 export const MAX_WAIT_UPDATE_MS = 60_000;
 /**

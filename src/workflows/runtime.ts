@@ -2,7 +2,9 @@
  * The agent loop's runtime inside a workflow: model and tool calls are activities, waits are
  * Temporal conditions, the clock is workflow time. Retries belong to Temporal.
  */
-import { condition, patched, proxyActivities } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { ModelActivityInput } from '../activities/conversation-cache.js';
+import type { Message, ModelRequest } from '../agent/types.js';
 import type { RemoteToolDefinition } from '../agent/definition.js';
 import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
@@ -51,12 +53,13 @@ export interface ActivityTimeouts {
 }
 
 export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: AgentRuntime['runSubAgent']): AgentRuntime {
+  const sent = new SentConversation();
   return {
     runSubAgent,
-    callModel: (request) =>
+    callModel: (request, revision = 0) =>
       invokeModel.executeWithOptions(
         { summary: `model: ${request.model.modelId}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
-        [request],
+        [sent.delta(request, revision)],
       ),
     runTool: (call) =>
       runTool.executeWithOptions(
@@ -70,4 +73,27 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
     remoteTools: (request) => remoteTools.executeWithOptions({ summary: `MCP tools: ${request.servers.map((ref) => ref.server).join(', ')}` }, [request]),
     approverKeys: (names) => approverKeys.executeWithOptions({ summary: 'approver keys' }, [names === null ? null : [...names]]),
   };
+}
+
+/**
+ * Sends the model activity only the messages it has not seen in this run (see
+ * activities/conversation-cache.ts): a run's history then grows by a constant per step. Everything
+ * is sent again when earlier messages changed (a new revision) or are not the ones sent before.
+ */
+class SentConversation {
+  private messages: readonly Message[] = [];
+  private revision = -1;
+
+  delta(request: ModelRequest, revision: number): ModelActivityInput {
+    const { workflowId, runId } = workflowInfo();
+    const same = revision === this.revision && this.messages.every((message, index) => request.messages[index] === message);
+    const from = same ? this.messages.length : 0;
+    this.messages = [...request.messages];
+    this.revision = revision;
+    return {
+      ...request,
+      messages: request.messages.slice(from),
+      conversation: { key: `${workflowId}/${runId}/${revision}`, from, total: request.messages.length },
+    };
+  }
 }
