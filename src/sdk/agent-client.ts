@@ -29,12 +29,15 @@ import {
   acceptRunUpdate,
   AGENT_RUN_WORKFLOW,
   bareStatus,
+  MAX_WAIT_UPDATE_MS,
   respondSignal,
   respondUpdate,
   statusQuery,
   TASK_QUEUE,
+  waitUpdate,
   type AgentRunInput,
   type AgentRunResult,
+  type RunPhase,
   type RunStatus,
 } from '../workflows/messages.js';
 import { listInbox, type InboxFilter, type InboxItem } from './inbox.js';
@@ -68,6 +71,10 @@ export interface StartedRun {
 /** How long reading an ended run's own status may take before falling back to its result (no worker running). */
 const FINAL_QUERY_DEADLINE_MS = 2000;
 const DEFAULT_ACCEPT_TIMEOUT_MS = 10_000;
+/** How long past its window a `wait` update may stay unanswered before the status query is asked why. */
+const WAIT_GRACE_MS = 10_000;
+/** The pause before asking again when a `wait` update could not be held (the server limits updates in flight per run). */
+const WAIT_RETRY_MS = 1000;
 
 /** A user mistake or a refused request: the CLI prints its message as one line. */
 export class AgentClientError extends Error {
@@ -194,16 +201,48 @@ export class AgentClient {
     return this.finalStatus(handle, description);
   }
 
-  /** Returns when the run next stops: waiting for a human, or ended. */
-  async wait(workflowId: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<RunStatus> {
+  /**
+   * Returns when the run next stops: waiting for a human, or ended. Long-polls the run's `wait`
+   * update (held by the workflow until the run stops, at most 60 s a call, then asked again), so
+   * nothing polls. With `timeoutMs`, returns the current status (possibly `running`) once it passes.
+   * An ended run's status comes from Temporal's close status, as `status()` gives it.
+   */
+  async wait(workflowId: string, options: { timeoutMs?: number } = {}): Promise<RunStatus> {
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
-    let pause = options.pollMs ?? 50;
+    const handle = this.handle(workflowId);
+    const description = await this.describeRun(handle);
+    if (description.status.name !== 'RUNNING') return this.finalStatus(handle, description);
     for (;;) {
-      const status = await this.status(workflowId);
-      if (status.status !== 'running') return status;
-      if (Date.now() >= deadline) return status;
-      await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
-      pause = Math.min(pause * 2, 1000);
+      const windowMs = Math.min(MAX_WAIT_UPDATE_MS, deadline - Date.now());
+      if (windowMs <= 0) return this.status(workflowId);
+      const { status, fellBack } = await this.waitOnce(handle, windowMs);
+      // The run ended (or ends in this very workflow task): its close status, once it has closed.
+      if (status === undefined || isEnded(status.status)) {
+        await handle.result().catch(() => undefined);
+        return this.status(workflowId);
+      }
+      if (status.status === 'waiting' || Date.now() >= deadline) return status;
+      // The update was refused for now (too many in flight on this run, a continue-as-new): not at full speed.
+      if (fellBack) await sleep(Math.min(WAIT_RETRY_MS, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /**
+   * One `wait` update of at most `windowMs`; `status` is undefined when the run closed meanwhile.
+   * When the update fails or no answer comes well after the window (no worker, a stuck workflow
+   * task), the status query answers instead, or says why it cannot (`fellBack`).
+   */
+  private async waitOnce(handle: WorkflowHandle, windowMs: number): Promise<{ status: RunStatus | undefined; fellBack: boolean }> {
+    try {
+      const status = await this.client.withDeadline(Date.now() + windowMs + WAIT_GRACE_MS, () =>
+        // By name: the definition's optional argument (for `temporal workflow update` without input) does not fit executeUpdate's types.
+        handle.executeUpdate<RunStatus, [{ timeoutMs: number }]>(waitUpdate.name, { args: [{ timeoutMs: windowMs }] }),
+      );
+      return { status, fellBack: false };
+    } catch (error) {
+      if (await this.closeStatus(handle)) return { status: undefined, fellBack: true };
+      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`cannot wait for run ${handle.workflowId}: ${messageOf(error)}`);
+      return { status: await this.liveStatus(handle), fellBack: true };
     }
   }
 
@@ -390,6 +429,10 @@ export class AgentClient {
 }
 
 const GRPC_DEADLINE_EXCEEDED = 4;
+
+function isEnded(phase: RunPhase): boolean {
+  return phase === 'completed' || phase === 'failed' || phase === 'cancelled';
+}
 
 function messageOf(error: unknown): string {
   const err = error as { cause?: { message?: string }; message?: string };
