@@ -156,8 +156,11 @@ export interface ToolContext {
   interrupt(request: ToolInterruptRequest): JsonValue;
 }
 
-/** What a tool may ask with: a name, a reason, a preset answer (deadlines and answer checks belong to hooks). */
-export type ToolInterruptRequest = Pick<InterruptRequest, 'name' | 'reason' | 'response'>;
+/** What a tool may ask with: a name, a reason, a preset answer, the accepted words (deadlines and validators belong to hooks). */
+export type ToolInterruptRequest = Pick<InterruptRequest, 'name' | 'reason' | 'response'> & {
+  /** The words the question accepts, e.g. `['y', 'n']`; others are refused (default: any JSON). */
+  choices?: string[];
+};
 
 export type ToolImplementation<Input = never> = (input: Input, context: ToolContext) => Promise<JsonValue> | JsonValue;
 

@@ -8,6 +8,7 @@
  */
 import { checkToolInput, type RunTool } from './definition.js';
 import { InterruptNames, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
+import { PATCHES } from './patches.js';
 import type { AgentState } from './state.js';
 import { type JsonValue, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolUse } from './types.js';
 
@@ -79,10 +80,24 @@ abstract class InterruptibleEvent implements EventBase {
   }
 
   /** Like `interrupt`, resolving with the whole answer: who gave it, when, and their reason. */
-  ask(request: InterruptRequest): Promise<AnsweredInterrupt> {
-    this.names.claim(request.name);
+  async ask(request: InterruptRequest): Promise<AnsweredInterrupt> {
+    try {
+      this.names.claim(request.name);
+    } catch (error) {
+      this.misused ??= error as Error;
+      throw error;
+    }
+    // Questions asked together (Promise.all) claim their names first: a name used twice is found
+    // before anyone is asked, not after the first answer is in and wasted.
+    if (this.services.patched(PATCHES.earlyDuplicateNames)) {
+      await Promise.resolve();
+      if (this.misused) throw this.misused;
+    }
     return this.services.interrupt(request);
   }
+
+  /** The first misuse of interrupt names in this event: its other questions are not asked. */
+  private misused: Error | undefined;
 
   note(kind: string, detail: JsonValue): void {
     this.services.note({ kind, detail, ...this.noteScope() });

@@ -17,6 +17,7 @@ import {
   type InterruptResponse,
 } from './interrupts.js';
 import { jsonBytes } from './payload-budget.js';
+import { acceptedProblem, acceptsInfo, type AcceptedAnswers } from './accepted-answers.js';
 import { proofProblem } from './proof.js';
 
 /** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
@@ -34,7 +35,7 @@ export interface CarriedWait {
 }
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
-export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify' | 'runId' | 'ownId' | 'path'>;
+export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify' | 'runId' | 'ownId' | 'path' | 'accepts'>;
 
 /** What the book needs from the world (the agent runtime provides it). */
 export interface BookDeps {
@@ -65,6 +66,7 @@ export class InterruptBook {
   private readonly pendingById = new Map<string, Interrupt>();
   private readonly answeredById = new Map<string, AnsweredInterrupt>();
   private readonly validators = new Map<string, NonNullable<InterruptRequest['validate']>>();
+  private readonly accepted = new Map<string, AcceptedAnswers>();
   /** Public keys of the people who may answer each interrupt that needs proven answers. */
   private readonly keysById = new Map<string, Record<string, string[]>>();
   readonly ignored: IgnoredResponse[] = [];
@@ -117,6 +119,7 @@ export class InterruptBook {
       raisedAt: raisedAt.toISOString(),
       ...(request.allowedResponders ? { allowedResponders: [...request.allowedResponders] } : {}),
       ...(request.notify ? { notify: request.notify } : {}),
+      ...(request.accepts ? { accepts: acceptsInfo(request.accepts) } : {}),
       ...(request.timeout && timeoutMs !== undefined
         ? { deadline: new Date(raisedAt.getTime() + timeoutMs).toISOString(), timeoutResponse: request.timeout.response }
         : {}),
@@ -130,6 +133,7 @@ export class InterruptBook {
     }
     this.pendingById.set(raised.id, raised);
     if (request.validate) this.validators.set(raised.id, request.validate);
+    if (request.accepts) this.accepted.set(raised.id, request.accepts);
     this.onChange();
     const handingOff = () => this.deps.handOffWhileWaiting?.() ?? false;
     await this.waitUntil(() => this.answeredById.has(raised.id) || handingOff(), remainingMs);
@@ -178,7 +182,7 @@ export class InterruptBook {
       const who = response.respondedBy === undefined ? 'an answer without respondedBy' : `"${response.respondedBy}"`;
       return `${who} may not answer "${interruptId}"; allowed: ${allowed.join(', ')}`;
     }
-    return this.validators.get(interruptId)?.(response);
+    return acceptedProblem(this.accepted.get(interruptId), response.response) ?? this.validators.get(interruptId)?.(response);
   }
 
   /** Applies a response that `check` accepted. */
@@ -205,6 +209,7 @@ export class InterruptBook {
   private settle(interrupt: Interrupt, response: InterruptResponse): void {
     this.pendingById.delete(interrupt.id);
     this.validators.delete(interrupt.id);
+    this.accepted.delete(interrupt.id);
     this.keysById.delete(interrupt.id);
     const byDeadline = response.respondedBy === DEADLINE_RESPONDER && response.proof === undefined;
     this.record({

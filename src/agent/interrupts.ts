@@ -5,6 +5,7 @@
  * randomness, so a replayed workflow raises the very same ids. `undefined` means "not answered";
  * `null` is a valid answer.
  */
+import type { AcceptedAnswers, AcceptsInfo } from './accepted-answers.js';
 import type { AnswerProof } from './proof.js';
 import type { JsonValue } from './types.js';
 
@@ -22,6 +23,8 @@ export interface InterruptRequest {
   allowedResponders?: string[];
   /** Count only signed answers even when anyone may answer (e.g. distinct people for a quorum). */
   requireProof?: boolean;
+  /** The answers this question takes; others are refused, naming these (default: any JSON). */
+  accepts?: AcceptedAnswers;
   /** Who to tell, and how often to remind them, while it waits (default: the agent's `notify`). */
   notify?: NotifySettings;
   /** When nobody answers in time, this answer is taken (recorded as answered by "deadline"). */
@@ -68,6 +71,8 @@ export interface Interrupt {
   /** Only answers signed by an approver's configured key count. */
   proofRequired?: boolean;
   notify?: NotifySettings;
+  /** What the question accepts, for people and programs that answer it. */
+  accepts?: AcceptsInfo;
   /**
    * Set on a question of a sub-agent, as its calling run shows it: the run that asks it, and its
    * id there (`id` is then `sub:<toolUseId>:<id in the child>`). Answers go to `runId` / `ownId`.

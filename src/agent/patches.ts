@@ -13,4 +13,6 @@ export const PATCHES = {
   editRecheck: 'edit-recheck',
   /** A run whose history grows too large while it waits continues as new, carrying its waits (loop.ts). */
   handOffWhileWaiting: 'hand-off-while-waiting',
+  /** Interrupt names used twice by questions asked together are refused before anyone is asked (hooks.ts). */
+  earlyDuplicateNames: 'early-duplicate-names',
 } as const;

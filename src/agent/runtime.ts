@@ -23,7 +23,7 @@ export interface ToolCall {
 
 export type ToolOutcome =
   | { type: 'result'; result: ToolResult; stateChanges: StateChange[] }
-  | { type: 'interrupt'; request: Omit<InterruptRequest, 'response'>; stateChanges: StateChange[] };
+  | { type: 'interrupt'; request: Pick<InterruptRequest, 'name' | 'reason'> & { choices?: string[] }; stateChanges: StateChange[] };
 
 export interface AgentRuntime {
   /**

@@ -114,16 +114,19 @@ async function runToolBody(scope: ToolCallScope, toolUse: ToolUse, remote: Remot
     state.apply(outcome.stateChanges);
     if (outcome.type === 'result') return outcome.result;
     const id = toolInterruptId(toolUse.toolUseId, outcome.request.name);
-    const answer = await book.raise({
-      id,
-      name: outcome.request.name,
-      reason: outcome.request.reason ?? null,
-      source: 'tool',
-      scope: 'tool',
-      toolName: toolUse.name,
-      toolUseId: toolUse.toolUseId,
-      toolInput: toolUse.input,
-    });
+    const answer = await book.raise(
+      {
+        id,
+        name: outcome.request.name,
+        reason: outcome.request.reason ?? null,
+        source: 'tool',
+        scope: 'tool',
+        toolName: toolUse.name,
+        toolUseId: toolUse.toolUseId,
+        toolInput: toolUse.input,
+      },
+      outcome.request.choices ? { accepts: { choices: outcome.request.choices } } : {},
+    );
     responses[id] = answer.response;
   }
 }

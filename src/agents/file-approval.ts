@@ -18,6 +18,8 @@ export const fileApprovalAgent = defineAgent({
       const answer = await event.interrupt({
         name: 'filemanager-approval',
         reason: { message: 'Approve deleting these files? (y/N)', paths },
+        // The hook understands yes and no only: an edit or a trust is refused, not taken as a no.
+        accepts: { choices: ['y', 'n', 'yes', 'no'] },
       });
       if (!isYes(answer)) event.cancel = DENIED_MESSAGE;
     });

@@ -38,6 +38,7 @@ export const trustedFilesAgent = defineAgent({
       const answer = await event.interrupt({
         name: 'persistent-app-approval',
         reason: { message: 'Delete these files? (t/y/N)', paths, options: 't=trust always, y=yes once, n=no' },
+        accepts: { choices: ['t', 'y', 'n', 'trust', 'yes', 'no'] },
       });
       const choice = choiceOf(answer);
       if (choice === 't') event.state.set(TRUST_KEY, true);

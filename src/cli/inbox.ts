@@ -31,6 +31,7 @@ export function formatInbox(items: InboxItem[]): string[] {
     lines.push(`  question: ${typeof item.question === 'string' ? shown(item.question) : shownJson(item.question)}`);
     if (item.deadline) lines.push(`  deadline: ${escapeInline(item.deadline)}`);
     if (item.allowedResponders) lines.push(`  may answer: ${item.allowedResponders.map(escapeInline).join(', ')}${item.proofRequired ? ' (signed answers only)' : ''}`);
+    if (item.accepts) lines.push(`  accepts: ${escapeInline(item.accepts.description)}`);
     if (item.path) lines.push(`  via: ${item.path.map((step) => `${escapeInline(step.agent)}${step.tool ? ` → ${escapeInline(step.tool)}` : ''}`).join(' → ')}`);
     lines.push(`  answer: approve ${id} ${escapeInline(item.interruptId)}   (or deny / respond; approve ${id} --all for the whole run)`);
   }

@@ -109,6 +109,7 @@ export function describeInterrupt(interrupt: Interrupt): string[] {
     lines.push(typeof reason === 'string' ? escapeInline(reason) : JSON.stringify(reason));
   }
   const asker = interrupt.source === 'tool' ? `the tool ${interrupt.toolName ?? ''}` : `a hook${interrupt.toolName ? ` before ${interrupt.toolName}` : ''}`;
+  if (interrupt.accepts) lines.push(`  accepts: ${escapeInline(interrupt.accepts.description)}`);
   lines.push(`  (asked by ${escapeInline(asker.trim())}; id ${escapeInline(interrupt.id)})`);
   return lines;
 }
@@ -129,7 +130,8 @@ const MAX_CHOICES_LENGTH = 40;
  */
 export function promptFor(interrupt: Interrupt): string {
   const message = questionOf(interrupt.reason);
-  const choices = message !== undefined ? offeredChoices(message) : undefined;
+  // The question's own choices (`(t/y/N)`), else the words it declares it accepts.
+  const choices = (message !== undefined ? offeredChoices(message) : undefined) ?? interrupt.accepts?.choices?.map(escapeInline).join('/');
   return `Your answer (${choices ?? 'y/N'}): `;
 }
 

@@ -3,6 +3,7 @@
  * visibility (`AgentStatus = "waiting"`), then one `status` query per waiting run for the details.
  */
 import type { Client } from '@temporalio/client';
+import type { AcceptsInfo } from '../agent/accepted-answers.js';
 import { questionOf, type PathStep } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
 import type { JsonValue } from '../agent/types.js';
@@ -27,6 +28,8 @@ export interface InboxItem {
   path?: PathStep[];
   /** Only signed answers count (see `keys create`). */
   proofRequired?: boolean;
+  /** The answers the question takes. */
+  accepts?: AcceptsInfo;
 }
 
 export interface InboxFilter {
@@ -80,6 +83,7 @@ export async function listInbox(client: Client, filter: InboxFilter = {}, now = 
           ...(interrupt.allowedResponders !== undefined ? { allowedResponders: interrupt.allowedResponders } : {}),
           ...(interrupt.path !== undefined ? { path: interrupt.path } : {}),
           ...(interrupt.proofRequired ? { proofRequired: true } : {}),
+          ...(interrupt.accepts ? { accepts: interrupt.accepts } : {}),
         }),
       );
   });

@@ -45,6 +45,12 @@ test('file-approval: approving runs the delete once and the files are gone', asy
   assert.deepEqual(interrupt!.toolInput, { paths: Object.keys(FILES) });
   for (const name of Object.keys(FILES)) assert.ok(existsSync(path.join(workspace, name)), 'nothing deleted before the answer');
 
+  // The hook understands yes and no: an edit is refused, naming what it takes, not taken as a no.
+  assert.deepEqual(interrupt!.accepts?.choices, ['y', 'n', 'yes', 'no']);
+  await assert.rejects(
+    env.agents.respond(workflowId, { interruptId: interrupt!.id, response: { decision: 'edit', input: { paths: ['a.txt'] } } }),
+    /this question accepts one of: y, n, yes, no/,
+  );
   await env.agents.respond(workflowId, { interruptId: interrupt!.id, response: 'y', respondedBy: 'alice' });
   const done = await env.agents.wait(workflowId);
   assert.equal(done.status, 'completed');

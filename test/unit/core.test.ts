@@ -324,3 +324,57 @@ describe('agent definitions', () => {
     assert.equal(defineAgent({ ...base, name: 'ok', model: 'openai:gpt-5-mini' }).model, 'openai:gpt-5-mini');
   });
 });
+
+describe('answers mean what they say', () => {
+  const choose = defineTool({ name: 'choose', description: 'd', input: z.object({ label: z.string() }) });
+  const picky = defineAgent({
+    name: 'picky',
+    description: 'declares the answers its questions take',
+    systemPrompt: 's',
+    tools: [choose],
+    hooks(hooks) {
+      hooks.on('beforeToolCall', async (event) => {
+        const word = await event.interrupt({ name: 'word', reason: 'y or n?', accepts: { choices: ['y', 'n'] } });
+        const amount = await event.interrupt({ name: 'amount', reason: 'how much?', accepts: { schema: z.number().int().positive(), description: 'a whole number above 0' } });
+        if (word !== 'y' || amount === 0) event.cancel = 'no';
+      });
+    },
+  });
+
+  test('an answer outside the declared forms is refused, naming them; the question shows them', async () => {
+    const { local, done } = runner(picky, [{ tools: [{ name: 'choose', input: { label: 'x' }, id: 'c1' }] }, { text: 'ok' }]);
+    await local.untilWaiting();
+    const word = local.loop.book.pending[0]!;
+    assert.deepEqual(word.accepts, { description: 'one of: y, n', choices: ['y', 'n'] });
+    assert.throws(() => local.respond({ interruptId: word.id, response: { decision: 'edit', input: {} } }), /this question accepts one of: y, n \(got \{"decision":"edit","input":\{\}\}\)/);
+    assert.throws(() => local.respond({ interruptId: word.id, response: 'maybe' }), /accepts one of: y, n/);
+    local.respond({ interruptId: word.id, response: ' Y ' });
+    await eventually(() => local.loop.book.pending.length === 1 && local.loop.book.pending[0]!.name === 'amount');
+    const amount = local.loop.book.pending[0]!;
+    assert.equal(amount.accepts?.description, 'a whole number above 0');
+    assert.throws(() => local.respond({ interruptId: amount.id, response: -2 }), /this question accepts a whole number above 0 \(\(answer\): Too small/);
+    local.respond({ interruptId: amount.id, response: 3 });
+    await done;
+  });
+
+  test('a name used twice by questions asked together is refused before anyone is asked', async () => {
+    const twice = defineAgent({
+      name: 'twice',
+      description: 'd',
+      systemPrompt: 's',
+      tools: [choose],
+      hooks(hooks) {
+        hooks.on('beforeToolCall', async (event) => {
+          await Promise.all([event.interrupt({ name: 'same' }), event.interrupt({ name: 'same' })]);
+        });
+      },
+    });
+    const { local, done } = runner(twice, [{ tools: [{ name: 'choose', input: { label: 'x' }, id: 'c1' }] }]);
+    const asked: number[] = [];
+    const watcher = setInterval(() => asked.push(local.loop.book.pending.length), 1);
+    await assert.rejects(done, /interrupt name "same" is used more than once/);
+    clearInterval(watcher);
+    assert.equal(Math.max(0, ...asked), 0, 'nobody was asked');
+    assert.equal(local.loop.book.answered.length, 0);
+  });
+});

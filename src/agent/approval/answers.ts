@@ -46,4 +46,5 @@ export function parseApprovalAnswer(policy: ApprovalPolicy, answer: JsonValue): 
   return undefined;
 }
 
-export const ANSWER_HELP = 'answer y (approve), n (deny), t (trust for this session), or {"decision":"edit","input":{...}}';
+export const ANSWER_HELP = 'y (approve), n (deny), t (trust for this session), {"decision":"deny","reason":"..."} or {"decision":"edit","input":{...}}';
+export const ANSWER_HELP_NO_TRUST = 'y (approve), n (deny), {"decision":"deny","reason":"..."} or {"decision":"edit","input":{...}}';

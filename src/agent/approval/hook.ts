@@ -7,7 +7,7 @@ import type { BeforeToolCallEvent, HookRegistry } from '../hooks.js';
 import { DEADLINE_RESPONDER, type InterruptResponse } from '../interrupts.js';
 import { PATCHES } from '../patches.js';
 import type { JsonValue } from '../types.js';
-import { ANSWER_HELP, parseApprovalAnswer, type ApprovalAnswer } from './answers.js';
+import { ANSWER_HELP, ANSWER_HELP_NO_TRUST, parseApprovalAnswer, type ApprovalAnswer } from './answers.js';
 import { classifyRisk } from './classify.js';
 import { decide, expandApprovers, timeoutOf, trustKey, type ApprovalPolicy, type PolicyVerdict } from './policy.js';
 
@@ -94,12 +94,15 @@ async function askRound(
   // Distinct people for a quorum must prove who they are, even when anyone may answer.
   const proof = verdict.quorum > 1 ? { requireProof: true } : {};
   const notify = verdict.notify ? { notify: verdict.notify } : {};
+  // The forms it takes, for people and programs (the validator checks them).
+  const accepts = { accepts: { description: verdict.trustable ? ANSWER_HELP : ANSWER_HELP_NO_TRUST } };
   let answered = await event.ask({
     name: interruptName,
     reason: question(verdict.approvers),
     validate,
     ...proof,
     ...notify,
+    ...accepts,
     ...(verdict.approvers ? { allowedResponders: verdict.approvers } : {}),
     ...(verdict.deadline ? { timeout: timeoutOf(verdict.deadline) } : {}),
   });
@@ -113,6 +116,7 @@ async function askRound(
       validate,
       ...proof,
       ...notify,
+      ...accepts,
       allowedResponders: group,
       timeout: timeoutOf({ after: verdict.deadline.after, then: 'deny' }),
     });

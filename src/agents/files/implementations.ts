@@ -50,6 +50,7 @@ export const smartDeleteTool = implementTool(smartDelete, async ({ paths }, cont
     const answer = context.interrupt({
       name: 'smartfile-bulk-approval',
       reason: { paths, count: paths.length, message: `You are about to delete ${paths.length} files` },
+      choices: ['y', 'n', 'yes', 'no'],
     });
     if (!isYes(answer)) return `Bulk delete cancelled by user. ${paths.length} files were NOT deleted.`;
   }
