@@ -8,16 +8,39 @@
  * the workflow half, so they must enter the workflow bundle, which webpack builds from files: the
  * plugin takes the *module* that exports them and generates the bundle's entry from it
  * (`temporal/workflow-entry.ts`), re-exporting the worker's own `workflowsPath` beside them.
+ *
+ * It also sets the data converter (payloads encrypted when keys are configured, failure messages
+ * encoded), the worker's deployment version (runs pinned to the build they started on), and the
+ * sink behind the open-interrupts metric.
  */
 import { SimplePlugin } from '@temporalio/plugin';
 import type { BundleOptions, ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
+import type { VersioningBehavior } from '@temporalio/common';
 import { createActivities, type ActivityDependencies, type RegisteredTool } from './activities/index.js';
 import type { BedrockOptions } from './models/bedrock.js';
 import { defaultProviders, type OtherProviderOptions } from './models/default-providers.js';
 import type { ModelProvider } from './models/provider.js';
+import { FAILURE_CONVERTER_PATH, workerDataConverter } from './codec/data-converter.js';
+import { encryptionKeysFromEnv, type EncryptionKeys } from './codec/keys.js';
+import { agentMetricsSinks } from './observability/open-interrupts.js';
+import { leanBundleHook } from './temporal/bundle-options.js';
 import { modulePath, writeWorkflowEntry } from './temporal/workflow-entry.js';
+
+/** This worker as one version of a Worker Deployment. */
+export interface AgentDeployment {
+  /** The deployment, e.g. `hitl-agents`: the same for every build of these agents. */
+  name: string;
+  /** This build, e.g. the package version or a git sha: a new id for every change of workflow code. */
+  buildId: string;
+  /**
+   * How runs without a behaviour of their own move between versions: `PINNED` (default) finishes
+   * each run on the build it started on; `AUTO_UPGRADE` moves it to the current version at its next
+   * workflow task, which is only safe when every change is guarded with `patched()`.
+   */
+  defaultBehavior?: VersioningBehavior;
+}
 
 export interface AgentsPluginOptions extends Partial<Omit<ActivityDependencies, 'providers' | 'tools'>>, OtherProviderOptions {
   /**
@@ -32,18 +55,25 @@ export interface AgentsPluginOptions extends Partial<Omit<ActivityDependencies, 
   models?: Record<string, ModelProvider>;
   /** Options of the built-in Bedrock provider (endpoint, region, credentials); `openai` and `anthropic` likewise. */
   bedrock?: BedrockOptions;
+  /** Payload encryption keys; default: PAYLOAD_ENCRYPTION_KEY / PAYLOAD_ENCRYPTION_OLD_KEYS, if set; null: payloads in clear. */
+  encryptionKeys?: EncryptionKeys | null;
+  /** Worker Deployment Versioning: this worker is one build of a deployment; absent: an unversioned worker. */
+  deployment?: AgentDeployment;
 }
 
 export class AgentsPlugin extends SimplePlugin {
   private readonly agentsModule: string | undefined;
+  private readonly deployment: AgentDeployment | undefined;
 
   constructor(options: AgentsPluginOptions = {}) {
-    const { agents, tools, models, bedrock, openai, anthropic, ...activityOptions } = options;
+    const { agents, tools, models, bedrock, openai, anthropic, encryptionKeys, deployment, ...activityOptions } = options;
     const providers = { ...defaultProviders(bedrock, { ...(openai ? { openai } : {}), ...(anthropic ? { anthropic } : {}) }), ...models };
     super({
       name: 'durable-hitl-agents',
       activities: createActivities({ ...activityOptions, providers, tools: tools ?? [] }),
+      dataConverter: workerDataConverter(encryptionKeys === undefined ? encryptionKeysFromEnv() : (encryptionKeys ?? undefined)),
     });
+    this.deployment = deployment;
     this.agentsModule = agents === undefined ? undefined : modulePath(agents);
     if (this.agentsModule !== undefined && extname(this.agentsModule) !== '' && !existsSync(this.agentsModule)) {
       throw new Error(`agentsPlugin: the agents module ${this.agentsModule} does not exist`);
@@ -58,18 +88,44 @@ export class AgentsPlugin extends SimplePlugin {
   // A prebuilt workflowBundle is left alone: build it with this plugin, bundleWorkflowCode({ workflowsPath, plugins: [plugin] }).
   override configureWorker(options: WorkerOptions): WorkerOptions {
     const configured = super.configureWorker(options);
-    return configured.workflowBundle ? configured : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath) };
+    const deployment = this.deployment;
+    return {
+      ...configured,
+      ...(configured.workflowBundle ? {} : { workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: leanBundlerOptions(configured.bundlerOptions) }),
+      sinks: { ...configured.sinks, ...agentMetricsSinks() },
+      ...(deployment
+        ? {
+            workerDeploymentOptions: {
+              version: { deploymentName: deployment.name, buildId: deployment.buildId },
+              useWorkerVersioning: true,
+              defaultVersioningBehavior: deployment.defaultBehavior ?? 'PINNED',
+            },
+          }
+        : {}),
+    };
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
     const configured = super.configureReplayWorker(options);
-    return configured.workflowBundle ? configured : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath) };
+    return configured.workflowBundle
+      ? configured
+      : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: leanBundlerOptions(configured.bundlerOptions) };
   }
 
   override configureBundler(options: BundleOptions): BundleOptions {
     const configured = super.configureBundler(options);
-    return { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath) ?? configured.workflowsPath };
+    return {
+      ...configured,
+      workflowsPath: this.workflowsPath(configured.workflowsPath) ?? configured.workflowsPath,
+      webpackConfigHook: leanBundleHook(configured.webpackConfigHook),
+      failureConverterPath: configured.failureConverterPath ?? FAILURE_CONVERTER_PATH,
+    };
   }
+}
+
+/** The workflow bundle's webpack settings (see bundle-options.ts), before the worker's own hook. */
+function leanBundlerOptions(options: WorkerOptions['bundlerOptions']): WorkerOptions['bundlerOptions'] {
+  return { ...options, webpackConfigHook: leanBundleHook(options?.webpackConfigHook) };
 }
 
 /** The agents plugin for `Worker.create({ plugins })` and `bundleWorkflowCode({ plugins })`. */

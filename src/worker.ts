@@ -2,10 +2,12 @@
  * The worker: runs agent-run workflows and their model and tool activities. A thin convenience
  * over the plugin (`plugin.ts`) that defaults to this repository's example agents and tools.
  */
+import { createRequire } from 'node:module';
 import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { exampleTools } from './agents/tools.js';
 import type { ModelProvider } from './models/provider.js';
-import { agentsPlugin, type AgentsPluginOptions } from './plugin.js';
+import { startTracing } from './observability/tracing.js';
+import { agentsPlugin, type AgentDeployment, type AgentsPluginOptions } from './plugin.js';
 import { ownModule } from './temporal/workflow-entry.js';
 import { TASK_QUEUE } from './workflows/messages.js';
 
@@ -28,9 +30,26 @@ export interface AgentWorkerOptions extends Omit<AgentsPluginOptions, 'models'> 
   tuning?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowsPath' | 'workflowBundle'>>;
 }
 
+/** The package's version (`package.json` sits one folder up from both src/ and dist/): the default build id. */
+export const PACKAGE_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/**
+ * This worker's deployment version from the environment: `AGENT_DEPLOYMENT_NAME` (default: the
+ * task queue's name) and `AGENT_BUILD_ID` (default: the package version), each overridden by `given`.
+ */
+export function deploymentFromEnv(taskQueue: string, given: Partial<AgentDeployment> = {}, env: NodeJS.ProcessEnv = process.env): AgentDeployment {
+  return {
+    name: given.name ?? (env.AGENT_DEPLOYMENT_NAME || taskQueue),
+    buildId: given.buildId ?? (env.AGENT_BUILD_ID || PACKAGE_VERSION),
+    ...(given.defaultBehavior ? { defaultBehavior: given.defaultBehavior } : {}),
+  };
+}
+
+/** Tracing is added when OTEL_EXPORTER_OTLP_ENDPOINT is set (see observability/tracing.ts). */
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
   const { connection, namespace, taskQueue, workflowBundle, workflowsPath, providers, maxCachedWorkflows, tuning, tools, ...pluginOptions } = options;
   const examples = pluginOptions.agents === undefined;
+  const tracing = startTracing();
   const workflows = workflowBundle
     ? { workflowBundle }
     : { workflowsPath: workflowsPath ?? (examples ? WORKFLOWS_PATH : undefined) };
@@ -43,6 +62,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
     plugins: [
       agentsPlugin({ ...pluginOptions, tools: tools ?? (examples ? exampleTools : []), ...(providers ? { models: providers } : {}) }),
+      ...(tracing ? [tracing.plugin] : []),
       ...(tuning?.plugins ?? []),
     ],
   });

@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelResponse } from '../agent/types.js';
 import type { ModelProvider } from '../models/provider.js';
+import { recordModelCall } from '../observability/activity-metrics.js';
 import { ConversationCache, type ModelActivityInput } from './conversation-cache.js';
 
 export function createModelActivity(providers: Record<string, ModelProvider>, conversations = new ConversationCache()) {
@@ -15,6 +16,13 @@ export function createModelActivity(providers: Record<string, ModelProvider>, co
         nonRetryable: true,
       });
     }
-    return provider.invoke(request);
+    const started = performance.now();
+    let response: ModelResponse | undefined;
+    try {
+      response = await provider.invoke(request);
+      return response;
+    } finally {
+      recordModelCall(request.model, performance.now() - started, response?.usage);
+    }
   };
 }

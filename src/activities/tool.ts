@@ -10,6 +10,7 @@ import { truncateToolResult } from '../agent/payload-budget.js';
 import { AgentState } from '../agent/state.js';
 import { errorResult, successResult, type JsonValue, type ToolResult } from '../agent/types.js';
 import { resolveWorkspaceRoots, type WorkspaceRoot } from '../agents/files/workspace-roots.js';
+import { recordToolCall } from '../observability/activity-metrics.js';
 import { ToolHeartbeat, TOOL_HEARTBEAT, type HeartbeatTiming } from './heartbeat.js';
 
 export interface RegisteredTool {
@@ -31,6 +32,17 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
   let roots = options.workspaceRoots;
   const workspaceRoots = () => (roots ??= resolveWorkspaceRoots());
   return async function runTool(call: ToolCall): Promise<ToolOutcome> {
+    try {
+      const outcome = await runToolOnce(call);
+      recordToolCall(call.agentName, call.toolUse.name, outcome.type === 'interrupt' ? 'interrupt' : outcome.result.status);
+      return outcome;
+    } catch (error) {
+      recordToolCall(call.agentName, call.toolUse.name, 'failed');
+      throw error;
+    }
+  };
+
+  async function runToolOnce(call: ToolCall): Promise<ToolOutcome> {
     const { toolUse } = call;
     if (call.remote) return runRemoteTool(call, options);
     const state = new AgentState(call.state, { journal: true });
@@ -45,8 +57,8 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
       return { type: 'result', result: truncateToolResult(successResult(toolUse.toolUseId, value ?? null)), stateChanges: state.changes() };
     } catch (error) {
       if (error instanceof ToolInterruptSignal) {
-        const { name, reason } = error.request;
-        return { type: 'interrupt', request: { name, ...(reason !== undefined ? { reason } : {}) }, stateChanges: state.changes() };
+        const { name, reason, choices } = error.request as ToolInterruptRequest;
+        return { type: 'interrupt', request: { name, ...(reason !== undefined ? { reason } : {}), ...(choices ? { choices } : {}) }, stateChanges: state.changes() };
       }
       const message = error instanceof Error ? error.message : String(error);
       const result = truncateToolResult(errorResult(toolUse.toolUseId, `Tool "${toolUse.name}" failed: ${message}`));
@@ -54,7 +66,7 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
     } finally {
       heartbeat.stop();
     }
-  };
+  }
 }
 
 /** A tool of an MCP server: no tool context (it runs elsewhere, so it cannot ask a human), the same heartbeat and size cap. */

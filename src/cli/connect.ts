@@ -1,5 +1,6 @@
 /** The CLI's connection to Temporal (standard env config) and the task queue it starts runs on. */
 import type { Client } from '@temporalio/client';
+import { EncryptionKeyError } from '../codec/keys.js';
 import { AgentClient } from '../sdk/agent-client.js';
 import { configuredAddress, connectClient } from '../temporal/connection.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
@@ -15,6 +16,7 @@ export async function connectOrExplain(): Promise<Client> {
   try {
     return await connectClient();
   } catch (error) {
+    if (error instanceof EncryptionKeyError) throw new CliError(error.message);
     const address = configuredAddress() ?? 'localhost:7233 (the default; TEMPORAL_ADDRESS is not set)';
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(

@@ -2,23 +2,31 @@
  * In-process infrastructure for `worker`, `dev` and `demo`: the worker runtime (our own signal
  * handling, quieter logs), an embedded Temporal dev server with its Web UI, and a worker.
  */
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
+import { clientDataConverterFromEnv } from '../codec/data-converter.js';
+import { prometheusTelemetry } from '../observability/prometheus.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort, portTaken } from '../temporal/ports.js';
+import type { AgentDeployment } from '../plugin.js';
 import { createAgentWorker } from '../worker.js';
 import { CliError } from './errors.js';
 
 let runtimeInstalled = false;
 
 /**
- * Installs the worker runtime once, before any native connection: logs at `level` and no signal
- * handlers of its own (the CLI's handlers shut workers and servers down in order).
+ * Installs the worker runtime once, before any native connection: logs at `level`, no signal
+ * handlers of its own (the CLI's handlers shut workers and servers down in order), and Prometheus
+ * metrics on `metricsPort` when given.
  */
-export function installRuntime(level: LogLevel = 'INFO'): void {
+export function installRuntime(level: LogLevel = 'INFO', metricsPort?: number): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    shutdownSignals: [],
+    ...(metricsPort !== undefined ? { telemetryOptions: prometheusTelemetry(metricsPort) } : {}),
+  });
   runtimeInstalled = true;
 }
 
@@ -64,10 +72,16 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     address: env.address,
     namespace: env.namespace ?? 'default',
     uiUrl: uiPort !== undefined ? `http://localhost:${uiPort}` : undefined,
-    client: env.client,
+    // The environment's own client knows no codec: this one encrypts when PAYLOAD_ENCRYPTION_KEY is set.
+    client: new Client({ connection: env.connection, namespace: env.namespace ?? 'default', ...withCodec() }),
     nativeConnection: env.nativeConnection,
     teardown: () => env.teardown(),
   };
+}
+
+function withCodec() {
+  const dataConverter = clientDataConverterFromEnv();
+  return dataConverter ? { dataConverter } : {};
 }
 
 export interface InProcessWorker {
@@ -76,9 +90,9 @@ export interface InProcessWorker {
   stop(): Promise<void>;
 }
 
-/** Creates (bundles the workflows, connects) and runs an agent worker. */
-export async function startInProcessWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<InProcessWorker> {
-  const worker = await createAgentWorker({ connection, namespace, taskQueue });
+/** Creates (bundles the workflows, connects) and runs an agent worker; with `deployment`, as that version of it. */
+export async function startInProcessWorker(connection: NativeConnection, namespace: string, taskQueue: string, deployment?: AgentDeployment): Promise<InProcessWorker> {
+  const worker = await createAgentWorker({ connection, namespace, taskQueue, ...(deployment ? { deployment } : {}) });
   const done = worker.run();
   return {
     done,

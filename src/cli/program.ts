@@ -147,20 +147,47 @@ export function buildProgram(): Command {
     .addOption(json())
     .action((id: string, key: string | undefined, flags) => sessionRevokeCommand(id, key, flags));
 
-  program
-    .command('worker')
-    .description('run a worker against the configured server until Ctrl-C (task queue: AGENT_TASK_QUEUE or hitl-agents)')
-    .addOption(json())
-    .action(async (flags) => (await import('./server.js')).workerCommand(flags));
+  const workerOptions = (command: Command) =>
+    command
+      .option('--metrics-port <n>', 'serve Prometheus metrics on this port (/metrics)', port('--metrics-port'))
+      .option('--deployment-name <name>', 'Worker Deployment name (default: AGENT_DEPLOYMENT_NAME, else the task queue)')
+      .option('--build-id <id>', "this build's id (default: AGENT_BUILD_ID, else the package version)")
+      .option('--no-versioning', 'an unversioned worker: runs are not pinned to a build')
+      .addOption(json());
 
-  program
-    .command('dev')
-    .description('start an embedded Temporal dev server with its Web UI, plus a worker, until Ctrl-C')
-    .option('--port <n>', 'gRPC port', port('--port'), 7233)
-    .option('--ui-port <n>', 'Web UI port', port('--ui-port'), 8233)
-    .option('--db-filename <file>', 'SQLite file that keeps the server state across restarts (default: in memory)')
+  workerOptions(
+    program.command('worker').description('run a worker against the configured server until Ctrl-C (task queue: AGENT_TASK_QUEUE or hitl-agents)'),
+  ).action(async (flags) => (await import('./server.js')).workerCommand(flags));
+
+  workerOptions(
+    program
+      .command('dev')
+      .description('start an embedded Temporal dev server with its Web UI, plus a worker, until Ctrl-C')
+      .option('--port <n>', 'gRPC port', port('--port'), 7233)
+      .option('--ui-port <n>', 'Web UI port', port('--ui-port'), 8233)
+      .option('--db-filename <file>', 'SQLite file that keeps the server state across restarts (default: in memory)'),
+  ).action(async (flags) => (await import('./server.js')).devCommand(flags));
+
+  const versions = program
+    .command('versions')
+    .description('the builds of the Worker Deployment: which one new runs start on, runs pinned to each and how many wait for a person')
+    .option('--deployment <name>', 'deployment name (default: AGENT_DEPLOYMENT_NAME, else the task queue)')
     .addOption(json())
-    .action(async (flags) => (await import('./server.js')).devCommand(flags));
+    .action(async (flags) => (await import('./versions.js')).versionsCommand(flags));
+  versions
+    .command('set-current')
+    .description('make a build the version new runs start on (its workers must be running)')
+    .argument('<build-id>', 'build id')
+    .option('--deployment <name>', 'deployment name')
+    .addOption(json())
+    .action(async (buildId: string, flags) => (await import('./versions.js')).setCurrentCommand(buildId, flags));
+  versions
+    .command('retire')
+    .description('delete a build that no run is pinned to any more (refused while runs are)')
+    .argument('<build-id>', 'build id')
+    .option('--deployment <name>', 'deployment name')
+    .addOption(json())
+    .action(async (buildId: string, flags) => (await import('./versions.js')).retireCommand(buildId, flags));
 
   program
     .command('demo')

@@ -1,11 +1,16 @@
 /** `worker` (a worker against the configured server) and `dev` (embedded dev server + UI + worker). */
-import { configuredAddress, connectWorker } from '../temporal/connection.js';
+import type { Client } from '@temporalio/client';
+import { startTracing } from '../observability/tracing.js';
+import type { AgentDeployment } from '../plugin.js';
+import { configuredAddress, connectClient, connectWorker } from '../temporal/connection.js';
+import { deploymentFromEnv } from '../worker.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { taskQueue } from './connect.js';
 import { CliError } from './errors.js';
 import { installRuntime, startEmbeddedServer, startInProcessWorker, type InProcessWorker } from './embedded.js';
 import { outputFor, type JsonFlag } from './output.js';
 import { shutdownSignal } from './signals.js';
+import { describeDeployment, setCurrentVersion } from './versions.js';
 
 /** How the user runs this CLI: the `hitl` binary when compiled, `npm run -s client --` from the repo's sources. */
 const CLI = import.meta.url.endsWith('.ts') ? 'npm run -s client --' : 'hitl';
@@ -18,11 +23,44 @@ async function runUntilSignal(worker: InProcessWorker, signal: AbortSignal): Pro
   });
   await Promise.race([worker.done, aborted]);
   await worker.stop();
+  await startTracing()?.flush().catch(() => undefined);
 }
 
-export async function workerCommand(flags: JsonFlag): Promise<void> {
+export interface WorkerFlags extends JsonFlag {
+  metricsPort?: number;
+  deploymentName?: string;
+  buildId?: string;
+  /** `--no-versioning`: an unversioned worker (runs move to whichever build runs next). */
+  versioning?: boolean;
+}
+
+/** The worker's version, from the flags over AGENT_DEPLOYMENT_NAME / AGENT_BUILD_ID; none with --no-versioning. */
+function deploymentOf(flags: WorkerFlags, queue: string): AgentDeployment | undefined {
+  if (flags.versioning === false) return undefined;
+  return deploymentFromEnv(queue, { ...(flags.deploymentName ? { name: flags.deploymentName } : {}), ...(flags.buildId ? { buildId: flags.buildId } : {}) });
+}
+
+/**
+ * A build becomes current by itself only when its deployment has no current version yet (the first
+ * deploy, or `dev`); a later build waits for `versions set-current`, so that deploying is a decision.
+ */
+async function becomeCurrentIfFirst(client: Client, deployment: AgentDeployment, always: boolean): Promise<boolean> {
+  if (!always) {
+    const view = await describeDeployment(client, deployment.name).catch(() => undefined);
+    if (view?.current) return view.current === deployment.buildId;
+  }
+  await setCurrentVersion(client, deployment.name, deployment.buildId);
+  return true;
+}
+
+function versionLine(deployment: AgentDeployment | undefined, current: boolean): string {
+  if (!deployment) return 'unversioned (--no-versioning)';
+  return `${deployment.name} build ${deployment.buildId}${current ? ' (current: new runs start here)' : ' (not current: `versions set-current ' + deployment.buildId + '` to send new runs here)'}`;
+}
+
+export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const out = outputFor(flags);
-  installRuntime('INFO');
+  installRuntime('INFO', flags.metricsPort);
   const signal = shutdownSignal();
   const address = configuredAddress() ?? 'localhost:7233';
   const { connection, namespace } = await connectWorker().catch((error: unknown) => {
@@ -30,9 +68,16 @@ export async function workerCommand(flags: JsonFlag): Promise<void> {
   });
   try {
     const queue = taskQueue();
+    const deployment = deploymentOf(flags, queue);
     out.info(`bundling workflows and connecting to ${address}...`);
-    const worker = await startInProcessWorker(connection, namespace, queue);
-    out.emit({ address, namespace, taskQueue: queue }, `worker running: server ${address}, namespace ${namespace}, task queue ${queue}. Ctrl-C to stop.`);
+    const worker = await startInProcessWorker(connection, namespace, queue, deployment);
+    const current = deployment ? await withClient(() => connectClient(), (client) => becomeCurrentIfFirst(client, deployment, false)) : false;
+    out.emit({ address, namespace, taskQueue: queue, deployment, current, metricsPort: flags.metricsPort }, [
+      `worker running: server ${address}, namespace ${namespace}, task queue ${queue}`,
+      `version: ${versionLine(deployment, current)}`,
+      ...(flags.metricsPort !== undefined ? [`metrics: http://localhost:${flags.metricsPort}/metrics`] : []),
+      'Ctrl-C to stop.',
+    ]);
     await runUntilSignal(worker, signal);
     out.info('worker stopped');
   } finally {
@@ -40,7 +85,16 @@ export async function workerCommand(flags: JsonFlag): Promise<void> {
   }
 }
 
-export interface DevFlags extends JsonFlag {
+async function withClient<T>(connect: () => Promise<Client>, body: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect();
+  try {
+    return await body(client);
+  } finally {
+    await client.connection.close().catch(() => undefined);
+  }
+}
+
+export interface DevFlags extends WorkerFlags {
   port?: number;
   uiPort?: number;
   dbFilename?: string;
@@ -48,7 +102,7 @@ export interface DevFlags extends JsonFlag {
 
 export async function devCommand(flags: DevFlags): Promise<void> {
   const out = outputFor(flags);
-  installRuntime('WARN');
+  installRuntime('WARN', flags.metricsPort);
   const signal = shutdownSignal();
   const port = flags.port ?? 7233;
   const uiPort = flags.uiPort ?? 8233;
@@ -64,12 +118,16 @@ export async function devCommand(flags: DevFlags): Promise<void> {
   });
   try {
     const queue = taskQueue();
+    const deployment = deploymentOf(flags, queue);
     out.info('bundling workflows and starting the worker...');
-    const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue);
-    out.emit({ address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, taskQueue: queue }, [
+    const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue, deployment);
+    // The dev server's one worker is always the current version (a restart with a new --build-id takes over new runs).
+    if (deployment) await becomeCurrentIfFirst(server.client, deployment, true);
+    out.emit({ address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, taskQueue: queue, deployment, metricsPort: flags.metricsPort }, [
       `Temporal dev server: ${server.address} (namespace ${server.namespace}${flags.dbFilename ? `, data in ${flags.dbFilename}` : ', in memory'})`,
       `Web UI:              ${server.uiUrl}`,
-      `Worker:              task queue ${queue}`,
+      `Worker:              task queue ${queue}, version ${versionLine(deployment, deployment !== undefined)}`,
+      ...(flags.metricsPort !== undefined ? [`Metrics:             http://localhost:${flags.metricsPort}/metrics`] : []),
       '',
       'In other terminals:',
       `  export TEMPORAL_ADDRESS=${server.address}`,

@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { clientDataConverterFromEnv } from '../codec/data-converter.js';
 
 export interface TemporalTarget {
   address: string;
@@ -24,10 +25,12 @@ export function configuredAddress(): string | undefined {
   return process.env.TEMPORAL_ADDRESS || undefined;
 }
 
+/** A client; payloads are encrypted and decrypted with the keys in PAYLOAD_ENCRYPTION_KEY(S) when set. */
 export async function connectClient(override?: Partial<TemporalTarget>): Promise<Client> {
   const { connectionOptions, namespace } = config(override);
+  const dataConverter = clientDataConverterFromEnv();
   const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 export async function connectWorker(override?: Partial<TemporalTarget>): Promise<{ connection: NativeConnection; namespace: string }> {
