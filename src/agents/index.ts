@@ -4,5 +4,6 @@ import { smartDeleteAgent } from './smart-delete.js';
 import { trustedFilesAgent } from './trusted-files.js';
 import { opsFilesAgent, policyApprovalAgent, policyTrustAgent } from './policy-files.js';
 import { mcpFilesAgent } from './mcp-files.js';
+import { fileCoordinatorAgent, plannerAgent } from './file-coordinator.js';
 
-export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent, mcpFilesAgent];
+export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent, mcpFilesAgent, fileCoordinatorAgent, plannerAgent];

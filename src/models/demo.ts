@@ -1,9 +1,11 @@
 /**
  * The offline demo model: deterministic, no network, honest about what it is. It takes every
  * token of the prompt that looks like a file name, inspects those files, asks the agent's delete
- * tool to delete them all in one call, then reports the tool's result in one sentence.
+ * tool to delete them all in one call, then reports the tool's result in one sentence. An agent
+ * with a sub-agent tool instead of file tools hands the files to it; an agent with no tools writes
+ * a plan naming them.
  */
-import { resultText, type ContentBlock, type Message, type ModelRequest, type ModelResponse, type ToolResult } from '../agent/types.js';
+import { resultText, type ContentBlock, type JsonObject, type Message, type ModelRequest, type ModelResponse, type ToolResult } from '../agent/types.js';
 import type { ModelProvider } from './provider.js';
 
 const MAX_EXTENSION = 8;
@@ -60,9 +62,17 @@ export class DemoProvider implements ModelProvider {
     const inspect = tools.find((tool) => tool.name === 'inspect_files');
     const remove = tools.find((tool) => tool.name.includes('delete'));
 
+    // A sub-agent tool takes a prompt: hand it the file work.
+    const delegate = tools.find((tool) => isPromptTool(tool.inputSchema));
+
     if (paths.length === 0) return reply([{ text: '[offline demo model] I found no file names in your request, so I did nothing.' }], 'end_turn', prompt);
-    if (inspect && !calledTools.includes(inspect.name)) return callTool(inspect.name, paths, messages.length, prompt);
-    if (remove && !calledTools.includes(remove.name)) return callTool(remove.name, paths, messages.length, prompt);
+    // An agent without tools plans: the plan names the files, for the agent that carries it out.
+    if (tools.length === 0) return reply([{ text: `[offline demo model] Plan: delete ${paths.join(', ')} after inspecting them.` }], 'end_turn', prompt);
+    if (inspect && !calledTools.includes(inspect.name)) return callTool(inspect.name, { paths }, messages.length, prompt);
+    if (remove && !calledTools.includes(remove.name)) return callTool(remove.name, { paths }, messages.length, prompt);
+    if (!inspect && !remove && delegate && !calledTools.includes(delegate.name)) {
+      return callTool(delegate.name, { prompt: `Delete these files: ${paths.join(', ')}` }, messages.length, prompt);
+    }
 
     const last = lastToolResult(since);
     const outcome = last ? resultText(last) : 'no tool was called';
@@ -71,8 +81,14 @@ export class DemoProvider implements ModelProvider {
   }
 }
 
-function callTool(name: string, paths: string[], turn: number, prompt: string): ModelResponse {
-  return reply([{ toolUse: { toolUseId: `demo_${turn}_${name}`, name, input: { paths } } }], 'tool_use', prompt);
+function callTool(name: string, input: JsonObject, turn: number, prompt: string): ModelResponse {
+  return reply([{ toolUse: { toolUseId: `demo_${turn}_${name}`, name, input } }], 'tool_use', prompt);
+}
+
+/** A tool whose input is one required `prompt` string: how sub-agent tools look to a model. */
+function isPromptTool(schema: JsonObject): boolean {
+  const required = schema.required;
+  return Array.isArray(required) && required.length === 1 && required[0] === 'prompt';
 }
 
 function reply(content: ContentBlock[], stopReason: ModelResponse['stopReason'], prompt: string): ModelResponse {

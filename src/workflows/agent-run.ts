@@ -11,6 +11,7 @@ import {
   ContinueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -41,7 +42,7 @@ import { parentReports } from './parent-link.js';
 import { fitCarry, fitResult, jsonCopy } from './run-payloads.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { workflowRuntime } from './runtime.js';
-import { runFinishedSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
+import { runFinishedSignal, runWaitingSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import { SubAgents } from './sub-agents.js';
 
 /** Builds the workflow function for a set of agents (the worker's agents, or a test's). */
@@ -59,9 +60,9 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     const parent = parentReports(input.parent, input.agent);
     if (!agent || refusal) {
       const failure = ApplicationFailure.nonRetryable(refusal ?? 'refused', agent ? 'RunInputRefused' : 'UnknownAgent');
-      setHandler(statusQuery, () =>
-        bareStatus({ status: 'failed', agent: input.agent, sessionId: input.sessionId, state: input.state ?? {}, error: failure.message }),
-      );
+      const failed = () => bareStatus({ status: 'failed', agent: input.agent, sessionId: input.sessionId, state: input.state ?? {}, error: failure.message });
+      setHandler(statusQuery, failed);
+      setHandler(waitUpdate, failed);
       await report({ outcome: 'failed', error: failure.message });
       await parent.finished({ outcome: 'failed', error: failure.message, stateChanges: [] });
       throw failure;
@@ -120,7 +121,9 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       const pending = questions();
       publishState(identity, currentPhase(), pending);
       parent.waiting(pending);
+      tellSession(pending.length > 0);
     };
+    const tellSession = sessionWaiting(input);
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
       publishState(identity, final, []);
@@ -236,6 +239,19 @@ function reportToSession(input: AgentRunInput): (finished: Omit<RunFinished, 'ru
       .catch(() => undefined);
   };
 }
+
+/** A run of a session tells it when it starts and stops waiting for a person (runs since this change). */
+function sessionWaiting(input: AgentRunInput): (waiting: boolean) => void {
+  const session = input.sessionId !== undefined ? sessionWorkflowId(input.sessionId) : undefined;
+  let told = false;
+  return (waiting) => {
+    if (!session || workflowInfo().parent?.workflowId !== session || waiting === told || !patched(SESSION_WAITING_PATCH)) return;
+    told = waiting;
+    void getExternalWorkflowHandle(session).signal(runWaitingSignal, { runId: workflowInfo().workflowId, waiting }).catch(() => undefined);
+  };
+}
+
+const SESSION_WAITING_PATCH = 'tell-session-waiting';
 
 function unknownAgent(agents: readonly AgentDefinition[], name: string): string {
   return `unknown agent ${JSON.stringify(name.slice(0, 100))}; this worker has: ${agents.map((candidate) => candidate.name).join(', ')}`;

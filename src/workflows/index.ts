@@ -4,3 +4,4 @@ import { createAgentRunWorkflow } from './agent-run.js';
 
 export const agentRun = createAgentRunWorkflow(exampleAgents);
 export { agentSession } from './session.js';
+export { planAndExecute } from './plan-and-execute.js';

@@ -32,6 +32,8 @@ export interface ActiveRun {
   agent: string;
   prompt: string;
   startedAt: string;
+  /** The run told the session it waits for a person (prompts are then refused at once). */
+  waiting?: boolean;
 }
 
 export interface RunSummary extends ActiveRun {
@@ -66,3 +68,5 @@ export const submitRunUpdate = defineUpdate<{ workflowId: string }, [SubmitRun]>
 export const editStateUpdate = defineUpdate<SessionView, [StateChange[]]>('editState');
 export const sessionQuery = defineQuery<SessionView>('session');
 export const runFinishedSignal = defineSignal<[RunFinished]>('runFinished');
+/** A run of the session starts or stops waiting for a person. */
+export const runWaitingSignal = defineSignal<[{ runId: string; waiting: boolean }]>('runWaiting');

@@ -27,6 +27,7 @@ import {
   editStateUpdate,
   RECENT_RUNS,
   runFinishedSignal,
+  runWaitingSignal,
   sessionQuery,
   submitRunUpdate,
   type ActiveRun,
@@ -81,7 +82,8 @@ export async function agentSession(input: SessionInput): Promise<void> {
    * an operator) is found out by asking Temporal, so the session never stays busy for nothing.
    */
   const settleActive = async (): Promise<void> => {
-    if (!active || (await condition(() => active === undefined, FINISH_REPORT_GRACE))) return;
+    // A run that said it waits for a person will not report soon: no grace, just check it still runs.
+    if (!active || (!active.waiting && (await condition(() => active === undefined, FINISH_REPORT_GRACE)))) return;
     const runId = active.runId;
     const ended = await runStateOf(runId);
     if (active?.runId === runId && ended !== 'open') finish(ended === 'missing' ? 'failed' : ended, `the run ended without reporting to its session (${ended})`);
@@ -91,7 +93,7 @@ export async function agentSession(input: SessionInput): Promise<void> {
     submitRunUpdate,
     async (submit: SubmitRun) => {
       await settleActive();
-      const refusal = busy();
+      const refusal = active?.waiting ? `${busy()} (it is waiting for a person)` : busy();
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'SessionBusy');
       // The session keeps a preview of the prompt: the run holds the prompt itself.
       active = { runId: submit.runId, agent: submit.agent, prompt: oneLine(submit.prompt, PROMPT_PREVIEW), startedAt: new Date().toISOString() };
@@ -129,6 +131,7 @@ export async function agentSession(input: SessionInput): Promise<void> {
         if (!submit || typeof submit.runId !== 'string' || typeof submit.prompt !== 'string' || typeof submit.agent !== 'string') {
           throw new Error('a run needs runId, agent and prompt');
         }
+
         const problem = promptProblem(submit.prompt);
         if (problem) throw new Error(problem);
       },
@@ -165,6 +168,10 @@ export async function agentSession(input: SessionInput): Promise<void> {
   setHandler(respondSignal, (response) => {
     if (!active || !patched(SESSION_ROUTES_ANSWERS)) return;
     void getExternalWorkflowHandle(active.runId).signal(respondSignal, response).catch(() => undefined);
+  });
+
+  setHandler(runWaitingSignal, ({ runId, waiting }) => {
+    if (active?.runId === runId) active = { ...active, waiting };
   });
 
   setHandler(runFinishedSignal, (finished) => {

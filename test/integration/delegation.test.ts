@@ -182,3 +182,39 @@ test('sequential tool execution: a waiting call holds back the calls after it', 
   const query = await handle.query(statusQuery);
   assert.equal(query.status, 'completed');
 });
+
+test('file-coordinator hands the files to file-approval on the offline demo model; approving through it deletes them', async () => {
+  const workspace = env.workspace({ 'old_report.txt': 'r', 'temp_data.csv': 'c' });
+  const model = { provider: 'demo', modelId: 'offline-demo' };
+  const { workflowId } = await env.agents.start({ agent: 'file-coordinator', prompt: 'Clean up old_report.txt and temp_data.csv', model, workspace });
+  const status = await waitingFor(workflowId, 1);
+  const question = status.pending[0]!;
+  assert.deepEqual(question.path?.map((step) => step.agent), ['file-coordinator', 'file-approval']);
+  assert.deepEqual(question.toolInput, { paths: ['old_report.txt', 'temp_data.csv'] });
+  await env.agents.respond(workflowId, { interruptId: question.id, response: 'y' });
+  const result = await env.agents.result(workflowId);
+  assert.match(result.text, /Successfully deleted files: old_report\.txt, temp_data\.csv/);
+  const { existsSync } = await import('node:fs');
+  assert.equal(existsSync(`${workspace}/old_report.txt`), false);
+});
+
+test('runAgent from a user workflow: planner then file-approval, whose question is answered in its own run', async () => {
+  const workspace = env.workspace({ 'a.txt': 'a', 'b.txt': 'b' });
+  const workflowId = `plan-${Date.now()}`;
+  const handle = await env.client.workflow.start('planAndExecute', {
+    taskQueue: env.taskQueue,
+    workflowId,
+    args: [{ prompt: 'Remove a.txt and b.txt', workspace, model: { provider: 'demo', modelId: 'offline-demo' } }],
+  });
+  const executor = `${workflowId}--file-approval-2`;
+  let status = await env.agents.status(executor).catch(() => undefined);
+  for (let i = 0; status?.status !== 'waiting' && i < 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    status = await env.agents.status(executor).catch(() => undefined);
+  }
+  assert.equal(status?.status, 'waiting');
+  await env.agents.respond(executor, { interruptId: status!.pending[0]!.id, response: 'y' });
+  const outcome = (await handle.result()) as { plan: string; result: { text: string } };
+  assert.match(outcome.plan, /Plan: delete a\.txt, b\.txt/);
+  assert.match(outcome.result.text, /Successfully deleted files: a\.txt, b\.txt/);
+});

@@ -135,3 +135,14 @@ test('an answer sent to a session instead of its run: the update is refused nami
   assert.equal(result.text, 'ok');
   assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'session-routed').length, 1);
 });
+
+test('a prompt to a session whose run waits for a person is refused at once, saying so', async () => {
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'busy-session' } }] }, { kind: 'text', text: 'ok' });
+  const { workflowId } = await env.agents.start({ agent: 'test-guarded', prompt: 'first', model, sessionId: 'busy' });
+  const waiting = await env.untilPending(workflowId, 1);
+  // The run tells its session it waits (a signal): wait until the session knows.
+  for (let i = 0; i < 100 && !(await env.agents.session('busy')).active?.waiting; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  await assert.rejects(env.agents.start({ agent: 'test-guarded', prompt: 'second', model, sessionId: 'busy' }), new RegExp(`busy with run ${workflowId}.*\\(it is waiting for a person\\)`));
+  await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'y' });
+  await env.agents.result(workflowId);
+});

@@ -5,3 +5,4 @@ import { testAgents } from './test-agents.js';
 
 export const agentRun = createAgentRunWorkflow([...exampleAgents, ...testAgents]);
 export { agentSession } from '../../src/workflows/session.js';
+export { planAndExecute } from '../../src/workflows/plan-and-execute.js';
