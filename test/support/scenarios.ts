@@ -122,4 +122,14 @@ export const scenarios: Scenario[] = [
       return answerFirst(env, workflowId, 'y').then(() => workflowId);
     },
   },
+  {
+    name: 'file-coordinator-delegated-approved',
+    async run(env) {
+      const model = { provider: 'demo', modelId: 'offline-demo' };
+      const workspace = env.workspace(FILES);
+      const { workflowId } = await env.agents.start({ agent: 'file-coordinator', prompt: 'Clean up old_report.txt and temp_data.csv', model, workspace, workflowId: `replay-${this.name}` });
+      // Answered through the caller: the client routes the answer to the sub-agent's run.
+      return answerAll(env, workflowId, 'y');
+    },
+  },
 ];
