@@ -174,20 +174,17 @@ export function buildProgram(): Command {
     .option('--deployment <name>', 'deployment name (default: AGENT_DEPLOYMENT_NAME, else the task queue)')
     .addOption(json())
     .action(async (flags) => (await import('./versions.js')).versionsCommand(flags));
+  // --deployment and --json belong to `versions` and apply to its subcommands too.
   versions
     .command('set-current')
     .description('make a build the version new runs start on (its workers must be running)')
     .argument('<build-id>', 'build id')
-    .option('--deployment <name>', 'deployment name')
-    .addOption(json())
-    .action(async (buildId: string, flags) => (await import('./versions.js')).setCurrentCommand(buildId, flags));
+    .action(async (buildId: string, _flags, command: Command) => (await import('./versions.js')).setCurrentCommand(buildId, command.optsWithGlobals()));
   versions
     .command('retire')
     .description('delete a build that no run is pinned to any more (refused while runs are)')
     .argument('<build-id>', 'build id')
-    .option('--deployment <name>', 'deployment name')
-    .addOption(json())
-    .action(async (buildId: string, flags) => (await import('./versions.js')).retireCommand(buildId, flags));
+    .action(async (buildId: string, _flags, command: Command) => (await import('./versions.js')).retireCommand(buildId, command.optsWithGlobals()));
 
   program
     .command('demo')

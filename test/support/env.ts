@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentClient } from '../../src/sdk/agent-client.js';
@@ -16,7 +16,8 @@ import type { RunStatus } from '../../src/workflows/messages.js';
 import type { SessionView } from '../../src/workflows/session-messages.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
-import { createAgentWorker } from '../../src/worker.js';
+import { createAgentWorker, type AgentWorkerOptions } from '../../src/worker.js';
+import { clientDataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter.js';
 import { exampleTools } from '../../src/agents/tools.js';
 import { FakeBedrock, type RecordedRequest, type ScriptedReply } from './fake-bedrock.js';
 import type { ModelChoice } from '../../src/agent/types.js';
@@ -34,7 +35,7 @@ export const BEDROCK_MODEL = { provider: 'bedrock', modelId: 'us.anthropic.claud
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The test workflow bundle, built once per process. */
 export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger });
   return bundle;
 }
 
@@ -57,6 +58,8 @@ export interface RunningWorker {
 export class TestEnv {
   private static count = 0;
   readonly agents: AgentClient;
+  /** The client of tests and `agents`: it encrypts payloads when PAYLOAD_ENCRYPTION_KEY is set, like the workers. */
+  readonly client: Client;
   readonly ledger: string;
   private readonly scratch = mkdtempSync(path.join(tmpdir(), 'hitl-test-'));
   private readonly workers = new Set<RunningWorker>();
@@ -66,7 +69,9 @@ export class TestEnv {
     readonly bedrock: FakeBedrock,
     readonly taskQueue: string,
   ) {
-    this.agents = new AgentClient(temporal.client, this.taskQueue);
+    const dataConverter = clientDataConverterFromEnv();
+    this.client = dataConverter ? new Client({ connection: temporal.connection, namespace: temporal.namespace ?? 'default', dataConverter }) : temporal.client;
+    this.agents = new AgentClient(this.client, this.taskQueue);
     this.ledger = path.join(this.scratch, 'ledger.jsonl');
   }
 
@@ -109,10 +114,6 @@ export class TestEnv {
     return new TestEnv(temporal, bedrock, taskQueue);
   }
 
-  get client(): Client {
-    return this.temporal.client;
-  }
-
   /** The dev server's gRPC address, for the `temporal` CLI. */
   get address(): string {
     return (this.temporal.connection.options as { address: string }).address;
@@ -128,7 +129,8 @@ export class TestEnv {
   /** Every env's scratch folder in this process: the in-process workers' workspace roots. */
   private static readonly workspaceRoots = new Set<string>();
 
-  async startWorker(): Promise<RunningWorker> {
+  /** `options` adds to or replaces the test worker's own (a deployment version, other keys). */
+  async startWorker(options: Partial<AgentWorkerOptions> = {}): Promise<RunningWorker> {
     // The worker reads its roots from AGENT_WORKSPACE_ROOTS when it is created; `workspace()` makes folders in scratch.
     TestEnv.workspaceRoots.add(this.scratch);
     process.env.AGENT_WORKSPACE_ROOTS = [...TestEnv.workspaceRoots].join(':');
@@ -139,6 +141,7 @@ export class TestEnv {
       workflowBundle: await testBundle(),
       tools: [...exampleTools, ...createTestTools(this.ledger)],
       bedrock: { endpoint: this.bedrock.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+      ...options,
     });
     const running = worker.run();
     const handle: RunningWorker = {
