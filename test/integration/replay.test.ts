@@ -23,7 +23,8 @@ test('there is a recorded history for every scenario', () => {
 test('every recorded history replays on the current workflow code', async () => {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: errorsOnlyLogger });
   for (const file of fixtures) {
-    await Worker.runReplayHistory({ workflowBundle, replayName: file }, load(file));
+    // The recorded workflow id: a run's sub-agents have ids derived from it.
+    await Worker.runReplayHistory({ workflowBundle, replayName: file }, load(file), `replay-${file.replace(/\.json$/, '')}`);
   }
 });
 
