@@ -76,24 +76,29 @@ function pathText(path) {
   return `from sub-agent: ${path.map((step) => (step && typeof step === 'object' ? step.agent ?? step.runId : String(step))).join(' › ')}`;
 }
 
+/** Sets an element's text only when it changed (live updates leave unchanged cards untouched). */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function fillCard(card, item) {
   const field = (name) => card.querySelector(`[data-field="${name}"]`);
-  field('agent').textContent = item.agent;
+  setText(field('agent'), item.agent);
   const run = field('run');
-  run.textContent = item.workflowId;
+  setText(run, item.workflowId);
   run.href = `/runs/${encodeURIComponent(item.workflowId)}`;
-  field('age').textContent = `asked ${age(item.raisedAt)} ago`;
+  setText(field('age'), `asked ${age(item.raisedAt)} ago`);
   field('age').dataset.raisedAt = item.raisedAt;
-  field('deadline').textContent = item.deadline ? `deadline ${item.deadline}` : '';
-  field('path').textContent = pathText(item.path);
-  field('prompt').textContent = item.prompt ?? '';
+  setText(field('deadline'), item.deadline ? `deadline ${item.deadline}` : '');
+  setText(field('path'), pathText(item.path));
+  setText(field('prompt'), item.prompt ?? '');
   field('prompt').parentElement.hidden = !item.prompt;
-  field('question').textContent = questionText(item);
-  field('tool').textContent = item.tool ?? '(a batch of tool calls)';
-  field('name').textContent = item.name;
-  field('input').textContent = item.toolInput === undefined ? '' : json(item.toolInput);
+  setText(field('question'), questionText(item));
+  setText(field('tool'), item.tool ?? '(a batch of tool calls)');
+  setText(field('name'), item.name);
+  setText(field('input'), item.toolInput === undefined ? '' : json(item.toolInput));
   field('input').hidden = item.toolInput === undefined;
-  field('approvers').textContent = item.allowedResponders ? `may answer: ${item.allowedResponders.join(', ')}` : '';
+  setText(field('approvers'), item.allowedResponders ? `may answer: ${item.allowedResponders.join(', ')}` : '');
 }
 
 function newCard(item, { actions = true } = {}) {
@@ -116,6 +121,8 @@ function newCard(item, { actions = true } = {}) {
   const answer = async (body, verb) => {
     error.textContent = '';
     for (const button of buttons()) button.disabled = true;
+    // The live list may drop the question before this answer returns: the card stays while it is on its way.
+    card.classList.add('answering');
     try {
       await api(`/runs/${encodeURIComponent(card.__item.workflowId)}/answer`, { interruptId: card.__item.interruptId, ...body });
       done.textContent = `${verb} as ${session.user} (signed)`;
@@ -126,6 +133,8 @@ function newCard(item, { actions = true } = {}) {
     } catch (failure) {
       error.textContent = failure.message;
       for (const button of buttons()) button.disabled = false;
+    } finally {
+      card.classList.remove('answering');
     }
   };
 
@@ -168,6 +177,14 @@ function newCard(item, { actions = true } = {}) {
   return card;
 }
 
+/** Puts `wanted` into `list` in order, moving only what must move: a card being clicked is never detached. */
+function placeChildren(list, wanted) {
+  wanted.forEach((node, index) => {
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] ?? null);
+  });
+  while (list.children.length > wanted.length) list.lastElementChild.remove();
+}
+
 /** How long a card just answered stays in place, so the person sees the outcome (and nothing jumps under the cursor). */
 const ANSWERED_LINGER_MS = 5000;
 
@@ -186,10 +203,11 @@ function renderQuestions(list, items) {
       fresh.delete(card.dataset.key);
       return true;
     }
+    if (card.classList.contains('answering')) return true;
     return card.classList.contains('answered') && now - Number(card.dataset.answeredAt) < ANSWERED_LINGER_MS;
   });
   const lingering = staying.length - (items.length - fresh.size);
-  list.replaceChildren(...staying, ...[...fresh.values()].map((item) => newCard(item)));
+  placeChildren(list, [...staying, ...[...fresh.values()].map((item) => newCard(item))]);
   list.__items = items;
   // Once the lingering cards have had their moment, show the latest list without them.
   if (lingering > 0) setTimeout(() => renderQuestions(list, list.__items), ANSWERED_LINGER_MS);
