@@ -12,6 +12,8 @@ export { OpenAIProvider, openaiOptionsFromEnv, type OpenAIOptions } from '../mod
 export { AnthropicProvider, anthropicOptionsFromEnv, type AnthropicOptions } from '../models/anthropic.js';
 export { DemoProvider } from '../models/demo.js';
 export { defaultProviders, type OtherProviderOptions } from '../models/default-providers.js';
-export type { HttpServerConfig, McpOptions, McpServerConfig, McpServers, StdioServerConfig } from '../mcp/index.js';
+export { createMcpTools, McpClientPool, type HttpServerConfig, type McpOptions, type McpServerConfig, type McpServers, type RunPlace, type StdioServerConfig } from '../mcp/index.js';
+export { AutoProvider } from '../models/auto.js';
+export { DEFAULT_MODEL_IDS } from '../models/provider.js';
 export { connectWorker } from '../temporal/connection.js';
 export { TASK_QUEUE } from '../workflows/messages.js';

@@ -4,8 +4,12 @@
  * runs inside the workflow sandbox, so it imports nothing from Node (test/unit/workflow-entry.test.ts).
  */
 export {
+  agentTool,
   defineAgent,
   defineTool,
+  type McpServerRef,
+  type RemoteToolDefinition,
+  type SubAgentToolDefinition,
   type AgentDefinition,
   type ToolContext,
   type ToolDefinition,
@@ -39,6 +43,8 @@ export {
   type InterruptResponse,
   type InterruptSource,
   type InterruptTimeout,
+  type NotifySettings,
+  type PathStep,
 } from '../agent/interrupts.js';
 export { AgentState, type StateChange } from '../agent/state.js';
 export type {
@@ -55,6 +61,9 @@ export type {
   Usage,
 } from '../agent/types.js';
 export { createAgentRunWorkflow } from '../workflows/agent-run.js';
+export { runAgent, type RunAgentOptions } from '../workflows/run-agent.js';
+export type { AcceptedAnswers, AcceptsInfo } from '../agent/accepted-answers.js';
+export type { AnswerProof } from '../agent/proof.js';
 export { agentSession } from '../workflows/session.js';
 export { agentsOf } from '../temporal/agents-module.js';
 export type { AgentRunInput, AgentRunResult, RunPhase, RunStatus } from '../workflows/messages.js';
