@@ -6,6 +6,7 @@
  * the standard `OTEL_EXPORTER_OTLP_*` variables (headers, protocol); `OTEL_SERVICE_NAME` names the
  * service. One tracer provider per process: `startTracing` returns the same one every time.
  */
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -30,8 +31,9 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME || 'hitl-agents' });
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 1000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  // Activity spans use the global tracer; workflow spans go through the plugin's sink to the same processor.
-  provider.register();
+  // Activity spans use the global tracer, and their parent (the run's) arrives as context: both need registering.
+  // Workflow spans go through the plugin's sink to the same processor.
+  provider.register({ contextManager: new AsyncLocalStorageContextManager().enable() });
   tracing = { plugin: new OpenTelemetryPlugin({ resource, spanProcessor }), flush: () => provider.forceFlush() };
   return tracing;
 }
