@@ -10,6 +10,7 @@
  *   POST /api/runs/:id/answer    approve / deny (reason) / trust / edit, signed as the person
  *   GET  /api/links/:token       what a one-click link would answer (no side effect)
  *   POST /api/links/:token/confirm   give that answer (once)
+ *   POST /codec/encode, /codec/decode   Temporal's codec server protocol (src/codec), signed in or dev mode
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
@@ -18,6 +19,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { InterruptResponse } from '../agent/interrupts.js';
+import { codecEndpoint } from '../codec/endpoint.js';
 import type { LinkSigner } from '../notify/links.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import { answerFor } from './answers.js';
@@ -62,6 +64,9 @@ export function createInboxApp(options: InboxAppOptions) {
   const usedLinks = new UsedLinks();
   const files = { html: asset('index.html'), js: asset('app.js'), css: asset('style.css') };
   const app = new Hono<Env>();
+
+  // Temporal's codec server protocol for the Web UI and the CLI (src/codec): cross-origin, so it comes before the same-origin check.
+  app.route('/codec', codecEndpoint((c) => options.devUser !== undefined || currentSession(c as Context<Env>) !== undefined));
 
   app.use('*', securityHeaders());
   app.use('*', sameOriginOnly(options.publicOrigin));
