@@ -30,3 +30,7 @@ export {
 export type { AnsweredInterrupt, Interrupt, InterruptResponse } from '../agent/interrupts.js';
 export type { StateChange } from '../agent/state.js';
 export type { ModelChoice } from '../agent/types.js';
+export { clientDataConverter, clientDataConverterFromEnv } from '../codec/data-converter.js';
+export { encryptionKeys, encryptionKeysFromEnv, parseKey, type EncryptionKey, type EncryptionKeys } from '../codec/keys.js';
+export { codecRoutes, type CodecRoutesOptions } from '../codec/codec-routes.js';
+export { describeDeployment, setCurrentVersion, retireProblem, type DeploymentView, type VersionView } from '../cli/versions.js';

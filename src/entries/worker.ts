@@ -2,8 +2,8 @@
  * `durable-hitl-agents/worker`: the Temporal plugin and everything that runs in activities: tool
  * bodies, model providers. `createAgentWorker` is a convenience over the plugin.
  */
-export { AgentsPlugin, agentsPlugin, type AgentsPluginOptions } from '../plugin.js';
-export { createAgentWorker, type AgentWorkerOptions } from '../worker.js';
+export { AgentsPlugin, agentsPlugin, type AgentDeployment, type AgentsPluginOptions } from '../plugin.js';
+export { createAgentWorker, deploymentFromEnv, type AgentWorkerOptions } from '../worker.js';
 export { implementTool, type ToolContext, type ToolImplementation } from '../agent/definition.js';
 export { createActivities, type ActivityDependencies, type RegisteredTool } from '../activities/index.js';
 export { DEFAULT_BEDROCK_MODEL_ID, DEMO_MODEL_ID, type ModelProvider } from '../models/provider.js';
@@ -17,3 +17,8 @@ export { AutoProvider } from '../models/auto.js';
 export { DEFAULT_MODEL_IDS } from '../models/provider.js';
 export { connectWorker } from '../temporal/connection.js';
 export { TASK_QUEUE } from '../workflows/messages.js';
+export { EncryptionCodec } from '../codec/encryption-codec.js';
+export { encryptionKeys, encryptionKeysFromEnv, parseKey, type EncryptionKey, type EncryptionKeys } from '../codec/keys.js';
+export { FAILURE_CONVERTER_PATH, workerDataConverter } from '../codec/data-converter.js';
+export { prometheusTelemetry } from '../observability/prometheus.js';
+export { startTracing, type Tracing } from '../observability/tracing.js';
