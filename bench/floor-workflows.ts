@@ -3,9 +3,11 @@
  * pattern as the agent runs and nothing else (no hooks, no conversation, no search attributes, no
  * status, no zod). A bundle of its own, so that the floor worker carries none of our code.
  */
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createFloorActivities } from './activities.js';
 import {
+  floorHoldUpdate,
+  floorReleaseSignal,
   floorApproveSignal,
   floorApproveUpdate,
   floorWaitingQuery,
@@ -14,18 +16,20 @@ import {
   type FloorStepsInput,
 } from './protocol.js';
 
-const { floorModel, floorTool } = proxyActivities<ReturnType<typeof createFloorActivities>>({
+const { floorModel, floorModelHttp, floorTool } = proxyActivities<ReturnType<typeof createFloorActivities>>({
   startToCloseTimeout: '2 minutes',
 });
 
 /** `steps` times: a model-like activity, then a tool-like activity; then a last model-like activity (the agent's final turn). */
 export async function floorSteps(input: FloorStepsInput): Promise<number> {
   const { workflowId } = workflowInfo();
+  const spec = { steps: input.steps, modelMs: input.modelMs ?? 0, toolMs: input.toolMs ?? 0 };
+  const model = (step: number) => (input.http ? floorModelHttp({ spec, step }) : floorModel({ step, sleepMs: spec.modelMs }));
   for (let step = 1; step <= input.steps; step++) {
-    await floorModel({ step, sleepMs: input.modelMs ?? 0 });
-    await floorTool({ key: toolKey(workflowId, step), sleepMs: input.toolMs ?? 0 });
+    await model(step);
+    await floorTool({ key: toolKey(workflowId, step), sleepMs: spec.toolMs });
   }
-  await floorModel({ step: input.steps + 1, sleepMs: input.modelMs ?? 0 });
+  await model(input.steps + 1);
   return input.steps;
 }
 
@@ -46,4 +50,18 @@ export async function floorApprovals(input: FloorApprovalsInput): Promise<number
   }
   await floorModel({ step: input.steps + 1, sleepMs: 0 });
   return input.steps;
+}
+
+/** Does nothing until released; its update is held meanwhile (at most `timeoutMs`): the floor of a held `wait`. */
+export async function floorHold(): Promise<number> {
+  let released = false;
+  let held = 0;
+  setHandler(floorReleaseSignal, () => void (released = true));
+  setHandler(floorHoldUpdate, async ({ timeoutMs }) => {
+    held += 1;
+    await condition(() => released, timeoutMs);
+    return held;
+  });
+  await condition(() => released && allHandlersFinished());
+  return held;
 }

@@ -1,8 +1,10 @@
 /**
  * The bench environment: one Temporal server per bench run (a dev server started here, or the
- * server at TEMPORAL_ADDRESS), the workflow bundles built once (ours: the agent-run workflow over
- * the bench agents; the floor's: bare workflows only), and workers on the same connection — the
- * product's agent worker (createAgentWorker) and a bare SDK worker for the floor workflows.
+ * server at TEMPORAL_ADDRESS), the bench compiled to JS and both workflow bundles built once from
+ * it (ours: the agent-run workflow over the bench agents, bundled as the agents plugin bundles;
+ * the floor's: bare workflows with the SDK's defaults), a fake Bedrock over HTTP, and workers in
+ * child processes running the compiled JS: the product's worker (createAgentWorker) and a bare SDK
+ * worker for the floor.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,34 +12,27 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { agentsPlugin } from '../src/plugin.js';
 import { AgentClient } from '../src/sdk/agent-client.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { errorsOnlyLogger } from '../src/temporal/quiet-logger.js';
-import { createAgentWorker } from '../src/worker.js';
-import { createFloorActivities } from './activities.js';
-import { InstantModel } from './model.js';
-import { INSTANT_PROVIDER } from './protocol.js';
-import { benchTools } from './tools.js';
+import { FakeBedrock } from '../test/support/fake-bedrock.js';
+import { ChildWorker } from './child-worker.js';
+import { compileBench, type CompiledBench } from './compile.js';
+import { benchTurn, HTTP_MODEL } from './protocol.js';
 
 import type { BenchResult, Row, Target } from './report.js';
 
 export { installQuietRuntime } from './runtime.js';
 export type { BenchResult, Row, Target };
 
-export const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-export const FLOOR_WORKFLOWS = fileURLToPath(new URL('./floor-workflows.ts', import.meta.url));
-export const WORKER_PROCESS = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SAMPLE_MS = 100;
 
 /** Progress goes to stderr, so that `--json` keeps stdout for the result. */
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
-}
-
-
-export interface RunningWorker {
-  worker: Worker;
-  stop(): Promise<void>;
 }
 
 /**
@@ -49,18 +44,31 @@ export interface RunningWorker {
  */
 export const DEV_SERVER_TUNING = ['history.transferProcessorMaxPollRPS=10000'];
 
-export interface Bundles {
-  agent: WorkflowBundleWithSourceMap;
-  floor: WorkflowBundleWithSourceMap;
+/** The bundles' code without its inline source map (the size users ship in the worker). */
+export function codeBytes(bundle: WorkflowBundleWithSourceMap): number {
+  const map = bundle.code.lastIndexOf('//# sourceMappingURL=data:');
+  return Buffer.byteLength(map > 0 ? bundle.code.slice(0, map) : bundle.code);
+}
+
+/** The fake Bedrock answers like the instant model: from the prompt and the tool results so far. */
+function benchBedrock(bedrock: FakeBedrock): FakeBedrock {
+  return bedrock.respondFor(HTTP_MODEL.modelId, (request) => {
+    const messages = (request.body?.messages ?? []) as Array<{ content: Array<{ text?: string; toolResult?: unknown }> }>;
+    const results = messages.flatMap((message) => message.content).filter((block) => block.toolResult !== undefined).length;
+    const turn = benchTurn(messages[0]?.content[0]?.text ?? '', results);
+    return 'toolUse' in turn ? { kind: 'toolUse', uses: [turn.toolUse] } : { kind: 'text', text: turn.text };
+  });
 }
 
 export class BenchEnv {
-  private readonly workers: RunningWorker[] = [];
+  private readonly workers = new Set<ChildWorker>();
   private constructor(
     readonly temporal: TestWorkflowEnvironment,
-    readonly bundles: Bundles,
-    /** The bundles written to files, for child-process workers (they do not bundle again). */
+    readonly bundles: { agent: WorkflowBundleWithSourceMap; floor: WorkflowBundleWithSourceMap },
+    /** The bundles written to files, for the worker processes (they do not bundle again). */
     readonly bundlePaths: { agent: string; floor: string },
+    readonly compiled: CompiledBench,
+    readonly bedrock: FakeBedrock,
     private readonly scratch: string,
     readonly address: string,
     readonly namespace: string,
@@ -75,13 +83,16 @@ export class BenchEnv {
     const existing = process.env.TEMPORAL_ADDRESS;
     const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
     const tuning = options.serverDefaults ? [] : DEV_SERVER_TUNING;
+    log('compiling the bench and src/ to JS');
+    const compiled = compileBench();
     log(existing ? `using the Temporal server at ${existing}` : `starting a Temporal dev server${tuning.length > 0 ? ` with ${tuning.join(', ')}` : ''}`);
-    const [temporal, agent, floor] = await Promise.all([
+    const [temporal, agent, floor, bedrock] = await Promise.all([
       existing
         ? TestWorkflowEnvironment.createFromExistingServer({ address: existing, namespace })
         : startDevServer({ extraArgs: tuning.flatMap((setting) => ['--dynamic-config-value', setting]) }),
-      bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS, logger: errorsOnlyLogger }),
-      bundleWorkflowCode({ workflowsPath: FLOOR_WORKFLOWS, logger: errorsOnlyLogger }),
+      bundleWorkflowCode({ workflowsPath: compiled.agentWorkflows, plugins: [agentsPlugin()], logger: errorsOnlyLogger }),
+      bundleWorkflowCode({ workflowsPath: compiled.floorWorkflows, logger: errorsOnlyLogger }),
+      FakeBedrock.start().then(benchBedrock),
     ]);
     const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-bench-'));
     const bundlePaths = { agent: path.join(scratch, 'agent-bundle.js'), floor: path.join(scratch, 'floor-bundle.js') };
@@ -91,15 +102,11 @@ export class BenchEnv {
     const kind = existing
       ? `existing server ${existing}`
       : `temporal CLI dev server (in-memory SQLite${tuning.length > 0 ? `; ${tuning.join(', ')}` : '; default dynamic config'})`;
-    return new BenchEnv(temporal, { agent, floor }, bundlePaths, scratch, address, namespace, kind);
+    return new BenchEnv(temporal, { agent, floor }, bundlePaths, compiled, bedrock, scratch, address, namespace, kind);
   }
 
   get client(): Client {
     return this.temporal.client;
-  }
-
-  get connection(): NativeConnection {
-    return this.temporal.nativeConnection;
   }
 
   private readonly agentClients = new Map<string, AgentClient>();
@@ -113,50 +120,37 @@ export class BenchEnv {
     return agents;
   }
 
-  /** The product's worker (createAgentWorker) with the instant model and the bench tools. */
-  async startAgentWorker(taskQueue: string, options: { maxCachedWorkflows?: number } = {}): Promise<RunningWorker> {
-    const worker = await createAgentWorker({
-      connection: this.connection,
-      namespace: this.namespace,
-      taskQueue,
-      workflowBundle: this.bundles.agent,
-      tools: benchTools,
-      providers: { [INSTANT_PROVIDER]: new InstantModel() },
-      ...options,
-    });
-    return this.track(worker);
-  }
-
-  /** A bare worker for the floor workflows, with the SDK's defaults (as createAgentWorker has). */
-  async startFloorWorker(taskQueue: string, options: { maxCachedWorkflows?: number } = {}): Promise<RunningWorker> {
-    const worker = await Worker.create({
-      connection: this.connection,
-      namespace: this.namespace,
-      taskQueue,
-      workflowBundle: this.bundles.floor,
-      activities: createFloorActivities(),
-      ...options,
-    });
-    return this.track(worker);
-  }
-
-  private track(worker: Worker): RunningWorker {
-    const running = worker.run();
-    const handle: RunningWorker = {
-      worker,
-      stop: async () => {
-        const index = this.workers.indexOf(handle);
-        if (index >= 0) this.workers.splice(index, 1);
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
+  /**
+   * A worker in a child process, running compiled JS: ours (createAgentWorker with the instant
+   * model, Bedrock at the fake, the bench tools) or the floor's (a bare SDK worker).
+   */
+  async startWorker(kind: 'agent' | 'floor', taskQueue: string, options: { maxCachedWorkflows?: number } = {}): Promise<ChildWorker> {
+    const worker = await ChildWorker.spawn(
+      this.compiled.workerProcess,
+      {
+        kind,
+        address: this.address,
+        namespace: this.namespace,
+        taskQueue,
+        bundlePath: this.bundlePaths[kind],
+        sampleMs: SAMPLE_MS,
+        bedrockEndpoint: this.bedrock.endpoint,
+        ...options,
       },
-    };
-    this.workers.push(handle);
-    return handle;
+      REPO_ROOT,
+    );
+    this.workers.add(worker);
+    return worker;
+  }
+
+  async stopWorker(worker: ChildWorker): Promise<void> {
+    this.workers.delete(worker);
+    await worker.stop();
   }
 
   async teardown(): Promise<void> {
-    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    await Promise.all([...this.workers].map((worker) => this.stopWorker(worker)));
+    await this.bedrock.close();
     await this.temporal.teardown();
     rmSync(this.scratch, { recursive: true, force: true });
   }

@@ -74,9 +74,18 @@ export async function historyBench(env: BenchEnv, queues: Queues, options: { len
     log(`history: ${steps} steps: ours ${ours.at(-1)!.events} events, ${ours.at(-1)!.protoBytes} bytes; floor ${floor.at(-1)!.events} events, ${floor.at(-1)!.protoBytes} bytes`);
   }
   const last = ours.length - 1;
+  const perStepBytes = (measure: HistoryMeasure) => measure.protoBytes / measure.steps;
   const rows = [
     costRow(`events per step (${ours[last]!.steps} steps)`, 'events', ours[last]!.events / ours[last]!.steps, floor[last]!.events / floor[last]!.steps),
-    ...ours.map((measure, i) => costRow(`history bytes per step (${measure.steps} steps)`, 'bytes', measure.protoBytes / measure.steps, floor[i]!.protoBytes / floor[i]!.steps)),
+    ...ours.map((measure, i) => costRow(`history bytes per step (${measure.steps} steps)`, 'bytes', perStepBytes(measure), perStepBytes(floor[i]!), { of: 'ratio', max: 2 })),
+    // Flat: bytes per step do not grow with the conversation (the floor's stay put).
+    costRow(
+      `bytes per step, ${ours[last]!.steps} vs ${ours[0]!.steps} steps`,
+      'x',
+      perStepBytes(ours[last]!) / perStepBytes(ours[0]!),
+      perStepBytes(floor[last]!) / perStepBytes(floor[0]!),
+      { of: 'ours', max: 1.1 },
+    ),
   ];
   const perStep = (measure: HistoryMeasure) => ({
     steps: measure.steps,

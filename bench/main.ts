@@ -12,9 +12,12 @@ import { historyBench } from './history.js';
 import { parseArgs, SIZES, USAGE, type BenchmarkId } from './options.js';
 import { parkedBench } from './parked.js';
 import { perStepBench, runAgent, runFloor } from './per-step.js';
+import { HTTP_MODEL } from './protocol.js';
 import type { BenchReport, BenchResult, MachineInfo } from './report.js';
 import { resumeBench } from './resume.js';
 import { throughputBench } from './throughput.js';
+import { waitCostBench } from './wait-cost.js';
+import { bundleBench } from './bundle.js';
 
 function machineInfo(): MachineInfo {
   const cpus = os.cpus();
@@ -54,12 +57,14 @@ async function main(): Promise<void> {
   let failed: unknown;
   try {
     const queues = { agent: taskQueue('agent'), floor: taskQueue('floor') };
-    await env.startAgentWorker(queues.agent);
-    await env.startFloorWorker(queues.floor);
+    await env.startWorker('agent', queues.agent);
+    await env.startWorker('floor', queues.floor);
     log('warming up');
     for (let i = 0; i < 2; i++) {
       await runAgent(env, queues, { steps: 5, modelMs: 0, toolMs: 0 }, 'warmup');
       await runFloor(env, queues, { steps: 5, modelMs: 0, toolMs: 0 }, 'warmup-floor');
+      await runAgent(env, queues, { steps: 5, modelMs: 0, toolMs: 0 }, 'warmup-http', HTTP_MODEL);
+      await runFloor(env, queues, { steps: 5, modelMs: 0, toolMs: 0 }, 'warmup-floor-http', true);
       await runLocal({ steps: 5, modelMs: 0, toolMs: 0 });
     }
     const wanted = new Set(args.only);
@@ -68,12 +73,15 @@ async function main(): Promise<void> {
       log(`running ${id}`);
       results.push(await bench());
     };
-    await run('perStep', () => perStepBench(env, queues, size.perStep));
+    await run('bundle', () => bundleBench(env));
+    await run('perStep', () => perStepBench(env, queues, size.perStep, 'instant'));
+    await run('perStepHttp', () => perStepBench(env, queues, size.perStepHttp, 'http'));
     await run('durability', () => durabilityCostBench(env, queues, size.durability));
     await run('resume', () => resumeBench(env, queues, size.resume));
     await run('throughput', () => throughputBench(env, queues, size.throughput));
     await run('history', () => historyBench(env, queues, size.history));
-    // Last: its workers are child processes, and the in-process ones stay idle meanwhile.
+    // Last: their workers are processes of their own, and the shared ones stay idle meanwhile.
+    await run('waits', () => waitCostBench(env, size.waits));
     await run('parked', () => parkedBench(env, size.parked));
   } catch (error) {
     failed = error;

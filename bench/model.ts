@@ -6,25 +6,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelRequest, ModelResponse, Usage } from '../src/agent/types.js';
 import type { ModelProvider } from '../src/models/provider.js';
-import { NOOP_TOOL, specOf, toolUseIdFor } from './protocol.js';
+import { benchTurn, specOf } from './protocol.js';
 
 const USAGE: Usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
 
 export class InstantModel implements ModelProvider {
   async invoke(request: ModelRequest): Promise<ModelResponse> {
     const first = request.messages[0]?.content[0];
-    const spec = specOf(first && 'text' in first ? first.text : '');
-    if (spec.modelMs > 0) await sleep(spec.modelMs);
+    const prompt = first && 'text' in first ? first.text : '';
+    const { modelMs } = specOf(prompt);
+    if (modelMs > 0) await sleep(modelMs);
     let results = 0;
     for (const message of request.messages) for (const block of message.content) if ('toolResult' in block) results += 1;
-    if (results < spec.steps) {
-      const step = results + 1;
-      return {
-        message: { role: 'assistant', content: [{ toolUse: { toolUseId: toolUseIdFor(step), name: NOOP_TOOL, input: { step, sleepMs: spec.toolMs } } }] },
-        stopReason: 'tool_use',
-        usage: USAGE,
-      };
-    }
-    return { message: { role: 'assistant', content: [{ text: `done after ${results} steps` }] }, stopReason: 'end_turn', usage: USAGE };
+    const turn = benchTurn(prompt, results);
+    if ('toolUse' in turn) return { message: { role: 'assistant', content: [turn] }, stopReason: 'tool_use', usage: USAGE };
+    return { message: { role: 'assistant', content: [turn] }, stopReason: 'end_turn', usage: USAGE };
   }
 }

@@ -1,104 +1,25 @@
 /**
- * 4. Parked runs: N runs waiting for an answer at the same time on a worker with a bounded
- * workflow cache. The worker runs in a child process whose resident memory is sampled (from
- * /proc/<pid>/status where there is one, and from the child's own reports); then every run is
- * answered (update) and the time until all have completed is the drain time. The floor: bare
- * workflows parked on the same kind of wait, on the same kind of child worker.
+ * 4. Parked runs: N runs waiting for an answer at the same time on one worker with a bounded
+ * workflow cache. The worker runs in a child process (compiled JS) whose resident memory is
+ * sampled; then every run is answered (update) and the time until all have completed is the
+ * drain time. The floor: bare workflows parked on the same kind of wait, on a bare worker process.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { AgentRunResult } from '../src/workflows/messages.js';
-import { respondUpdate, statusQuery } from '../src/workflows/messages.js';
-import { costRow, log, mapLimit, median, taskQueue, WORKER_PROCESS, workflowId, type BenchEnv, type BenchResult } from './harness.js';
+import { respondUpdate } from '../src/workflows/messages.js';
+import { MB } from './child-worker.js';
+import { costRow, log, mapLimit, median, taskQueue, workflowId, type BenchEnv, type BenchResult } from './harness.js';
 import {
   approvalIdFor,
   BENCH_APPROVAL_AGENT,
   FLOOR_APPROVALS_WORKFLOW,
   floorApproveUpdate,
-  floorWaitingQuery,
   INSTANT_MODEL,
   promptFor,
   type FloorApprovalsInput,
 } from './protocol.js';
-import type { WorkerProcessConfig, WorkerProcessMessage } from './worker-process.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MB = 1024 * 1024;
-const SAMPLE_MS = 100;
-const PARK_LIMIT_MS = 10 * 60_000;
-
-/** A bench worker in a child process, with its memory sampled. */
-class ChildWorker {
-  peakRss = 0;
-  lastRss = 0;
-  peakHeapUsed = 0;
-  lastHeapUsed = 0;
-  lastCached = 0;
-  maxCached = 0;
-  samples = 0;
-  private readonly timer: NodeJS.Timeout;
-  private readonly exited: Promise<void>;
-
-  private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.on('message', (message: WorkerProcessMessage) => {
-      if (message.type !== 'sample') return;
-      this.record(message.rss);
-      this.lastHeapUsed = message.heapUsed;
-      this.peakHeapUsed = Math.max(this.peakHeapUsed, message.heapUsed);
-      this.lastCached = message.cached;
-      this.maxCached = Math.max(this.maxCached, message.cached);
-    });
-    const status = `/proc/${child.pid}/status`;
-    this.timer = setInterval(() => {
-      if (!existsSync(status)) return;
-      try {
-        const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(status, 'utf8'));
-        if (match) this.record(Number(match[1]) * 1024);
-      } catch {
-        // the process just exited
-      }
-    }, SAMPLE_MS);
-  }
-
-  private record(rss: number): void {
-    this.samples += 1;
-    this.lastRss = rss;
-    this.peakRss = Math.max(this.peakRss, rss);
-  }
-
-  static async spawn(config: WorkerProcessConfig): Promise<ChildWorker> {
-    const child = fork(WORKER_PROCESS, [JSON.stringify(config)], {
-      cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
-      // stdout is the bench's JSON channel: the child's output goes to stderr.
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    });
-    child.stdout?.pipe(process.stderr);
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WorkerProcessMessage) => {
-        if (message.type !== 'ready') return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve();
-      };
-      const onExit = (code: number | null) => reject(new Error(`bench worker process exited (code ${code}) before it was ready`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-    return new ChildWorker(child);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    if (this.child.exitCode === null && this.child.connected) this.child.send({ type: 'shutdown' });
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await this.exited;
-    clearTimeout(killer);
-  }
-}
+const PARK_LIMIT_MS = 30 * 60_000;
 
 type Side = 'ours' | 'floor';
 
@@ -118,17 +39,23 @@ interface SideResult {
   drainMs: number;
 }
 
+/**
+ * Parked, as the server sees it: running, with no activity and no workflow task pending, after
+ * the first model-like activity. Asking the server (describe) replays nothing on the worker.
+ */
+async function isParked(env: BenchEnv, id: string): Promise<boolean> {
+  try {
+    const { raw } = await env.client.workflow.getHandle(id).describe();
+    const activities = raw.pendingActivities?.length ?? 0;
+    return activities === 0 && !raw.pendingWorkflowTask && Number(raw.workflowExecutionInfo?.historyLength ?? 0) > 6;
+  } catch {
+    return false;
+  }
+}
+
 async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; maxCachedWorkflows: number }): Promise<SideResult> {
   const queue = taskQueue(`parked-${side}`);
-  const child = await ChildWorker.spawn({
-    kind: side === 'ours' ? 'agent' : 'floor',
-    address: env.address,
-    namespace: env.namespace,
-    taskQueue: queue,
-    bundlePath: side === 'ours' ? env.bundlePaths.agent : env.bundlePaths.floor,
-    maxCachedWorkflows: options.maxCachedWorkflows,
-    sampleMs: SAMPLE_MS,
-  });
+  const child = await env.startWorker(side === 'ours' ? 'agent' : 'floor', queue, { maxCachedWorkflows: options.maxCachedWorkflows });
   try {
     // An idle worker's footprint, once it has settled.
     await sleep(1500);
@@ -137,7 +64,7 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
     for (let i = 0; i < 5; i++) {
       baseline.push(child.lastRss);
       baselineHeap.push(child.lastHeapUsed);
-      await sleep(SAMPLE_MS);
+      await sleep(100);
     }
     const ids = Array.from({ length: options.runs }, (_, i) => workflowId(`parked-${side}-${i}`));
     const handle = (id: string) => env.client.workflow.getHandle(id);
@@ -151,22 +78,10 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
         await env.client.workflow.start(FLOOR_APPROVALS_WORKFLOW, { taskQueue: queue, workflowId: id, args: [input] });
       }
     });
-    // Parked = the run says it waits for the approval (a status query; on an evicted run it replays).
-    const interruptId = approvalIdFor(1);
-    // A query can time out while the worker is busy starting runs: that run is simply asked again.
-    const isParked = async (id: string) => {
-      try {
-        return side === 'ours'
-          ? (await handle(id).query(statusQuery)).pending.some((pending) => pending.id === interruptId)
-          : (await handle(id).query(floorWaitingQuery)) === 1;
-      } catch {
-        return false;
-      }
-    };
     let unconfirmed = ids;
     while (unconfirmed.length > 0) {
       if (performance.now() - parkStart > PARK_LIMIT_MS) throw new Error(`${unconfirmed.length} runs did not park`);
-      const parked = await mapLimit(unconfirmed, 20, isParked);
+      const parked = await mapLimit(unconfirmed, 50, (id) => isParked(env, id));
       unconfirmed = unconfirmed.filter((_, i) => !parked[i]);
       if (unconfirmed.length > 0) await sleep(200);
     }
@@ -177,6 +92,7 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
     const cachedWhenParked = child.lastCached;
     log(`parked (${side}): ${options.runs} runs waiting after ${(parkMs / 1000).toFixed(1)} s; worker RSS ${(parkedRss / MB).toFixed(0)} MB, ${cachedWhenParked} cached`);
 
+    const interruptId = approvalIdFor(1);
     const drainStart = performance.now();
     await mapLimit(ids, 50, async (id) => {
       if (side === 'ours') await handle(id).executeUpdate(respondUpdate, { args: [{ interruptId, response: 'y', respondedBy: 'bench' }] });
@@ -194,7 +110,7 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
       }
     });
     const drainMs = performance.now() - drainStart;
-    await sleep(2 * SAMPLE_MS);
+    await sleep(200);
     const completed = finished.filter(Boolean).length;
     log(`parked (${side}): answered all, ${completed}/${options.runs} completed in ${(drainMs / 1000).toFixed(1)} s; peak RSS ${(child.peakRss / MB).toFixed(0)} MB`);
     return {
@@ -212,7 +128,7 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
       drainMs,
     };
   } finally {
-    await child.stop();
+    await env.stopWorker(child);
   }
 }
 
@@ -221,16 +137,17 @@ export async function parkedBench(env: BenchEnv, options: { runs: number; maxCac
   const floor = await parkAndDrain(env, 'floor', options);
   return {
     id: 'parked',
-    title: `Parked runs (${options.runs} waiting at once, maxCachedWorkflows ${options.maxCachedWorkflows}, worker in a child process)`,
+    title: `Parked runs (${options.runs} waiting at once, maxCachedWorkflows ${options.maxCachedWorkflows}, worker in a child process, compiled JS)`,
     rows: [
-      costRow('peak worker RSS', 'MB', ours.peakRssMb, floor.peakRssMb, { of: 'ours', max: 300 }),
+      costRow('peak worker RSS', 'MB', ours.peakRssMb, floor.peakRssMb, { of: 'ratio', max: 1.15 }),
+      costRow('peak worker RSS, absolute', 'MB', ours.peakRssMb, floor.peakRssMb, { of: 'ours', max: 400 }),
       costRow('time to park all', 'ms', ours.parkMs, floor.parkMs),
-      costRow('time to drain (answer all -> all completed)', 'ms', ours.drainMs, floor.drainMs),
+      costRow('time to drain (answer all -> all completed)', 'ms', ours.drainMs, floor.drainMs, { of: 'ratio', max: 1.3 }),
     ],
     details: {
       ...options,
       answeredWith: 'update (respond update for ours, a bare update for the floor), 50 in flight',
-      parkedDetection: 'status query per run (20 in flight; an evicted run replays to answer it)',
+      parkedDetection: 'describe per run (50 in flight): running, no pending activity or workflow task, past the first model call',
       rssAboveIdleWhenParkedMb: { ours: ours.parkedRssMb - ours.baselineRssMb, floor: floor.parkedRssMb - floor.baselineRssMb },
       ours,
       floor,

@@ -1,11 +1,13 @@
 /**
- * 1. Per-step overhead: an N-step run (model turn asking for one tool, then the tool) with the
- * instant model, against a bare workflow doing the same activities in the same pattern.
- * Repeated, ours and the floor alternating, medians reported.
+ * 1. Per-step overhead: an N-step run (model turn asking for one tool, then the tool), against a
+ * bare workflow doing the same activities in the same pattern. Two variants: the instant model
+ * (in the worker), and a fake model over HTTP on both sides (our Bedrock provider and the floor's
+ * bare Converse call, to the same fake Bedrock). Repeated, ours and the floor alternating, medians.
  */
 import { AGENT_RUN_WORKFLOW } from '../src/workflows/messages.js';
 import { costRow, log, median, timed, workflowId, type BenchEnv, type BenchResult } from './harness.js';
-import { BENCH_AGENT, FLOOR_STEPS_WORKFLOW, INSTANT_MODEL, promptFor, type FloorStepsInput, type StepSpec } from './protocol.js';
+import type { ModelChoice } from '../src/agent/types.js';
+import { BENCH_AGENT, FLOOR_STEPS_WORKFLOW, HTTP_MODEL, INSTANT_MODEL, promptFor, type FloorStepsInput, type StepSpec } from './protocol.js';
 
 export interface Queues {
   agent: string;
@@ -13,13 +15,13 @@ export interface Queues {
 }
 
 /** One durable agent run from start to result, with the product's client. */
-export async function runAgent(env: BenchEnv, queues: Queues, spec: StepSpec, label = 'agent'): Promise<{ ms: number; workflowId: string }> {
+export async function runAgent(env: BenchEnv, queues: Queues, spec: StepSpec, label = 'agent', model: ModelChoice = INSTANT_MODEL): Promise<{ ms: number; workflowId: string }> {
   const agents = env.agents(queues.agent);
   const { ms, value } = await timed(async () => {
     const { workflowId: id } = await agents.start({
       agent: BENCH_AGENT,
       prompt: promptFor(spec),
-      model: INSTANT_MODEL,
+      model,
       workflowId: workflowId(label),
     });
     const result = await env.client.workflow.getHandle(id).result();
@@ -30,8 +32,8 @@ export async function runAgent(env: BenchEnv, queues: Queues, spec: StepSpec, la
 }
 
 /** One floor workflow (same activities, same pattern) from start to result. */
-export async function runFloor(env: BenchEnv, queues: Queues, spec: StepSpec, label = 'floor'): Promise<{ ms: number; workflowId: string }> {
-  const input: FloorStepsInput = { steps: spec.steps, modelMs: spec.modelMs, toolMs: spec.toolMs };
+export async function runFloor(env: BenchEnv, queues: Queues, spec: StepSpec, label = 'floor', http = false): Promise<{ ms: number; workflowId: string }> {
+  const input: FloorStepsInput = { steps: spec.steps, modelMs: spec.modelMs, toolMs: spec.toolMs, http };
   const { ms, value } = await timed(async () => {
     const handle = await env.client.workflow.start(FLOOR_STEPS_WORKFLOW, { taskQueue: queues.floor, workflowId: workflowId(label), args: [input] });
     await handle.result();
@@ -40,7 +42,13 @@ export async function runFloor(env: BenchEnv, queues: Queues, spec: StepSpec, la
   return { ms, workflowId: value };
 }
 
-export async function perStepBench(env: BenchEnv, queues: Queues, options: { steps: number; repeats: number }): Promise<BenchResult> {
+const VARIANTS = {
+  instant: { id: 'perStep', model: INSTANT_MODEL, http: false, target: 1.1, what: 'instant model' },
+  http: { id: 'perStepHttp', model: HTTP_MODEL, http: true, target: 1.2, what: 'fake Bedrock over HTTP on both sides' },
+} as const;
+
+export async function perStepBench(env: BenchEnv, queues: Queues, options: { steps: number; repeats: number }, variant: keyof typeof VARIANTS): Promise<BenchResult> {
+  const { id, model, http, target, what } = VARIANTS[variant];
   const spec: StepSpec = { steps: options.steps, modelMs: 0, toolMs: 0 };
   const ours: number[] = [];
   const floor: number[] = [];
@@ -48,20 +56,17 @@ export async function perStepBench(env: BenchEnv, queues: Queues, options: { ste
     // Alternate who goes first, so that drift (JIT, server caches, GC) does not favour one side.
     const order = repeat % 2 === 0 ? ['ours', 'floor'] : ['floor', 'ours'];
     for (const side of order) {
-      if (side === 'ours') ours.push((await runAgent(env, queues, spec, 'perstep')).ms);
-      else floor.push((await runFloor(env, queues, spec, 'perstep-floor')).ms);
+      if (side === 'ours') ours.push((await runAgent(env, queues, spec, id, model)).ms);
+      else floor.push((await runFloor(env, queues, spec, `${id}-floor`, http)).ms);
     }
-    log(`per-step: repeat ${repeat + 1}/${options.repeats}: ours ${ours.at(-1)!.toFixed(0)} ms, floor ${floor.at(-1)!.toFixed(0)} ms`);
+    log(`${id}: repeat ${repeat + 1}/${options.repeats}: ours ${ours.at(-1)!.toFixed(0)} ms, floor ${floor.at(-1)!.toFixed(0)} ms`);
   }
   const oursPerStep = median(ours) / options.steps;
   const floorPerStep = median(floor) / options.steps;
   return {
-    id: 'perStep',
-    title: `Per-step overhead (${options.steps}-step run, instant model, median of ${options.repeats})`,
-    rows: [
-      costRow('time per step', 'ms', oursPerStep, floorPerStep, { of: 'ratio', max: 1.3 }),
-      costRow('whole run', 'ms', median(ours), median(floor)),
-    ],
+    id,
+    title: `Per-step overhead (${options.steps}-step run, ${what}, median of ${options.repeats})`,
+    rows: [costRow('time per step', 'ms', oursPerStep, floorPerStep, { of: 'ratio', max: target }), costRow('whole run', 'ms', median(ours), median(floor))],
     details: {
       steps: options.steps,
       repeats: options.repeats,
@@ -69,6 +74,7 @@ export async function perStepBench(env: BenchEnv, queues: Queues, options: { ste
       oursRunMs: ours,
       floorRunMs: floor,
       workflow: AGENT_RUN_WORKFLOW,
+      model,
     },
   };
 }

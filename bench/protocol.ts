@@ -12,6 +12,8 @@ export const NOOP_TOOL = 'bench_noop';
 export const APPROVAL_NAME = 'approve';
 export const INSTANT_PROVIDER = 'instant';
 export const INSTANT_MODEL = { provider: INSTANT_PROVIDER, modelId: 'instant' };
+/** The product's Bedrock provider against the bench's fake Bedrock over HTTP (the floor calls the same server). */
+export const HTTP_MODEL = { provider: 'bedrock', modelId: 'bench-http' };
 
 /** What a run's prompt asks of the instant model. */
 export interface StepSpec {
@@ -33,6 +35,16 @@ export function specOf(prompt: string): StepSpec {
   return { steps: parsed.steps ?? 1, modelMs: parsed.modelMs ?? 0, toolMs: parsed.toolMs ?? 0 };
 }
 
+/** What the bench model answers, given the prompt and how many tool results the conversation holds. */
+export type BenchTurn = { toolUse: { toolUseId: string; name: string; input: { step: number; sleepMs: number } } } | { text: string };
+
+export function benchTurn(prompt: string, toolResults: number): BenchTurn {
+  const spec = specOf(prompt);
+  if (toolResults >= spec.steps) return { text: `done after ${toolResults} steps` };
+  const step = toolResults + 1;
+  return { toolUse: { toolUseId: toolUseIdFor(step), name: NOOP_TOOL, input: { step, sleepMs: spec.toolMs } } };
+}
+
 /** The instant model names its tool uses by step, so that the bench knows every interrupt id in advance. */
 export function toolUseIdFor(step: number): string {
   return `bench-${step}`;
@@ -50,11 +62,15 @@ export function toolKey(workflowId: string, step: number): string {
 // The floor: bare workflows doing the same activities in the same pattern, nothing else.
 export const FLOOR_STEPS_WORKFLOW = 'floorSteps';
 export const FLOOR_APPROVALS_WORKFLOW = 'floorApprovals';
+/** Holds updates until released: the floor of a held `wait`. */
+export const FLOOR_HOLD_WORKFLOW = 'floorHold';
 
 export interface FloorStepsInput {
   steps: number;
   modelMs?: number;
   toolMs?: number;
+  /** Call the fake Bedrock over HTTP with the conversation an agent would send at this step. */
+  http?: boolean;
 }
 
 export interface FloorApprovalsInput {
@@ -67,3 +83,7 @@ export const floorApproveSignal = defineSignal('floorApprove');
 export const floorApproveUpdate = defineUpdate<number>('floorApproveUpdate');
 /** The step waiting for approval, or 0 when none waits. */
 export const floorWaitingQuery = defineQuery<number>('floorWaiting');
+
+/** Held until the workflow is released or `timeoutMs` passes (like our `wait` update). */
+export const floorHoldUpdate = defineUpdate<number, [{ timeoutMs: number }]>('floorHold');
+export const floorReleaseSignal = defineSignal('floorRelease');

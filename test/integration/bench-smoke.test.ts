@@ -1,7 +1,8 @@
 /**
  * The benchmarks still run: `bench/run.ts --size reduced --json` as a child process, on its own
- * dev server. Asserts that every benchmark reports finite positive numbers and that every parked
- * run completed once answered (behaviour, not timing: no target is enforced here).
+ * dev server (its workers compiled to JS in child processes). Asserts that every benchmark reports
+ * finite positive numbers, that every held wait returned, and that every parked run completed once
+ * answered (behaviour, not timing: no target is enforced here).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -47,6 +48,9 @@ test('bench --size reduced --json: every benchmark reports finite positive numbe
   }
   const targets = BENCHMARK_IDS.flatMap((id) => report.benchmarks[id]!.rows.filter((row) => row.target).map((row) => `${id}: ${row.metric}`));
   assert.ok(targets.length >= 4, `the issue's targets are in the table: ${targets.join(', ')}`);
+
+  const waits = report.benchmarks.waits!.details as { waits: number; returnedAsExpected: Record<'ours' | 'floor', number> };
+  assert.deepEqual(waits.returnedAsExpected, { ours: waits.waits, floor: waits.waits }, 'every wait returned the waiting status; every floor update returned');
 
   const parked = report.benchmarks.parked!.details as Record<'ours' | 'floor', { runs: number; completed: number; peakRssMb: number }>;
   for (const side of ['ours', 'floor'] as const) {
