@@ -18,11 +18,6 @@ before(async () => {
 });
 after(async () => env?.teardown());
 
-async function runIds(workflowId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const execution of env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) ids.add(execution.runId);
-  return ids;
-}
 
 test('a flood of signals while a run waits hands it off with its questions: same ids and age, finished siblings never run again', async () => {
   const model = env.model(
@@ -33,11 +28,11 @@ test('a flood of signals while a run waits hands it off with its questions: same
   const waiting = await env.untilPending(workflowId, 1);
   const question = waiting.pending[0]!;
   const handle = env.client.workflow.getHandle(workflowId);
-  const before = await runIds(workflowId);
+  const before = await env.runIds(workflowId);
   // Nobody can refuse a signal: each one grows the history, until the run hands off while waiting.
   for (let i = 0; i < SUGGEST_AT; i++) await handle.signal(respondSignal, { interruptId: `nope-${i}`, response: 'y' });
-  let after = await runIds(workflowId);
-  for (let i = 0; after.size === before.size && i < 100; i++) after = await runIds(workflowId);
+  let after = await env.runIds(workflowId);
+  for (let i = 0; after.size === before.size && i < 100; i++) after = await env.runIds(workflowId);
   assert.ok(after.size > before.size, 'the run continued as new while it waited');
   const carried = await env.untilPending(workflowId, 1);
   assert.equal(carried.status, 'waiting');

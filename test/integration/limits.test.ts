@@ -24,11 +24,6 @@ before(async () => {
 });
 after(async () => env?.teardown());
 
-async function runIds(workflowId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const execution of env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) ids.add(execution.runId);
-  return ids;
-}
 
 test('a run of 40 tool steps continues as new and completes with its whole conversation', async () => {
   const STEPS = 40;
@@ -41,7 +36,7 @@ test('a run of 40 tool steps continues as new and completes with its whole conve
   assert.equal(result.messages.length, 1 + 2 * STEPS + 1);
   assert.equal(result.state['recorded:step-39'], true, 'state carried across the hand-offs');
   assert.equal(result.usage.totalTokens > 0, true);
-  const runs = await runIds(workflowId);
+  const runs = await env.runIds(workflowId);
   assert.ok(runs.size >= 3, `continued as new (${runs.size} runs)`);
   assert.deepEqual(env.bedrock.violations, []);
   const recorded = new Set((await import('../support/test-tools.js')).readLedger(env.ledger).map((e) => e.label));
@@ -54,11 +49,11 @@ test('a session continues as new while its run waits; the answer given after the
   const { workflowId } = await env.agents.start({ agent: 'trusted-files', prompt: 'Delete k.txt', model, sessionId: 'long', workspace });
   const waiting = await env.agents.wait(workflowId);
   assert.equal(waiting.status, 'waiting');
-  const sessionRunsBefore = await runIds('session-long');
+  const sessionRunsBefore = await env.runIds('session-long');
   // Grow the session's history past the suggestion while its run waits for a human.
   for (let i = 0; i < SUGGEST_AT / 2; i++) await env.agents.editSession('long', [{ op: 'set', key: 'counter', value: i }]);
-  let handedOff = await runIds('session-long');
-  for (let i = 0; handedOff.size === sessionRunsBefore.size && i < 50; i++) handedOff = await runIds('session-long');
+  let handedOff = await env.runIds('session-long');
+  for (let i = 0; handedOff.size === sessionRunsBefore.size && i < 50; i++) handedOff = await env.runIds('session-long');
   assert.ok(handedOff.size > sessionRunsBefore.size, 'the session continued as new while its run waited');
   assert.equal((await env.agents.session('long')).active?.runId, workflowId, 'the run in progress was carried over');
 

@@ -102,6 +102,13 @@ export class TestEnv {
     return { provider: 'bedrock', modelId };
   }
 
+  /** The run ids a workflow id has had (more than one once it continued as new). */
+  async runIds(workflowId: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for await (const execution of this.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) ids.add(execution.runId);
+    return ids;
+  }
+
   /** Requests the fake Bedrock received for one model choice. */
   requestsFor(model: ModelChoice) {
     return this.bedrock.requests.filter((request) => request.modelId === model.modelId);
