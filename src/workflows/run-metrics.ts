@@ -10,9 +10,10 @@
  *                                trusted | escalated | expired | answered | cancelled
  *
  * Use one `RunMetrics` per run and call `update` wherever the pending and answered lists change
- * (beside `Notifier.update`), and `runEnded` when the run ends with questions still open. Questions
- * mirrored from a sub-agent are counted by the sub-agent's own run, and questions carried over a
- * continue-as-new by the run that raised them.
+ * (beside `Notifier.update`), and `runEnded` when the run ends with questions still open (not on a
+ * continue-as-new: the next run adopts them). Questions mirrored from a sub-agent are counted by the
+ * sub-agent's own run; a question carried over a continue-as-new was counted open by the run that
+ * raised it and is counted answered by the run that receives the answer.
  */
 import { metricMeter, proxySinks, workflowInfo, type Sinks } from '@temporalio/workflow';
 import { parseApprovalAnswer } from '../agent/approval/answers.js';
@@ -48,8 +49,9 @@ export class RunMetrics {
     const runStart = workflowInfo().runStartTime.getTime();
     for (const interrupt of pending) {
       if (this.open.has(interrupt.id) || this.closed.has(interrupt.id) || interrupt.runId !== undefined) continue;
-      if (Date.parse(interrupt.raisedAt) < runStart) continue;
       this.open.set(interrupt.id, interrupt);
+      // Carried over a continue-as-new: counted open by the run before; only its answer is counted here.
+      if (Date.parse(interrupt.raisedAt) < runStart) continue;
       metricMeter.createCounter('hitl_interrupts_opened', 'interrupts', 'questions asked of people').add(1, this.tags(interrupt));
       agentMetrics.openInterrupts(1, { agent: this.agent });
     }
