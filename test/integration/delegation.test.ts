@@ -61,9 +61,14 @@ test('approve and deny through the parent: the question shows with its child run
     assert.match(error.cause?.message ?? error.message, new RegExp(`answer it in its run ${childId}`));
     return true;
   });
+  const metadata = await env.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  assert.match(metadata.currentDetails ?? '', /waiting for sub-agent test\\-guarded: record\\_action/);
   await env.agents.respond(workflowId, { interruptId: question.id, response: 'y', respondedBy: 'parent-side' });
   const result = await env.agents.result(workflowId);
   assert.match(result.text, /coordinator done: test done: recorded via-parent/);
+  // What the sub-agent wrote to its state (its hook's counter, its tool's record) is the caller's state too.
+  assert.equal(result.state['hookEntered:tu2'], 1);
+  assert.equal(result.state['recorded:via-parent'], true);
   assert.equal(ran('via-parent'), 1);
   const child = await env.agents.status(childId);
   assert.deepEqual(child.answered.map((answer) => [answer.respondedBy, answer.response]), [['parent-side', 'y']]);
