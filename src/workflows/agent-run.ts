@@ -38,6 +38,7 @@ import {
   type RunStatus,
 } from './messages.js';
 import { Notifier } from './notifier.js';
+import { RunMetrics } from './run-metrics.js';
 import { parentReports } from './parent-link.js';
 import { fitCarry, fitResult, jsonCopy } from './run-payloads.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
@@ -97,8 +98,10 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       onInterruptsChange: () => {
         questionsChanged();
         notifier.update(loop.book.pending, loop.book.answered);
+        metrics.update(loop.book.pending, loop.book.answered);
       },
     });
+    const metrics = new RunMetrics(agent.name);
     const notifier = new Notifier({
       agent,
       prompt: input.prompt,
@@ -127,6 +130,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
       publishState(identity, final, []);
+      metrics.runEnded();
     };
     publishStart(identity);
     publishState(identity, 'running', []);

@@ -83,4 +83,11 @@ test('after an approved and a denied run, /metrics holds their model calls, toke
   assert.equal(total(samples, 'hitl_tool_calls', { ...tools, tool: 'inspect_files', outcome: 'success' }), 2);
   assert.equal(total(samples, 'hitl_tool_calls', { ...tools, tool: 'delete_files', outcome: 'success' }), 1, 'the approved delete ran once');
   assert.equal(total(samples, 'hitl_tool_calls', { ...tools, tool: 'delete_files' }), 1, 'the denied one never ran');
+  // The people side: two questions asked, one approved and one denied, none open any more.
+  const people = { agent: 'file-approval', tool: 'delete_files' };
+  assert.equal(total(samples, 'hitl_interrupts_opened', people), 2);
+  assert.equal(total(samples, 'hitl_interrupt_outcomes', { ...people, outcome: 'approved' }), 1);
+  assert.equal(total(samples, 'hitl_interrupt_outcomes', { ...people, outcome: 'denied' }), 1);
+  assert.equal(total(samples, 'hitl_interrupt_answer_time_count', people), 2);
+  assert.equal(total(samples, 'hitl_interrupts_open', { agent: 'file-approval' }), 0);
 });
