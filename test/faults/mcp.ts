@@ -12,6 +12,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { TOOL_RESULT_MAX_BYTES } from '../../src/agent/payload-budget.js';
 import { McpClientPool } from '../../src/mcp/index.js';
 import type { ScriptedReply } from '../support/fake-bedrock.js';
+import { failureMessage } from '../support/failures.js';
 import { freePort, historyFacts, HttpTestServer, loggedCalls, McpTestWorker, stdioTestServer, toolResults } from '../support/mcp-support.js';
 import type { FaultContext } from './context.js';
 import { assertThat, type FaultReport } from './harness.js';
@@ -58,7 +59,7 @@ export async function mcpFaults(context: FaultContext, report: FaultReport): Pro
         await sleep(100);
         pending = (await handle.describe()).raw.pendingActivities?.[0];
       }
-      const reason = pending.lastFailure?.message ?? '';
+      const reason = await failureMessage(context.client, pending.lastFailure);
       assertThat(/MCP server "late" cannot be reached: fetch failed \(ECONNREFUSED\)/.test(reason), `last failure: ${reason}`);
       const late = await HttpTestServer.start({ port: latePort });
       try {

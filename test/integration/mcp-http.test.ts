@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { McpClientPool } from '../../src/mcp/index.js';
 import { TestEnv } from '../support/env.js';
+import { failureMessage } from '../support/failures.js';
 import { freePort, historyFacts, HttpTestServer, McpTestWorker, toolResults } from '../support/mcp-support.js';
 
 let env: TestEnv;
@@ -113,7 +114,7 @@ test('a server that is down when the run starts: the listing is retried with a r
     pending = (await handle.describe()).raw.pendingActivities?.[0];
   }
   assert.equal(pending.activityType?.name, 'remoteTools');
-  assert.match(pending.lastFailure?.message ?? '', /^MCP server "late" cannot be reached: fetch failed \(ECONNREFUSED\)/);
+  assert.match(await failureMessage(env.client, pending.lastFailure), /^MCP server "late" cannot be reached: fetch failed \(ECONNREFUSED\)/);
   const late = await HttpTestServer.start({ port: latePort });
   try {
     const { status, result } = await finished(workflowId);
