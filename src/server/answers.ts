@@ -1,4 +1,5 @@
 /** What the inbox's buttons mean as answers (the approval policy's forms; see src/agent/approval/answers.ts). */
+import type { AcceptsInfo } from '../agent/accepted-answers.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 
@@ -13,13 +14,25 @@ export interface ActionRequest {
   input?: JsonValue;
 }
 
-/** The request as an answer, or why it is not one. */
-export function answerFor(request: unknown): InterruptResponse | string {
+/** The word each button gives a question that accepts only words (`accepts.choices`). */
+const WORDS: Record<Exclude<InboxAction, 'edit'>, string> = { approve: 'y', deny: 'n', trust: 't' };
+
+/**
+ * The request as an answer, or why it is not one. A question that accepts only words gets the
+ * button's word (a deny reason then travels in the answer's `reason`); others get the approval
+ * policy's forms.
+ */
+export function answerFor(request: unknown, accepts?: AcceptsInfo): InterruptResponse | string {
   const { interruptId, action, reason, input } = (request ?? {}) as Partial<ActionRequest>;
   if (typeof interruptId !== 'string' || interruptId === '') return 'say which question (interruptId)';
   if (!INBOX_ACTIONS.includes(action as InboxAction)) return `action must be one of ${INBOX_ACTIONS.join(', ')}`;
   if (reason !== undefined && typeof reason !== 'string') return 'reason must be text';
   const why = reason?.trim() ? { reason: reason.trim() } : {};
+  if (accepts?.choices) {
+    const word = action === 'edit' ? undefined : accepts.choices.find((choice) => choice.toLowerCase() === WORDS[action as Exclude<InboxAction, 'edit'>]);
+    if (word === undefined) return `this question accepts ${accepts.description}; ${action} is not one of them`;
+    return { interruptId, response: word, ...why };
+  }
   switch (action) {
     case 'approve':
       return { interruptId, response: 'y', ...why };

@@ -143,9 +143,17 @@ export function createInboxApp(options: InboxAppOptions) {
     });
 
   api.post('/runs/:id/answer', async (c) => {
-    const unsigned = answerFor(await c.req.json().catch(() => undefined));
-    if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
-    return answer(c, c.req.param('id'), unsigned);
+    const request = await c.req.json().catch(() => undefined);
+    const checked = answerFor(request);
+    if (typeof checked === 'string') return c.json({ error: checked }, 400);
+    const runId = c.req.param('id');
+    return clientErrors(c, async () => {
+      // The question's accepted answers decide the form (words, or the approval policy's objects).
+      const asked = (await agents.status(runId)).pending.find((pending) => pending.id === checked.interruptId);
+      const unsigned = asked?.accepts ? answerFor(request, asked.accepts) : checked;
+      if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
+      return answer(c, runId, unsigned);
+    });
   });
 
   const openLink = async (c: Context<Env>) => {
@@ -173,7 +181,7 @@ export function createInboxApp(options: InboxAppOptions) {
       const link = await openLink(c);
       if ('problem' in link) return c.json({ error: link.problem }, link.status);
       const { reason } = ((await c.req.json().catch(() => ({}))) ?? {}) as { reason?: unknown };
-      const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, ...(typeof reason === 'string' ? { reason } : {}) });
+      const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, ...(typeof reason === 'string' ? { reason } : {}) }, link.interrupt.accepts);
       if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
       // Claimed before answering: two clicks at once cannot both answer.
       if (!usedLinks.claim(link.claims.linkId, link.claims.expiresAt)) return c.json({ error: 'this link was used already' }, 410);

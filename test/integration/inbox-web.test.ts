@@ -6,7 +6,7 @@
  * markup shown as text. INBOX_SCREENSHOTS=docs writes the README's screenshots into docs/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -200,6 +200,35 @@ test('a question that names its approver takes the inbox answer as proven; the a
   await delivery.waitFor();
   assert.deepEqual(await delivery.locator('td').allInnerTexts().then((cells) => cells.slice(0, 3)), [`waiting ${runs.named!.interruptId}`, 'webhook', 'delivered']);
   await page.screenshot({ path: path.join(shots, 'inbox-run.png'), fullPage: true });
+});
+
+test('a question from a sub-agent shows the path that led to it and is answered through the calling run', { skip }, async () => {
+  const workspace = env.workspace({ 'old_report.txt': 'r', 'temp_data.csv': 'c' });
+  const { workflowId } = await env.agents.start({
+    agent: 'file-coordinator',
+    prompt: 'Clean up old_report.txt and temp_data.csv',
+    model: { provider: 'demo', modelId: 'offline-demo' },
+    workspace,
+  });
+  // The question is mirrored into the calling run; the inbox lists it once, in the run that asks.
+  const asker = (await env.untilPending(workflowId, 1)).pending[0]!.runId;
+  assert.ok(asker && asker !== workflowId, 'the question comes from a child run');
+  await page.goto(inbox.url);
+  const question = card(asker);
+  await question.waitFor();
+  assert.equal(await question.locator('[data-field="path"]').innerText(), 'from sub-agent: file-coordinator › file-approval');
+  assert.deepEqual(JSON.parse(await question.locator('[data-field="input"]').innerText()), { paths: ['old_report.txt', 'temp_data.csv'] });
+  // file-approval accepts y / n: no trust or edit buttons for it.
+  assert.deepEqual(
+    await Promise.all(['approve', 'deny', 'trust', 'edit'].map((action) => question.locator(`[data-action="${action}"]`).isVisible())),
+    [true, true, false, false],
+  );
+  await page.screenshot({ path: path.join(shots, 'inbox-sub-agent.png'), fullPage: true });
+  await question.locator('[data-action="approve"]').click();
+  assert.equal(await outcome(asker), 'Approved as alice (signed)');
+  assert.match(await finished(workflowId), /Successfully deleted files: old_report\.txt, temp_data\.csv/);
+  assert.equal(existsSync(path.join(workspace, 'old_report.txt')), false);
+  await gone(asker);
 });
 
 /** The notification the run sent to the webhook, once it arrived. */

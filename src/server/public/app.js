@@ -68,6 +68,7 @@ function itemOfInterrupt(runId, agent, interrupt) {
     deadline: interrupt.deadline,
     allowedResponders: interrupt.allowedResponders,
     path: interrupt.path,
+    accepts: interrupt.accepts,
   };
 }
 
@@ -99,6 +100,12 @@ function fillCard(card, item) {
   setText(field('input'), item.toolInput === undefined ? '' : json(item.toolInput));
   field('input').hidden = item.toolInput === undefined;
   setText(field('approvers'), item.allowedResponders ? `may answer: ${item.allowedResponders.join(', ')}` : '');
+  // A question that accepts only some words shows only the buttons that give one of them.
+  const choices = item.accepts?.choices?.map((choice) => choice.toLowerCase());
+  for (const [action, word] of [['approve', 'y'], ['deny', 'n'], ['trust', 't'], ['edit', undefined]]) {
+    const button = card.querySelector(`[data-action="${action}"]`);
+    if (button) button.hidden = Boolean(choices) && !choices.includes(word);
+  }
 }
 
 function newCard(item, { actions = true } = {}) {
