@@ -119,7 +119,9 @@ export function createInboxApp(options: InboxAppOptions) {
     return c.json({ signedOut: true });
   });
 
-  api.get('/inbox', async (c) => c.json(await feed.read()));
+  api.get('/inbox', async (c) =>
+    clientErrors(c, async () => c.json(await feed.read()), 'cannot list the waiting runs (a namespace without the agent search attributes needs `setup` first)'),
+  );
 
   api.get('/events', (c) =>
     streamSSE(c, async (stream) => {
@@ -196,16 +198,16 @@ export function createInboxApp(options: InboxAppOptions) {
 }
 
 /** The client's refusals as 4xx with their message; Temporal trouble as 502. */
-async function clientErrors(c: Context<Env>, body: () => Promise<Response>): Promise<Response> {
+async function clientErrors(c: Context<Env>, body: () => Promise<Response>, trouble = 'Temporal did not answer'): Promise<Response> {
   try {
     return await body();
   } catch (error) {
     if (error instanceof AgentClientError) return c.json({ error: error.message }, /^no run with id/.test(error.message) ? 404 : 409);
-    return c.json({ error: `Temporal did not answer: ${oneLine(error)}` }, 502);
+    return c.json({ error: `${trouble}: ${oneLine(error)}` }, 502);
   }
 }
 
 function oneLine(error: unknown): string {
-  const err = error as { details?: string; message?: string };
-  return String(err?.details || err?.message || error).replace(/\s+/g, ' ').slice(0, 500);
+  const err = error as { details?: string; message?: string; cause?: { details?: string; message?: string } };
+  return String(err?.cause?.details || err?.details || err?.message || error).replace(/\s+/g, ' ').slice(0, 500);
 }
