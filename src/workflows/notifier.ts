@@ -19,6 +19,8 @@ const EVENT_BUDGET = 64 * 1024;
 
 const { notify } = proxyActivities<{ notify(event: NotificationEvent): Promise<DeliveryStatus[]> }>({
   startToCloseTimeout: '1 minute',
+  // The activity heartbeats the channels it delivered: a crashed delivery is retried within this.
+  heartbeatTimeout: '30 seconds',
   // The activity returns the failures itself on its last attempt (it reads maximumAttempts).
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });

@@ -10,6 +10,7 @@ import { fileJail } from './file-jail.js';
 import { hostile } from './hostile.js';
 import { clientInput } from './client-input.js';
 import { mcpFaults } from './mcp.js';
+import { webInbox } from './web.js';
 import { modelFaults } from './model-faults.js';
 import { serverKills } from './server-kills.js';
 import { workerKills } from './worker-kills.js';
@@ -27,6 +28,7 @@ const groups: Record<string, () => Promise<void>> = {
   files: () => fileJail(context, report),
   client: () => clientInput(context, report),
   mcp: () => mcpFaults(context, report),
+  web: () => webInbox(context, report),
 };
 try {
   for (const [name, group] of Object.entries(groups)) {
