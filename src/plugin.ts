@@ -19,13 +19,14 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { VersioningBehavior } from '@temporalio/common';
 import { createActivities, type ActivityDependencies, type RegisteredTool } from './activities/index.js';
+import { McpClientPool } from './mcp/index.js';
 import type { BedrockOptions } from './models/bedrock.js';
 import { defaultProviders, type OtherProviderOptions } from './models/default-providers.js';
 import type { ModelProvider } from './models/provider.js';
 import { FAILURE_CONVERTER_PATH, workerDataConverter } from './codec/data-converter.js';
 import { encryptionKeysFromEnv, type EncryptionKeys } from './codec/keys.js';
 import { agentMetricsSinks } from './observability/open-interrupts.js';
-import { leanBundleHook } from './temporal/bundle-options.js';
+import { agentBundlerOptions } from './temporal/bundle-options.js';
 import { modulePath, writeWorkflowEntry } from './temporal/workflow-entry.js';
 
 /** This worker as one version of a Worker Deployment. */
@@ -68,9 +69,19 @@ export class AgentsPlugin extends SimplePlugin {
   constructor(options: AgentsPluginOptions = {}) {
     const { agents, tools, models, bedrock, openai, anthropic, encryptionKeys, deployment, ...activityOptions } = options;
     const providers = { ...defaultProviders(bedrock, { ...(openai ? { openai } : {}), ...(anthropic ? { anthropic } : {}) }), ...models };
+    // The worker's MCP connections (stdio servers are child processes) end when the worker does.
+    const { mcp, ...rest } = activityOptions;
+    const pool = mcp?.pool ?? new McpClientPool(mcp);
     super({
       name: 'durable-hitl-agents',
-      activities: createActivities({ ...activityOptions, providers, tools: tools ?? [] }),
+      activities: createActivities({ ...rest, mcp: { ...mcp, pool }, providers, tools: tools ?? [] }),
+      runContext: async (next) => {
+        try {
+          await next();
+        } finally {
+          if (!mcp?.pool) await pool.close();
+        }
+      },
       dataConverter: workerDataConverter(encryptionKeys === undefined ? encryptionKeysFromEnv() : (encryptionKeys ?? undefined)),
     });
     this.deployment = deployment;
@@ -91,7 +102,7 @@ export class AgentsPlugin extends SimplePlugin {
     const deployment = this.deployment;
     return {
       ...configured,
-      ...(configured.workflowBundle ? {} : { workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: leanBundlerOptions(configured.bundlerOptions) }),
+      ...(configured.workflowBundle ? {} : { workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: agentBundlerOptions(configured.bundlerOptions) }),
       sinks: { ...configured.sinks, ...agentMetricsSinks() },
       ...(deployment
         ? {
@@ -109,23 +120,17 @@ export class AgentsPlugin extends SimplePlugin {
     const configured = super.configureReplayWorker(options);
     return configured.workflowBundle
       ? configured
-      : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: leanBundlerOptions(configured.bundlerOptions) };
+      : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: agentBundlerOptions(configured.bundlerOptions) };
   }
 
   override configureBundler(options: BundleOptions): BundleOptions {
     const configured = super.configureBundler(options);
     return {
-      ...configured,
+      ...agentBundlerOptions(configured),
       workflowsPath: this.workflowsPath(configured.workflowsPath) ?? configured.workflowsPath,
-      webpackConfigHook: leanBundleHook(configured.webpackConfigHook),
       failureConverterPath: configured.failureConverterPath ?? FAILURE_CONVERTER_PATH,
     };
   }
-}
-
-/** The workflow bundle's webpack settings (see bundle-options.ts), before the worker's own hook. */
-function leanBundlerOptions(options: WorkerOptions['bundlerOptions']): WorkerOptions['bundlerOptions'] {
-  return { ...options, webpackConfigHook: leanBundleHook(options?.webpackConfigHook) };
 }
 
 /** The agents plugin for `Worker.create({ plugins })` and `bundleWorkflowCode({ plugins })`. */
