@@ -26,7 +26,7 @@ import type { ModelProvider } from './models/provider.js';
 import { FAILURE_CONVERTER_PATH, workerDataConverter } from './codec/data-converter.js';
 import { encryptionKeysFromEnv, type EncryptionKeys } from './codec/keys.js';
 import { agentMetricsSinks } from './observability/open-interrupts.js';
-import { agentBundlerOptions } from './temporal/bundle-options.js';
+import { leanBundleHook } from './temporal/bundle-options.js';
 import { modulePath, writeWorkflowEntry } from './temporal/workflow-entry.js';
 
 /** This worker as one version of a Worker Deployment. */
@@ -102,7 +102,7 @@ export class AgentsPlugin extends SimplePlugin {
     const deployment = this.deployment;
     return {
       ...configured,
-      ...(configured.workflowBundle ? {} : { workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: agentBundlerOptions(configured.bundlerOptions) }),
+      ...(configured.workflowBundle ? {} : { workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: leanBundlerOptions(configured.bundlerOptions) }),
       sinks: { ...configured.sinks, ...agentMetricsSinks() },
       ...(deployment
         ? {
@@ -120,17 +120,23 @@ export class AgentsPlugin extends SimplePlugin {
     const configured = super.configureReplayWorker(options);
     return configured.workflowBundle
       ? configured
-      : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: agentBundlerOptions(configured.bundlerOptions) };
+      : { ...configured, workflowsPath: this.workflowsPath(configured.workflowsPath), bundlerOptions: leanBundlerOptions(configured.bundlerOptions) };
   }
 
   override configureBundler(options: BundleOptions): BundleOptions {
     const configured = super.configureBundler(options);
     return {
-      ...agentBundlerOptions(configured),
+      ...configured,
       workflowsPath: this.workflowsPath(configured.workflowsPath) ?? configured.workflowsPath,
+      webpackConfigHook: leanBundleHook(configured.webpackConfigHook),
       failureConverterPath: configured.failureConverterPath ?? FAILURE_CONVERTER_PATH,
     };
   }
+}
+
+/** The workflow bundle's webpack settings (see bundle-options.ts), before the worker's own hook. */
+function leanBundlerOptions(options: WorkerOptions['bundlerOptions']): WorkerOptions['bundlerOptions'] {
+  return { ...options, webpackConfigHook: leanBundleHook(options?.webpackConfigHook) };
 }
 
 /** The agents plugin for `Worker.create({ plugins })` and `bundleWorkflowCode({ plugins })`. */
