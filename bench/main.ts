@@ -82,7 +82,9 @@ async function main(): Promise<void> {
     await run('history', () => historyBench(env, queues, size.history));
     // Last: their workers are processes of their own, and the shared ones stay idle meanwhile.
     await run('waits', () => waitCostBench(env, size.waits));
-    await run('parked', () => parkedBench(env, size.parked));
+    await run('parked', () =>
+      parkedBench(env, { runs: args.parkedRuns ?? size.parked.runs, maxCachedWorkflows: args.parkedCache ?? size.parked.maxCachedWorkflows }),
+    );
   } catch (error) {
     failed = error;
   } finally {

@@ -33,6 +33,9 @@ export interface BenchArgs {
   /** Run the dev server with its default dynamic config (see DEV_SERVER_TUNING in harness.ts). */
   serverDefaults: boolean;
   only: BenchmarkId[];
+  /** Overrides the size's number of parked runs (and, with `parkedCache`, their worker's cache). */
+  parkedRuns?: number;
+  parkedCache?: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--size full|reduced] [--json] [--server-defaults] [--only ${BENCHMARK_IDS.join(',')}]
@@ -41,6 +44,7 @@ export const USAGE = `usage: npm run bench -- [--size full|reduced] [--json] [--
   --json           one JSON object on stdout instead of the table (progress stays on stderr)
   --server-defaults  run the dev server with its default dynamic config (its transfer-queue throttle included)
   --only IDS       run only these benchmarks (comma-separated)
+  --parked-runs N, --parked-cache N   parked runs and their worker's maxCachedWorkflows, instead of the size's
 `;
 
 export function parseArgs(argv: string[]): BenchArgs | 'help' {
@@ -66,8 +70,16 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' {
       const unknown = ids.filter((id) => !(BENCHMARK_IDS as readonly string[]).includes(id));
       if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARK_IDS.join(', ')}`);
       args.only = ids as BenchmarkId[];
-    } else if (arg === '--help' || arg === '-h') return 'help';
+    } else if (arg === '--parked-runs' || arg.startsWith('--parked-runs=')) args.parkedRuns = positiveInteger(arg, value());
+    else if (arg === '--parked-cache' || arg.startsWith('--parked-cache=')) args.parkedCache = positiveInteger(arg, value());
+    else if (arg === '--help' || arg === '-h') return 'help';
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   return args;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag.split('=')[0]} takes a positive integer, not "${text}"`);
+  return value;
 }
