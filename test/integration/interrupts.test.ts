@@ -134,6 +134,8 @@ test('cancelling a waiting run ends it cleanly as cancelled', async () => {
   const { workflowId } = await start('test-guarded', model);
   await env.agents.wait(workflowId);
   await env.agents.cancel(workflowId);
+  // Until the run has taken the cancellation it still waits: wait for its end, then ask.
+  await assert.rejects(env.agents.result(workflowId), /cancel/i);
   const status = await env.agents.wait(workflowId);
   assert.equal(status.status, 'cancelled');
   assert.equal(readLedger(env.ledger).filter((e) => e.label === 'cancel-me').length, 0);
