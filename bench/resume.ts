@@ -4,8 +4,10 @@
  * before-tool-call hook asks for approval before every tool call; the floor is a bare workflow
  * that starts an activity when a signal or update arrives. Approvals are sent one at a time,
  * each once the run is known to wait (ours: `AgentClient.wait`; the floor: its query), so nothing
- * else is in flight. The workers run in child processes; the tool's start time comes back over
- * IPC on the machine-wide monotonic clock (probe.ts).
+ * else is in flight: each answer goes 50 ms after the run is known to wait, as a person's would
+ * come later, so that the tail of the workflow task that made it wait is not timed. The workers
+ * run in child processes; the tool's start time comes back over IPC on the machine-wide monotonic
+ * clock (probe.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -37,6 +39,8 @@ interface Sample {
 }
 
 const WAIT_LIMIT_MS = 60_000;
+/** The pause between learning that the run waits and answering (see below). */
+const SETTLE_MS = 50;
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
@@ -65,6 +69,8 @@ async function oneRun(env: BenchEnv, queues: Queues, side: Side, channel: Channe
     } else {
       await until(`${id} to wait for step ${step}`, async () => (await handle.query(floorWaitingQuery)) === step);
     }
+    // A person answers later than a machine notices: let the task that made the run wait finish on both sides.
+    await sleep(SETTLE_MS);
     const started = whenToolStarts(toolKey(id, step));
     const sent = monotonicMs();
     if (side === 'ours' && channel === 'update') await handle.executeUpdate(respondUpdate, { args: [{ interruptId, response: 'y', respondedBy: 'bench' }] });
