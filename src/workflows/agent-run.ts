@@ -177,7 +177,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
 
     setHandler(waitUpdate, async (options) => {
       const timeoutMs = Math.min(Math.max(0, options?.timeoutMs ?? MAX_WAIT_UPDATE_MS), MAX_WAIT_UPDATE_MS);
-      await condition(() => currentPhase() !== 'running', timeoutMs);
+      // Also when the run is about to continue as new (it waits for its handlers): the client asks the new run.
+      await condition(() => currentPhase() !== 'running' || handingOff(), timeoutMs);
       return status();
     });
 
