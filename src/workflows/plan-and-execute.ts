@@ -7,6 +7,7 @@
  *   hitl start ... is for agents; start this workflow with any Temporal client:
  *   client.workflow.start('planAndExecute', { taskQueue: 'hitl-agents', workflowId, args: [{ prompt, workspace }] })
  */
+import { workflowInfo } from '@temporalio/workflow';
 import type { ModelChoice } from '../agent/types.js';
 import type { AgentRunResult } from './messages.js';
 import { runAgent } from './run-agent.js';
@@ -21,9 +22,11 @@ export interface PlanAndExecuteInput {
 
 export async function planAndExecute(input: PlanAndExecuteInput): Promise<{ plan: string; result: AgentRunResult }> {
   const shared = { ...(input.model ? { model: input.model } : {}), ...(input.indexed !== undefined ? { indexed: input.indexed } : {}) };
-  const plan = await runAgent({ agent: 'planner', prompt: input.prompt, ...shared });
+  const { workflowId } = workflowInfo();
+  const plan = await runAgent({ agent: 'planner', prompt: input.prompt, workflowId: `${workflowId}--plan`, ...shared });
   const result = await runAgent({
     agent: 'file-approval',
+    workflowId: `${workflowId}--execute`,
     prompt: `Carry out this plan: ${plan.text}`,
     ...shared,
     ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),

@@ -7,21 +7,18 @@
  *   const plan = await runAgent({ agent: 'planner', prompt });
  *   const done = await runAgent({ agent: 'file-approval', prompt: plan.text });
  */
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { AGENT_RUN_WORKFLOW, type AgentRunInput, type AgentRunResult } from './messages.js';
 
 export type RunAgentOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'state' | 'maxModelCalls' | 'timeouts' | 'sessionId' | 'indexed'> & {
-  /** Default: `<this workflow's id>--<agent>-<n>`, n counting the agents this workflow ran. */
+  /** Default: `<this workflow's id>--<agent>-<8 hex digits>` (from the workflow's deterministic uuid4). */
   workflowId?: string;
 };
 
-let runs = 0;
-
 export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
   const { workflowId, ...input } = options;
-  runs += 1;
   return executeChild(AGENT_RUN_WORKFLOW, {
-    workflowId: workflowId ?? `${workflowInfo().workflowId}--${options.agent}-${runs}`,
+    workflowId: workflowId ?? `${workflowInfo().workflowId}--${options.agent}-${uuid4().slice(0, 8)}`,
     args: [input],
     staticSummary: `${options.agent}, run by ${workflowInfo().workflowType}`,
     memo: { agent: options.agent },

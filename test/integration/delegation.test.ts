@@ -211,7 +211,7 @@ test('runAgent from a user workflow: planner then file-approval, whose question 
     workflowId,
     args: [{ prompt: 'Remove a.txt and b.txt', workspace, model: { provider: 'demo', modelId: 'offline-demo' } }],
   });
-  const executor = `${workflowId}--file-approval-2`;
+  const executor = `${workflowId}--execute`;
   let status = await env.agents.status(executor).catch(() => undefined);
   for (let i = 0; status?.status !== 'waiting' && i < 200; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
