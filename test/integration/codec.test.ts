@@ -30,20 +30,6 @@ after(async () => {
   delete process.env.PAYLOAD_ENCRYPTION_OLD_KEYS;
 });
 
-function deletingModel() {
-  const paths = Object.keys(FILES);
-  return env.model(
-    { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths } }] },
-    { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths } }] },
-    {
-      kind: 'respond',
-      fn: (request) => {
-        const last = request.body.messages.at(-1).content[0].toolResult;
-        return { kind: 'text', text: `tool said: ${last.status}: ${last.content[0].text}` };
-      },
-    },
-  );
-}
 
 /** The run's whole history as the server keeps it, read with no codec: its protobuf bytes. */
 async function rawHistory(workflowId: string): Promise<Buffer> {
@@ -62,7 +48,7 @@ function cli(args: string[], keys: Record<string, string>) {
 
 test('the server holds no prompt text, tool input or result in clear; the client and the CLI read the run', async () => {
   const prompt = `Please delete ${SECRET}.txt and b.txt`;
-  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt, model: deletingModel(), workspace: env.workspace(FILES) });
+  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt, model: env.deletingModel(Object.keys(FILES)), workspace: env.workspace(FILES) });
   const waiting = await env.agents.wait(workflowId);
   assert.equal(waiting.status, 'waiting');
   assert.deepEqual(waiting.pending[0]!.toolInput, { paths: Object.keys(FILES) });
@@ -108,7 +94,7 @@ test('a failure message travels encrypted: the server holds none, the client rea
 });
 
 test('key rotation: a run parked under key A finishes under key B (A kept as an old key)', async () => {
-  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: `delete ${SECRET}.txt`, model: deletingModel(), workspace: env.workspace(FILES) });
+  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: `delete ${SECRET}.txt`, model: env.deletingModel(Object.keys(FILES)), workspace: env.workspace(FILES) });
   const waiting = await env.agents.wait(workflowId);
 
   // The rotation: every worker and client restarts with B current and A among the old keys.

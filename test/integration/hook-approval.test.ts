@@ -14,24 +14,10 @@ after(async () => env?.teardown());
 
 const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c' };
 
-/** A model that inspects, deletes, then repeats the delete tool's result. */
-function deletingModel(paths: string[]) {
-  return env.model(
-    { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths } }] },
-    { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths } }] },
-    {
-      kind: 'respond',
-      fn: (request) => {
-        const last = request.body.messages.at(-1).content[0].toolResult;
-        return { kind: 'text', text: `tool said: ${last.status}: ${last.content[0].text}` };
-      },
-    },
-  );
-}
 
 test('file-approval: approving runs the delete once and the files are gone', async () => {
   const workspace = env.workspace(FILES);
-  const model = deletingModel(Object.keys(FILES));
+  const model = env.deletingModel(Object.keys(FILES));
   const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model, workspace });
 
   const waiting = await env.agents.wait(workflowId);
@@ -65,7 +51,7 @@ test('file-approval: approving runs the delete once and the files are gone', asy
 
 test('file-approval: denying keeps the files and the model sees the denial', async () => {
   const workspace = env.workspace(FILES);
-  const model = deletingModel(Object.keys(FILES));
+  const model = env.deletingModel(Object.keys(FILES));
   const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete old files', model, workspace });
   const waiting = await env.agents.wait(workflowId);
   await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'n' });

@@ -38,21 +38,6 @@ before(async () => {
 });
 after(async () => env?.teardown());
 
-/** inspect, delete, then say what the delete tool answered. */
-function deletingModel() {
-  const paths = Object.keys(FILES);
-  return env.model(
-    { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths } }] },
-    { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths } }] },
-    {
-      kind: 'respond',
-      fn: (request) => {
-        const last = request.body.messages.at(-1).content[0].toolResult;
-        return { kind: 'text', text: `tool said: ${last.status}: ${last.content[0].text}` };
-      },
-    },
-  );
-}
 
 async function versionOf(workflowId: string): Promise<{ buildId?: string; behavior?: string }> {
   const { raw } = await env.client.workflow.getHandle(workflowId).describe();
@@ -78,7 +63,7 @@ test('runs parked on build A finish on A after B becomes current; new runs start
   const parked = [];
   for (let i = 0; i < 2; i++) {
     const workspace = env.workspace(FILES);
-    const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete a.txt and b.txt', model: deletingModel(), workspace });
+    const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete a.txt and b.txt', model: env.deletingModel(Object.keys(FILES)), workspace });
     const waiting = await env.agents.wait(workflowId);
     assert.equal(waiting.status, 'waiting');
     parked.push({ workflowId, workspace, interruptId: waiting.pending[0]!.id });
@@ -102,7 +87,7 @@ test('runs parked on build A finish on A after B becomes current; new runs start
 
   // A new run starts on B: no hook, so the files go without a question.
   const fresh = env.workspace(FILES);
-  const { workflowId: newRun } = await env.agents.start({ agent: 'file-approval', prompt: 'delete a.txt and b.txt', model: deletingModel(), workspace: fresh });
+  const { workflowId: newRun } = await env.agents.start({ agent: 'file-approval', prompt: 'delete a.txt and b.txt', model: env.deletingModel(Object.keys(FILES)), workspace: fresh });
   const newResult = await env.agents.result(newRun);
   assert.equal(newResult.interrupts.length, 0);
   assert.match(newResult.text, /tool said: success: Successfully deleted files: a.txt, b.txt/);

@@ -95,6 +95,21 @@ export class TestEnv {
     return { provider: 'bedrock', modelId };
   }
 
+  /** A model that inspects `paths`, deletes them, then repeats what the delete tool said. */
+  deletingModel(paths: string[]): ModelChoice {
+    return this.model(
+      { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths } }] },
+      { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths } }] },
+      {
+        kind: 'respond',
+        fn: (request) => {
+          const last = request.body.messages.at(-1).content[0].toolResult;
+          return { kind: 'text', text: `tool said: ${last.status}: ${last.content[0].text}` };
+        },
+      },
+    );
+  }
+
   /** A Bedrock model choice of its own whose every reply `reply` computes from the request. */
   bedrockResponder(reply: (request: RecordedRequest) => ScriptedReply): ModelChoice {
     const modelId = `${BEDROCK_MODEL.modelId}-t${this.models++}`;
