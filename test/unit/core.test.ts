@@ -370,11 +370,9 @@ describe('answers mean what they say', () => {
       },
     });
     const { local, done } = runner(twice, [{ tools: [{ name: 'choose', input: { label: 'x' }, id: 'c1' }] }]);
-    const asked: number[] = [];
-    const watcher = setInterval(() => asked.push(local.loop.book.pending.length), 1);
     await assert.rejects(done, /interrupt name "same" is used more than once/);
-    clearInterval(watcher);
-    assert.equal(Math.max(0, ...asked), 0, 'nobody was asked');
+    // Asked first and refused later, the first question would still be pending here.
+    assert.deepEqual(local.loop.book.pending, [], 'nobody was asked');
     assert.equal(local.loop.book.answered.length, 0);
   });
 });
