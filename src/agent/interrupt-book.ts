@@ -28,10 +28,14 @@ export const MAX_IGNORED = 50;
 /** Resolves true when `predicate` holds, or false when `timeoutMs` passes first. */
 export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
 
-/** An interrupt that was waiting when the run handed off: its id and when it started to wait. */
+/**
+ * An interrupt that was waiting when the run handed off: its id, when it started to wait, and the
+ * interrupt as people saw it (absent in runs handed off before this was carried).
+ */
 export interface CarriedWait {
   id: string;
   raisedAt: string;
+  interrupt?: Interrupt;
 }
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
@@ -82,25 +86,55 @@ export class InterruptBook {
     this.waitUntil = deps.waitUntil;
     this.now = () => deps.now();
     for (const answer of carried.answered ?? []) this.answeredById.set(answer.interrupt.id, answer);
-    for (const wait of carried.pending ?? []) this.carriedWaits.set(wait.id, wait.raisedAt);
+    for (const wait of carried.pending ?? []) this.carriedWaits.set(wait.id, wait);
   }
 
-  /** When each interrupt that was waiting at a hand-off started to wait: asked again, it keeps its age and deadline. */
-  private readonly carriedWaits = new Map<string, string>();
+  /**
+   * The interrupts that were waiting at a hand-off. Asked again, each keeps its age and deadline.
+   * Until the new run asks again (a tool call re-runs first), they still show as pending and take
+   * answers: an update's answer is applied once the interrupt is asked again, with every check.
+   */
+  private readonly carriedWaits = new Map<string, CarriedWait>();
+  /** Signalled answers to carried waits, offered again when their interrupt is asked again. */
+  private heldOffers: InterruptResponse[] = [];
 
   /** What a hand-off while waiting carries of the pending interrupts. */
   get waits(): CarriedWait[] {
-    return this.pending.map((interrupt) => ({ id: interrupt.id, raisedAt: interrupt.raisedAt }));
+    return this.pending.map((interrupt) => ({ id: interrupt.id, raisedAt: interrupt.raisedAt, interrupt }));
   }
 
   get pending(): Interrupt[] {
-    return [...this.pendingById.values()];
+    return [...this.pendingById.values(), ...this.notYetAskedAgain()];
+  }
+
+  /** Carried waits the new run has not asked again yet (and that nobody answered). */
+  private notYetAskedAgain(): Interrupt[] {
+    const waiting: Interrupt[] = [];
+    for (const { id, interrupt } of this.carriedWaits.values()) {
+      if (interrupt && !this.pendingById.has(id) && !this.answeredById.has(id)) waiting.push(interrupt);
+    }
+    return waiting;
+  }
+
+  private carriedWait(interruptId: string): Interrupt | undefined {
+    return this.pendingById.has(interruptId) || this.answeredById.has(interruptId) ? undefined : this.carriedWaits.get(interruptId)?.interrupt;
+  }
+
+  /**
+   * The batch that carried waits belong to has finished: what it did not ask again is no longer
+   * asked, and signalled answers held for it are recorded as ignored.
+   */
+  endCarriedWaits(): void {
+    this.carriedWaits.clear();
+    const held = this.heldOffers;
+    this.heldOffers = [];
+    for (const response of held) this.offer(response);
   }
   get answered(): AnsweredInterrupt[] {
     return [...this.answeredById.values()];
   }
   get isWaiting(): boolean {
-    return this.pendingById.size > 0;
+    return this.pendingById.size > 0 || this.notYetAskedAgain().length > 0;
   }
 
   /**
@@ -110,7 +144,7 @@ export class InterruptBook {
   async raise(interrupt: RaisedInterrupt, request: Omit<InterruptRequest, 'name' | 'reason'> = {}): Promise<AnsweredInterrupt> {
     const known = this.answeredById.get(interrupt.id);
     if (known) return known;
-    const carriedAt = this.carriedWaits.get(interrupt.id);
+    const carriedAt = this.carriedWaits.get(interrupt.id)?.raisedAt;
     const raisedAt = carriedAt !== undefined ? new Date(carriedAt) : this.now();
     const timeoutMs = request.timeout !== undefined ? durationMs(request.timeout.after) : undefined;
     const remainingMs = timeoutMs !== undefined ? Math.max(0, raisedAt.getTime() + timeoutMs - this.now().getTime()) : undefined;
@@ -134,6 +168,7 @@ export class InterruptBook {
     this.pendingById.set(raised.id, raised);
     if (request.validate) this.validators.set(raised.id, request.validate);
     if (request.accepts) this.accepted.set(raised.id, request.accepts);
+    this.offerHeld(raised.id);
     this.onChange();
     const handingOff = () => this.deps.handOffWhileWaiting?.() ?? false;
     await this.waitUntil(() => this.answeredById.has(raised.id) || handingOff(), remainingMs);
@@ -168,33 +203,57 @@ export class InterruptBook {
       return `interrupt "${interruptId}" was already answered by ${by} at ${answered.answeredAt}`;
     }
     if (!this.isWaiting) return `the run is not waiting for any answer (no pending interrupt; "${interruptId}" is unknown)`;
-    const interrupt = this.pendingById.get(interruptId);
-    if (!interrupt) return `unknown interrupt id "${interruptId}"; pending: ${[...this.pendingById.keys()].join(', ')}`;
+    // A carried wait not asked again yet: the checks that need its keys and validators wait for it.
+    const asked = this.pendingById.get(interruptId);
+    const interrupt = asked ?? this.carriedWait(interruptId);
+    if (!interrupt) return `unknown interrupt id "${interruptId}"; pending: ${this.pending.map(({ id }) => id).join(', ')}`;
     if (response.proof !== undefined && (typeof response.proof !== 'object' || response.proof === null)) return 'proof must be an object { signedAt, signature }';
     const allowed = interrupt.allowedResponders;
     if (interrupt.proofRequired) {
       // Says neither who may answer nor who has keys: nothing here helps to impersonate anyone.
       const by = response.respondedBy;
       if (by === undefined || (allowed && !allowed.includes(by))) return `"${interruptId}" needs a signed answer from one of its approvers; this answer's responder is not one of them`;
+      if (!asked) return undefined;
       const problem = proofProblem(this.deps.runId ?? '', response, this.keysById.get(interruptId)?.[by] ?? [], this.now());
       if (problem) return `"${interruptId}" counts only answers signed with an approver's key (${problem}); sign with --key FILE (see the keys create command)`;
     } else if (allowed && !allowed.includes(response.respondedBy ?? '')) {
       const who = response.respondedBy === undefined ? 'an answer without respondedBy' : `"${response.respondedBy}"`;
       return `${who} may not answer "${interruptId}"; allowed: ${allowed.join(', ')}`;
     }
+    if (!asked) return undefined;
     return acceptedProblem(this.accepted.get(interruptId), response.response) ?? this.validators.get(interruptId)?.(response);
   }
 
-  /** Applies a response that `check` accepted. */
+  /** Applies a response that `check` accepted to a pending interrupt. */
   accept(response: InterruptResponse): void {
     const interrupt = this.pendingById.get(response.interruptId);
     if (!interrupt) throw new Error(`no pending interrupt "${response.interruptId}"`);
     this.settle(interrupt, response);
   }
 
+  /**
+   * Like `accept`, but an answer to a carried wait is applied once the new run asks again, after
+   * the checks that had to wait for it; it fails with their reason.
+   */
+  async acceptWhenAsked(response: InterruptResponse): Promise<void> {
+    const { interruptId } = response;
+    if (this.carriedWait(interruptId)) {
+      const handingOff = () => this.deps.handOffWhileWaiting?.() ?? false;
+      await this.waitUntil(() => !this.carriedWait(interruptId) || handingOff());
+      if (this.carriedWait(interruptId)) throw new Error(`the run continued as new again before it asked "${interruptId}" again; send the answer again`);
+      const problem = this.check(response);
+      if (problem) throw new Error(problem);
+    }
+    this.accept(response);
+  }
+
   /** The signal path: applies what it can, records what it cannot, never throws. */
   offer(response: InterruptResponse): string | undefined {
     const error = this.check(response);
+    if (!error && this.carriedWait(response.interruptId)) {
+      this.heldOffers.push(response);
+      return undefined;
+    }
     if (!error) {
       this.accept(response);
       return undefined;
@@ -204,6 +263,13 @@ export class InterruptBook {
     this.ignored.push({ interruptId, ...(respondedBy !== undefined ? { respondedBy } : {}), error, at: this.now().toISOString() });
     if (this.ignored.length > MAX_IGNORED) this.ignored.splice(0, this.ignored.length - MAX_IGNORED);
     return error;
+  }
+
+  /** Offers the held signalled answers to an interrupt that is asked again. */
+  private offerHeld(interruptId: string): void {
+    const held = this.heldOffers.filter((response) => response.interruptId === interruptId);
+    this.heldOffers = this.heldOffers.filter((response) => response.interruptId !== interruptId);
+    for (const response of held) this.offer(response);
   }
 
   private settle(interrupt: Interrupt, response: InterruptResponse): void {

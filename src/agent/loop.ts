@@ -81,7 +81,8 @@ export interface RunCarry {
 
 export type AgentLoopOutcome =
   | { type: 'finished'; result: AgentRunResult }
-  | { type: 'handOff'; messages: Message[]; state: JsonObject; carry: RunCarry };
+  /** `carry` is read once the run's handlers have finished: answers accepted while it hands off are carried too. */
+  | { type: 'handOff'; messages: Message[]; state: JsonObject; carry: () => RunCarry };
 
 export interface AgentRunResult {
   stopReason: RunStopReason;
@@ -189,6 +190,7 @@ export class AgentLoop {
         if (error instanceof BatchHandOff) return this.handOff({ message: turn, results: error.finished });
         throw error;
       }
+      if (resumed) this.book.endCarriedWaits();
       resumed = undefined;
       this.pendingTurn = undefined;
       await this.append(turn);
@@ -252,14 +254,14 @@ export class AgentLoop {
   }
 
   private handOff(waitingTurn?: RunCarry['waitingTurn']): AgentLoopOutcome {
-    const carry: RunCarry = {
+    const carry = (): RunCarry => ({
       usage: this.usage,
       modelCalls: this.modelCalls,
       answered: this.book.answered,
       decisions: [...this.decisions],
       ...(waitingTurn ? { waitingTurn, waits: this.book.waits } : {}),
       ...(this.agent.mcpServers?.length ? { remoteTools: this.tools.filter(isRemoteTool) } : {}),
-    };
+    });
     return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
   }
 

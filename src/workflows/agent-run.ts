@@ -133,7 +133,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       metrics.runEnded();
     };
     publishStart(identity);
-    publishState(identity, 'running', []);
+    // Waits carried from before a hand-off show (and take answers) at once.
+    publishState(identity, currentPhase(), questions());
     const status = (): RunStatus =>
       fitJson({
         status: currentPhase(),
@@ -164,11 +165,11 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     });
     setHandler(
       respondUpdate,
-      (responses) => {
+      async (responses) => {
         for (const response of asList(responses)) {
           const question = subAgents.question(response.interruptId);
           if (question) throw ApplicationFailure.nonRetryable(answerElsewhere(question), 'AnswerElsewhere');
-          loop.book.accept(response);
+          await loop.book.acceptWhenAsked(response);
         }
         return status();
       },
@@ -195,7 +196,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
           ...input,
           messages: outcome.messages,
           state: outcome.state,
-          carried: fitCarry(outcome.carry),
+          carried: fitCarry(outcome.carry()),
           subAgents: subAgents.waiting,
         });
       }
