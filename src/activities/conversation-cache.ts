@@ -1,55 +1,63 @@
 /**
- * The model activity receives only what changed in the conversation since the run's last model
- * call, so a run's history grows by a constant per step instead of by the whole conversation every
- * time. The worker keeps each run's conversation in memory; on a miss (another worker, a restart,
- * an eviction) it asks the run itself with the `conversation` query. Either way the provider gets
- * the whole conversation, exactly as the run holds it.
+ * The model activity receives only what changed since the run's last model call: the new messages,
+ * and the system prompt and tool specs only when they changed. A run's history then grows by a
+ * constant per step instead of by the whole conversation every time. The worker keeps each run's
+ * conversation and setup in memory; on a miss (another worker, a restart, an eviction) it asks the
+ * run itself with the `conversation` and `modelSetup` queries. Either way the provider gets the
+ * whole request, exactly as the run holds it.
  */
 import { activityInfo, Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type QueryDefinition } from '@temporalio/common';
 import { jsonBytes } from '../agent/payload-budget.js';
 import type { Message, ModelRequest } from '../agent/types.js';
-import { conversationQuery, type ConversationDelta } from '../workflows/messages.js';
+import { conversationQuery, modelSetupQuery, type ConversationDelta, type ModelSetup } from '../workflows/messages.js';
 
-/** What the model activity is called with: a request whose `messages` may be only the tail of the conversation. */
-export type ModelActivityInput = ModelRequest & { conversation?: ConversationDelta };
+/** What the model activity is called with: a request that may hold only the tail of the conversation, and no setup. */
+export type ModelActivityInput = Omit<ModelRequest, keyof ModelSetup> & Partial<ModelSetup> & { conversation?: ConversationDelta };
 
 /** Conversations kept per worker, least recently used first out. */
 const MAX_CACHED_BYTES = 256 * 1024 * 1024;
 
+interface Entry {
+  messages: Message[];
+  setup: ModelSetup;
+  /** The setup's number in its run (ConversationDelta.setup). */
+  setupNumber: number | undefined;
+  bytes: number;
+}
+
 export class ConversationCache {
-  private readonly entries = new Map<string, { messages: Message[]; bytes: number }>();
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = MAX_CACHED_BYTES) {}
 
-  /** The whole request: the cached head plus the sent tail, or the run's own copy on a miss. */
+  /** The whole request: the cached head and setup plus what was sent, or the run's own copy on a miss. */
   async resolve(input: ModelActivityInput): Promise<ModelRequest> {
-    const { conversation, ...request } = input;
-    if (!conversation) return request;
-    const head = conversation.from === 0 ? [] : this.take(conversation.key, conversation.from) ?? (await this.ask(conversation));
-    const messages = [...head, ...request.messages];
+    const { conversation, system, tools, ...request } = input;
+    const sent = tools !== undefined ? { system: system ?? '', tools } : undefined;
+    if (!conversation) {
+      if (!sent) throw ApplicationFailure.nonRetryable('a model call without its setup must say which conversation it belongs to', 'ConversationMismatch');
+      return { ...request, ...sent };
+    }
+    const run = runOfThisActivity();
+    const key = `${run.runId}/${conversation.key}`;
+    const entry = this.entries.get(key);
+    const head = conversation.from === 0 ? [] : entry?.messages.length === conversation.from ? entry.messages : await this.askMessages(run, conversation.from);
+    const setup: ModelSetup = sent ?? (entry && entry.setupNumber === conversation.setup ? entry.setup : await ask(run, modelSetupQuery));
+    const messages: Message[] = [...head, ...request.messages];
     if (messages.length !== conversation.total) {
       throw ApplicationFailure.nonRetryable(`the conversation has ${messages.length} messages, the run says ${conversation.total}`, 'ConversationMismatch');
     }
-    this.keep(conversation.key, messages);
-    return { ...request, messages };
+    this.keep(key, { messages, setup, setupNumber: conversation.setup, bytes: jsonBytes(messages) + jsonBytes(setup) });
+    return { ...request, ...setup, messages };
   }
 
-  private take(key: string, length: number): Message[] | undefined {
-    const entry = this.entries.get(key);
-    if (!entry || entry.messages.length !== length) return undefined;
-    // Most recently used last.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.messages;
-  }
-
-  private keep(key: string, messages: Message[]): void {
+  /** Stores an entry as the most recently used, dropping the least recently used beyond the budget. */
+  private keep(key: string, entry: Entry): void {
     const previous = this.entries.get(key);
     if (previous) this.bytes -= previous.bytes;
     this.entries.delete(key);
-    const entry = { messages, bytes: jsonBytes(messages) };
     this.entries.set(key, entry);
     this.bytes += entry.bytes;
     for (const [oldest, old] of this.entries) {
@@ -60,11 +68,19 @@ export class ConversationCache {
   }
 
   /** The head of the conversation from the run itself (this worker has not seen it). */
-  private async ask(conversation: ConversationDelta): Promise<Message[]> {
-    const execution = activityInfo().workflowExecution;
-    if (!execution) throw ApplicationFailure.nonRetryable('a model call with part of a conversation must come from a run', 'ConversationMismatch');
-    const { workflowId, runId } = execution;
-    const all = await Context.current().client.workflow.getHandle(workflowId, runId).query(conversationQuery);
-    return all.slice(0, conversation.from);
+  private async askMessages(run: Run, length: number): Promise<Message[]> {
+    return (await ask(run, conversationQuery)).slice(0, length);
   }
+}
+
+type Run = { workflowId: string; runId: string };
+
+function runOfThisActivity(): Run {
+  const execution = activityInfo().workflowExecution;
+  if (!execution) throw ApplicationFailure.nonRetryable('a model call with part of a conversation must come from a run', 'ConversationMismatch');
+  return execution;
+}
+
+function ask<T>(run: Run, query: QueryDefinition<T, []>): Promise<T> {
+  return Context.current().client.workflow.getHandle(run.workflowId, run.runId).query(query);
 }

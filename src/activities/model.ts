@@ -1,9 +1,12 @@
 /** The model activity: one model call, dispatched to the provider the run chose. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelResponse } from '../agent/types.js';
+import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
 import type { ModelProvider } from '../models/provider.js';
 import { recordModelCall } from '../observability/activity-metrics.js';
 import { ConversationCache, type ModelActivityInput } from './conversation-cache.js';
+
+const PERMANENT = new Set(PERMANENT_MODEL_ERRORS);
 
 export function createModelActivity(providers: Record<string, ModelProvider>, conversations = new ConversationCache()) {
   return async function invokeModel(input: ModelActivityInput): Promise<ModelResponse> {
@@ -21,8 +24,21 @@ export function createModelActivity(providers: Record<string, ModelProvider>, co
     try {
       response = await provider.invoke(request);
       return response;
+    } catch (error) {
+      throw nonRetryableWhenPermanent(error);
     } finally {
       recordModelCall(request.model, performance.now() - started, response?.usage);
     }
   };
+}
+
+/**
+ * The built-in providers mark permanent errors themselves; this covers a provider of one's own
+ * that throws them as they come (an AWS SDK exception, say) or as retryable failures.
+ */
+function nonRetryableWhenPermanent(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const type = error instanceof ApplicationFailure ? error.type : error.name;
+  if (!type || !PERMANENT.has(type) || (error instanceof ApplicationFailure && error.nonRetryable)) return error;
+  return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, cause: error });
 }

@@ -29,6 +29,7 @@ export interface AgentRuntime {
   /**
    * One model call. `revision` changes whenever messages the run sent before were changed (shrunk
    * to fit the payload budget): a runtime that sends only new messages must then send them all.
+   * Without a revision the call is a one-off outside the run's conversation (a hook's question).
    */
   callModel(request: ModelRequest, revision?: number): Promise<ModelResponse>;
   runTool(call: ToolCall): Promise<ToolOutcome>;

@@ -9,7 +9,7 @@ import type { AgentRunResult, RunCarry } from '../agent/loop.js';
 import type { ActivityTimeouts } from './runtime.js';
 import type { ParentLink } from './sub-agent-messages.js';
 import type { WaitingChild } from './sub-agents.js';
-import type { JsonObject, Message, ModelChoice, Usage } from '../agent/types.js';
+import type { JsonObject, Message, ModelChoice, ModelRequest, Usage } from '../agent/types.js';
 
 export const TASK_QUEUE = 'hitl-agents';
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -92,13 +92,22 @@ export const statusQuery = defineQuery<RunStatus>('status');
 export const waitUpdate = defineUpdate<RunStatus, [{ timeoutMs?: number }?]>('wait');
 /** The conversation as the run holds it now: for the model activity when its worker has not cached it. */
 export const conversationQuery = defineQuery<Message[]>('conversation');
+/** The system prompt and tool specs of the run's current model call: for the model activity when its worker has not cached them. */
+export const modelSetupQuery = defineQuery<ModelSetup>('modelSetup');
 
-/** Which part of the conversation a model call carries: messages `from` on, of `total`, for the cache entry `key`. */
+export type ModelSetup = Pick<ModelRequest, 'system' | 'tools'>;
+
+/**
+ * Which part of a model call the activity input carries: messages `from` on, of `total`, and the
+ * system prompt and tool specs only when they changed. The worker caches the rest per run.
+ */
 export interface ConversationDelta {
-  /** The run (workflow id, run id) and the revision of its conversation (bumped whenever old messages change). */
+  /** The cache entry within the run: the revision of its conversation (bumped whenever old messages change). */
   key: string;
   from: number;
   total: number;
+  /** Numbers the run's setups (system prompt and tool specs); the input omits a setup sent before under this key. */
+  setup?: number;
 }
 
 /** The longest one `wait` update is held; clients ask again. */

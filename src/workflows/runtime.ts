@@ -2,13 +2,13 @@
  * The agent loop's runtime inside a workflow: model and tool calls are activities, waits are
  * Temporal conditions, the clock is workflow time. Retries belong to Temporal.
  */
-import { condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ModelActivityInput } from '../activities/conversation-cache.js';
+import { modelSetupQuery, type ModelSetup } from './messages.js';
 import type { Message, ModelRequest } from '../agent/types.js';
 import type { RemoteToolDefinition } from '../agent/definition.js';
 import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
-import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -20,8 +20,8 @@ const { invokeModel } = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 8,
-    // The model activity marks these non-retryable itself; listed here too as a second line.
-    nonRetryableErrorTypes: [...PERMANENT_MODEL_ERRORS],
+    // Permanent errors come back non-retryable from the activity (activities/model.ts): listing
+    // their types here would repeat them in every model call's history event.
   },
 });
 
@@ -54,12 +54,14 @@ export interface ActivityTimeouts {
 
 export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: AgentRuntime['runSubAgent']): AgentRuntime {
   const sent = new SentConversation();
+  // The model activity asks here when its worker has not cached the current call's setup.
+  setHandler(modelSetupQuery, () => sent.setup);
   return {
     runSubAgent,
-    callModel: (request, revision = 0) =>
+    callModel: (request, revision) =>
       invokeModel.executeWithOptions(
         { summary: `model: ${request.model.modelId}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
-        [sent.delta(request, revision)],
+        [revision === undefined ? request : sent.delta(request, revision)],
       ),
     runTool: (call) =>
       runTool.executeWithOptions(
@@ -76,24 +78,35 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
 }
 
 /**
- * Sends the model activity only the messages it has not seen in this run (see
- * activities/conversation-cache.ts): a run's history then grows by a constant per step. Everything
- * is sent again when earlier messages changed (a new revision) or are not the ones sent before.
+ * Sends the model activity only the messages it has not seen in this run, and the system prompt
+ * and tool specs only when they changed (see activities/conversation-cache.ts): a run's history
+ * then grows by a constant per step. Everything is sent again when earlier messages changed (a new
+ * revision) or are not the ones sent before.
  */
 class SentConversation {
   private messages: readonly Message[] = [];
   private revision = -1;
+  /** The current call's setup, its JSON (compared by value: a hook may have changed it) and its number in this run. */
+  setup: ModelSetup = { system: '', tools: [] };
+  private setupJson = '';
+  private setupNumber = 0;
 
   delta(request: ModelRequest, revision: number): ModelActivityInput {
-    const { workflowId, runId } = workflowInfo();
     const same = revision === this.revision && this.messages.every((message, index) => request.messages[index] === message);
     const from = same ? this.messages.length : 0;
+    const { system, tools, ...rest } = request;
+    const setupJson = JSON.stringify([system, tools]);
+    const sameSetup = revision === this.revision && setupJson === this.setupJson;
+    if (!sameSetup) this.setupNumber += 1;
+    this.setup = { system, tools };
+    this.setupJson = setupJson;
     this.messages = [...request.messages];
     this.revision = revision;
     return {
-      ...request,
+      ...rest,
+      ...(sameSetup ? {} : { system, tools }),
       messages: request.messages.slice(from),
-      conversation: { key: `${workflowId}/${runId}/${revision}`, from, total: request.messages.length },
+      conversation: { key: String(revision), from, total: request.messages.length, setup: this.setupNumber },
     };
   }
 }

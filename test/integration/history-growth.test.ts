@@ -1,6 +1,7 @@
 /**
- * History per step: the model activity gets only what changed since the run's last model call
- * (the worker caches the rest; on a miss it asks the run), so each step adds about the same bytes.
+ * History per step: the model activity gets only what changed since the run's last model call:
+ * new messages, and the system prompt and tool specs when they changed (the worker caches the
+ * rest; on a miss it asks the run), so each step adds about the same bytes.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -14,14 +15,22 @@ before(async () => {
 });
 after(async () => env?.teardown());
 
-/** Bytes of each model call's input in the run's history, in order. */
-async function modelInputSizes(workflowId: string): Promise<number[]> {
+/** Each model call's input in the run's history, in order, as the JSON the history holds. */
+async function modelInputs(workflowId: string): Promise<string[]> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   return history.events!.flatMap((event) => {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name !== 'invokeModel') return [];
-    return [(scheduled.input?.payloads ?? []).reduce((sum, payload) => sum + (payload.data?.length ?? 0), 0)];
+    return [(scheduled.input?.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString()).join('')];
   });
+}
+
+/** What Bedrock saw of each call's setup: the system prompt and the tool names. */
+function setupsSeen(model: Parameters<TestEnv['requestsFor']>[0]) {
+  return env.requestsFor(model).map(({ body }) => ({
+    system: body.system.map((block: { text: string }) => block.text).join(''),
+    tools: (body.toolConfig?.tools ?? []).map((tool: { toolSpec: { name: string } }) => tool.toolSpec.name),
+  }));
 }
 
 test('model call inputs stay the same size as the conversation grows; the provider still sees it all', async () => {
@@ -30,15 +39,42 @@ test('model call inputs stay the same size as the conversation grows; the provid
   const model = env.model(...steps, { kind: 'text', text: 'done' });
   const { workflowId } = await env.agents.start({ agent: 'test-tools', prompt: 'grow', model, maxModelCalls: STEPS + 1 });
   assert.equal((await env.agents.result(workflowId)).text, 'done');
-  const sizes = await modelInputSizes(workflowId);
-  assert.equal(sizes.length, STEPS + 1);
-  // The first call carries the prompt; each later one the last turn and its results: flat, not growing.
-  const early = sizes[2]!;
-  const late = sizes.at(-1)!;
+  const inputs = await modelInputs(workflowId);
+  assert.equal(inputs.length, STEPS + 1);
+  // The first call carries the prompt and the setup; each later one the last turn and its results: flat, not growing.
+  const early = inputs[2]!.length;
+  const late = inputs.at(-1)!.length;
   assert.ok(late < early * 1.5, `input of the last call ${late} bytes vs ${early} early on`);
+  assert.deepEqual(
+    inputs.map((input) => input.includes('"tools"')),
+    inputs.map((_, index) => index === 0),
+    'the tool specs are in the history once',
+  );
   const requests = env.requestsFor(model);
   assert.equal(requests.at(-1)!.body.messages.length, 1 + 2 * STEPS, 'Bedrock got the whole conversation');
+  const setups = setupsSeen(model);
+  assert.deepEqual(new Set(setups.map((setup) => JSON.stringify(setup))).size, 1, 'and the same setup every time');
+  assert.deepEqual(setups[0]!.tools, ['record_action', 'ask_twice', 'explode', 'duplicate_ask', 'big_output']);
   assert.deepEqual(env.bedrock.violations, []);
+});
+
+test('a setup changed by a hook reaches the model, and is sent again only when it changes', async () => {
+  const steps: ScriptedReply[] = Array.from({ length: 6 }, (_, i) => ({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: `setup-${i}` } }] }));
+  const model = env.model(...steps, { kind: 'text', text: 'done' });
+  const { workflowId } = await env.agents.start({ agent: 'test-changing-setup', prompt: 'change', model });
+  assert.equal((await env.agents.result(workflowId)).text, 'done');
+  const both = ['record_action', 'ask_twice'];
+  assert.deepEqual(setupsSeen(model), [
+    { system: 'test', tools: both },
+    { system: 'test', tools: both },
+    { system: 'narrowed', tools: both },
+    { system: 'narrowed', tools: both },
+    { system: 'narrowed', tools: ['record_action'] },
+    { system: 'narrowed', tools: ['record_action'] },
+    { system: 'narrowed', tools: ['record_action'] },
+  ]);
+  const sent = (await modelInputs(workflowId)).map((input) => input.includes('"tools"'));
+  assert.deepEqual(sent, [true, false, true, false, true, false, false]);
 });
 
 test('a worker that has not seen the conversation asks the run for it', async () => {
@@ -57,4 +93,7 @@ test('a worker that has not seen the conversation asks the run for it', async ()
   const last = env.requestsFor(model).at(-1)!;
   assert.equal(last.body.messages.length, 5, 'the new worker sent the whole conversation');
   assert.match(JSON.stringify(last.body.messages[0]), /restart me/);
+  const setups = setupsSeen(model);
+  assert.deepEqual(setups.at(-1), setups[0], 'and the setup it asked the run for');
+  assert.equal((await modelInputs(workflowId)).at(-1)!.includes('"tools"'), false, 'which the last call did not carry');
 });

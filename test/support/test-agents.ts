@@ -170,4 +170,31 @@ export const sequentialAgent = defineAgent({
   toolExecution: 'sequential',
 });
 
-export const testAgents: AgentDefinition[] = [coordinatorAgent, deepAgent, sequentialAgent, guardedAgent, batchAgent, toolsAgent, badHookAgent, policyAgent, faultAgent];
+/** A hook changes the model call's setup from the third call on: the system prompt, then the tools too. */
+export const changingSetupAgent = defineAgent({
+  name: 'test-changing-setup',
+  description: 'before-model-call hook that changes the system prompt and tools',
+  systemPrompt: 'test',
+  tools: [recordAction, askTwice],
+  hooks(hooks) {
+    hooks.on('beforeModelCall', (event) => {
+      const calls = Number(event.state.get('calls') ?? 0) + 1;
+      event.state.set('calls', calls);
+      if (calls >= 3) event.request.system = 'narrowed';
+      if (calls >= 5) event.request.tools = event.request.tools.filter((tool) => tool.name === recordAction.name);
+    });
+  },
+});
+
+export const testAgents: AgentDefinition[] = [
+  coordinatorAgent,
+  deepAgent,
+  sequentialAgent,
+  guardedAgent,
+  batchAgent,
+  toolsAgent,
+  badHookAgent,
+  policyAgent,
+  faultAgent,
+  changingSetupAgent,
+];

@@ -4,7 +4,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { createModelActivity } from '../../src/activities/model.js';
 import type { ModelRequest, ModelResponse } from '../../src/agent/types.js';
 import { PERMANENT_MODEL_ERRORS } from '../../src/models/errors.js';
 import { PROVIDER_NAMES, startFakeModelService, type FakeModelService } from '../support/fake-model-services.js';
@@ -137,3 +138,22 @@ for (const name of PROVIDER_NAMES) {
     });
   });
 }
+
+describe('a provider of one\'s own', () => {
+  const fails = (error: Error) => createModelActivity({ mine: { invoke: async () => Promise.reject(error) } });
+  const input = { ...request('any'), model: { provider: 'mine', modelId: 'any' } };
+
+  it('throwing a permanent error as it comes (an AWS SDK exception) fails at once, under its type', async () => {
+    const failure = await failureOf(fails(Object.assign(new Error('bad request'), { name: 'ValidationException' }))(input));
+    assert.deepEqual([failure.type, failure.nonRetryable, failure.message], ['ValidationException', true, 'bad request']);
+  });
+
+  it('throwing a permanent type as a retryable failure fails at once; other errors stay retryable', async () => {
+    const permanent = await failureOf(fails(ApplicationFailure.retryable('no key', 'ModelCredentialsMissing'))(input));
+    assert.equal(permanent.nonRetryable, true);
+    const passing = ApplicationFailure.retryable('busy', 'ModelBusy');
+    assert.equal(await fails(passing)(input).catch((error: unknown) => error), passing);
+    const plain = new TypeError('socket hang up');
+    assert.equal(await fails(plain)(input).catch((error: unknown) => error), plain);
+  });
+});
