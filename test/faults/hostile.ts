@@ -111,6 +111,26 @@ export async function hostile(context: FaultContext, report: FaultReport): Promi
     return `completed after ${runs.size} runs of the workflow; ${result.interrupts.length} answer`;
   });
 
+  await report.check(group, 'an answer sent the moment a flooded run hands off is applied once: never refused, never lost', async () => {
+    const model = script({ kind: 'toolUse', uses: [{ name: 'ask_twice', input: { label: 'hand-off window' } }] }, { kind: 'text', text: 'done' });
+    const { workflowId } = await agents.start({ agent: 'test-tools', prompt: 'window', model });
+    const first = (await agents.wait(workflowId)).pending[0]!;
+    const handle = context.client.workflow.getHandle(workflowId);
+    const firstRun = (await handle.describe()).runId;
+    const huge = 'z'.repeat(1_900_000);
+    for (let i = 0; i < 6; i++) await handle.signal(respondSignal, { interruptId: `window-${i}`, response: huge });
+    // Answer as soon as the new run exists: before it has run the tool again to ask its question again.
+    for (let i = 0; (await handle.describe()).runId === firstRun && i < 2000; i++);
+    await agents.respond(workflowId, { interruptId: first.id, response: 'one' });
+    let second = await agents.wait(workflowId);
+    for (let i = 0; second.pending[0]?.id === first.id && i < 100; i++) second = await agents.status(workflowId);
+    await agents.respond(workflowId, { interruptId: second.pending[0]!.id, response: 'two' });
+    const result = await agents.result(workflowId);
+    const answers = result.interrupts.map((answer) => answer.response);
+    assertThat(JSON.stringify(answers) === '["one","two"]', `answers applied: ${JSON.stringify(answers)}`);
+    return `answered ${first.id} as the run handed off; completed with ${answers.length} answers`;
+  });
+
   const budgets: Array<[string, string]> = [
     ['an approved 450 KB tool input', 'b'.repeat(450_000)],
     ['a 600 KB tool input (refused to the model)', 'c'.repeat(600_000)],
