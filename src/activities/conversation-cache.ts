@@ -3,14 +3,15 @@
  * and the system prompt and tool specs only when they changed. A run's history then grows by a
  * constant per step instead of by the whole conversation every time. The worker keeps each run's
  * conversation and setup in memory; on a miss (another worker, a restart, an eviction) it asks the
- * run itself with the `conversation` and `modelSetup` queries. Either way the provider gets the
- * whole request, exactly as the run holds it.
+ * run itself for the call as it was sent (the `modelRequest` query; runs from before setups were
+ * cached: the `conversation` query). Either way the provider gets the whole request, exactly as the
+ * run sent it.
  */
 import { activityInfo, Context } from '@temporalio/activity';
-import { ApplicationFailure, type QueryDefinition } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { jsonBytes } from '../agent/payload-budget.js';
 import type { Message, ModelRequest } from '../agent/types.js';
-import { conversationQuery, modelSetupQuery, type ConversationDelta, type ModelSetup } from '../workflows/messages.js';
+import { conversationQuery, modelRequestQuery, type ConversationDelta, type ModelSetup } from '../workflows/messages.js';
 
 /** What the model activity is called with: a request that may hold only the tail of the conversation, and no setup. */
 export type ModelActivityInput = Omit<ModelRequest, keyof ModelSetup> & Partial<ModelSetup> & { conversation?: ConversationDelta };
@@ -40,16 +41,20 @@ export class ConversationCache {
       if (!sent) throw ApplicationFailure.nonRetryable('a model call without its setup must say which conversation it belongs to', 'ConversationMismatch');
       return { ...request, ...sent };
     }
-    const run = runOfThisActivity();
-    const key = `${run.runId}/${conversation.key}`;
-    const entry = this.entries.get(key);
-    const head = conversation.from === 0 ? [] : entry?.messages.length === conversation.from ? entry.messages : await this.askMessages(run, conversation.from);
-    const setup: ModelSetup = sent ?? (entry && entry.setupNumber === conversation.setup ? entry.setup : await ask(run, modelSetupQuery));
+    const entry = this.entries.get(conversation.key);
+    let head: Message[] | undefined = conversation.from === 0 ? [] : entry?.messages.length === conversation.from ? entry.messages : undefined;
+    let setup: ModelSetup | undefined = sent ?? (entry && entry.setupNumber === conversation.setup ? entry.setup : undefined);
+    if (!head || !setup) {
+      const asked = await this.ask(conversation);
+      head ??= asked.messages.slice(0, conversation.from);
+      setup ??= asked.setup;
+      if (!setup) throw ApplicationFailure.nonRetryable('the run did not say which system prompt and tools this model call has', 'ConversationMismatch');
+    }
     const messages: Message[] = [...head, ...request.messages];
     if (messages.length !== conversation.total) {
       throw ApplicationFailure.nonRetryable(`the conversation has ${messages.length} messages, the run says ${conversation.total}`, 'ConversationMismatch');
     }
-    this.keep(key, { messages, setup, setupNumber: conversation.setup, bytes: jsonBytes(messages) + jsonBytes(setup) });
+    this.keep(conversation.key, { messages, setup, setupNumber: conversation.setup, bytes: jsonBytes(messages) + jsonBytes(setup) });
     return { ...request, ...setup, messages };
   }
 
@@ -67,20 +72,16 @@ export class ConversationCache {
     }
   }
 
-  /** The head of the conversation from the run itself (this worker has not seen it). */
-  private async askMessages(run: Run, length: number): Promise<Message[]> {
-    return (await ask(run, conversationQuery)).slice(0, length);
+  /**
+   * The call as the run sent it. Runs from before setups were cached (no `setup` number) always
+   * send their setup and answer only the `conversation` query.
+   */
+  private async ask(conversation: ConversationDelta): Promise<{ messages: Message[]; setup?: ModelSetup }> {
+    const execution = activityInfo().workflowExecution;
+    if (!execution) throw ApplicationFailure.nonRetryable('a model call with part of a conversation must come from a run', 'ConversationMismatch');
+    const run = Context.current().client.workflow.getHandle(execution.workflowId, execution.runId);
+    if (conversation.setup === undefined) return { messages: await run.query(conversationQuery) };
+    const { messages, system, tools } = await run.query(modelRequestQuery);
+    return { messages, setup: { system, tools } };
   }
-}
-
-type Run = { workflowId: string; runId: string };
-
-function runOfThisActivity(): Run {
-  const execution = activityInfo().workflowExecution;
-  if (!execution) throw ApplicationFailure.nonRetryable('a model call with part of a conversation must come from a run', 'ConversationMismatch');
-  return execution;
-}
-
-function ask<T>(run: Run, query: QueryDefinition<T, []>): Promise<T> {
-  return Context.current().client.workflow.getHandle(run.workflowId, run.runId).query(query);
 }

@@ -22,6 +22,8 @@ import { proofProblem } from './proof.js';
 
 /** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
+/** Signalled answers held for questions asked again after a hand-off (they are carried, unshortened). */
+const MAX_HELD_BYTES = 128 * 1024;
 /** How many ignored signals the run remembers (the newest). */
 export const MAX_IGNORED = 50;
 
@@ -29,13 +31,23 @@ export const MAX_IGNORED = 50;
 export type WaitUntil = (predicate: () => boolean, timeoutMs?: number) => Promise<boolean>;
 
 /**
- * An interrupt that was waiting when the run handed off: its id, when it started to wait, and the
- * interrupt as people saw it (absent in runs handed off before this was carried).
+ * An interrupt that was waiting when the run handed off: its id, when it started to wait, the
+ * interrupt as people saw it, and its approvers' public keys when it counts only signed answers
+ * (the last two absent in runs handed off before they were carried).
  */
 export interface CarriedWait {
   id: string;
   raisedAt: string;
   interrupt?: Interrupt;
+  keys?: Record<string, string[]>;
+}
+
+/** What a run carries of its interrupts across a hand-off. */
+export interface CarriedInterrupts {
+  answered?: AnsweredInterrupt[];
+  pending?: CarriedWait[];
+  /** Signalled answers to carried waits that were not asked again before the next hand-off. */
+  held?: InterruptResponse[];
 }
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
@@ -79,7 +91,7 @@ export class InterruptBook {
 
   constructor(
     private readonly deps: Pick<BookDeps, 'waitUntil' | 'now'> & Partial<BookDeps>,
-    carried: { answered?: AnsweredInterrupt[]; pending?: CarriedWait[] } = {},
+    carried: CarriedInterrupts = {},
     /** Called whenever the set of pending interrupts changes (the workflow updates the Web UI and search attributes). */
     private readonly onChange: () => void = () => {},
   ) {
@@ -87,42 +99,54 @@ export class InterruptBook {
     this.now = () => deps.now();
     for (const answer of carried.answered ?? []) this.answeredById.set(answer.interrupt.id, answer);
     for (const wait of carried.pending ?? []) this.carriedWaits.set(wait.id, wait);
+    this.heldOffers = [...(carried.held ?? [])];
   }
 
   /**
    * The interrupts that were waiting at a hand-off. Asked again, each keeps its age and deadline.
    * Until the new run asks again (a tool call re-runs first), they still show as pending and take
-   * answers: an update's answer is applied once the interrupt is asked again, with every check.
+   * answers: an update's answer passes the checks it can at once (who may answer, signatures) and
+   * is applied once the interrupt is asked again, with the rest (its validators and forms).
    */
   private readonly carriedWaits = new Map<string, CarriedWait>();
   /** Signalled answers to carried waits, offered again when their interrupt is asked again. */
-  private heldOffers: InterruptResponse[] = [];
+  private heldOffers: InterruptResponse[];
 
   /** What a hand-off while waiting carries of the pending interrupts. */
   get waits(): CarriedWait[] {
-    return this.pending.map((interrupt) => ({ id: interrupt.id, raisedAt: interrupt.raisedAt, interrupt }));
+    return this.pending.map((interrupt) => {
+      const keys = this.keysById.get(interrupt.id) ?? this.carriedWaits.get(interrupt.id)?.keys;
+      return { id: interrupt.id, raisedAt: interrupt.raisedAt, interrupt, ...(keys ? { keys } : {}) };
+    });
+  }
+
+  /** Signalled answers held for carried waits, carried on if the run hands off again first. */
+  get held(): InterruptResponse[] {
+    return [...this.heldOffers];
   }
 
   get pending(): Interrupt[] {
-    return [...this.pendingById.values(), ...this.notYetAskedAgain()];
+    const notAskedAgain = [...this.carriedWaits.keys()].flatMap((id) => this.carriedWait(id)?.interrupt ?? []);
+    return [...this.pendingById.values(), ...notAskedAgain];
+  }
+  get answered(): AnsweredInterrupt[] {
+    return [...this.answeredById.values()];
   }
 
-  /** Carried waits the new run has not asked again yet (and that nobody answered). */
-  private notYetAskedAgain(): Interrupt[] {
-    const waiting: Interrupt[] = [];
-    for (const { id, interrupt } of this.carriedWaits.values()) {
-      if (interrupt && !this.pendingById.has(id) && !this.answeredById.has(id)) waiting.push(interrupt);
-    }
-    return waiting;
+  /** True while `interruptId` is a carried wait that the new run has not asked again (and nobody answered). */
+  isCarried(interruptId: string): boolean {
+    return this.carriedWait(interruptId) !== undefined;
   }
 
-  private carriedWait(interruptId: string): Interrupt | undefined {
-    return this.pendingById.has(interruptId) || this.answeredById.has(interruptId) ? undefined : this.carriedWaits.get(interruptId)?.interrupt;
+  private carriedWait(interruptId: string): (CarriedWait & { interrupt: Interrupt }) | undefined {
+    const wait = this.carriedWaits.get(interruptId);
+    if (!wait?.interrupt || this.pendingById.has(interruptId) || this.answeredById.has(interruptId)) return undefined;
+    return wait as CarriedWait & { interrupt: Interrupt };
   }
 
   /**
-   * The batch that carried waits belong to has finished: what it did not ask again is no longer
-   * asked, and signalled answers held for it are recorded as ignored.
+   * The batch that carried waits belong to has finished, or the run ends: what was not asked again
+   * is no longer asked, answers waiting for it are refused and held signals recorded as ignored.
    */
   endCarriedWaits(): void {
     this.carriedWaits.clear();
@@ -130,11 +154,9 @@ export class InterruptBook {
     this.heldOffers = [];
     for (const response of held) this.offer(response);
   }
-  get answered(): AnsweredInterrupt[] {
-    return [...this.answeredById.values()];
-  }
+
   get isWaiting(): boolean {
-    return this.pendingById.size > 0 || this.notYetAskedAgain().length > 0;
+    return this.pending.length > 0;
   }
 
   /**
@@ -170,10 +192,9 @@ export class InterruptBook {
     if (request.accepts) this.accepted.set(raised.id, request.accepts);
     this.offerHeld(raised.id);
     this.onChange();
-    const handingOff = () => this.deps.handOffWhileWaiting?.() ?? false;
-    await this.waitUntil(() => this.answeredById.has(raised.id) || handingOff(), remainingMs);
+    await this.waitUntil(() => this.answeredById.has(raised.id) || this.handingOff(), remainingMs);
     const answered = this.answeredById.has(raised.id);
-    if (!answered && handingOff()) throw new HandOffWhileWaiting();
+    if (!answered && this.handingOff()) throw new HandOffWhileWaiting();
     if (!answered && request.timeout) {
       this.settle(raised, {
         interruptId: raised.id,
@@ -203,9 +224,11 @@ export class InterruptBook {
       return `interrupt "${interruptId}" was already answered by ${by} at ${answered.answeredAt}`;
     }
     if (!this.isWaiting) return `the run is not waiting for any answer (no pending interrupt; "${interruptId}" is unknown)`;
-    // A carried wait not asked again yet: the checks that need its keys and validators wait for it.
+    // A carried wait not asked again yet: checked against the question and keys it carried; its
+    // validators and accepted forms wait until it is asked again.
     const asked = this.pendingById.get(interruptId);
-    const interrupt = asked ?? this.carriedWait(interruptId);
+    const carried = asked ? undefined : this.carriedWait(interruptId);
+    const interrupt = asked ?? carried?.interrupt;
     if (!interrupt) return `unknown interrupt id "${interruptId}"; pending: ${this.pending.map(({ id }) => id).join(', ')}`;
     if (response.proof !== undefined && (typeof response.proof !== 'object' || response.proof === null)) return 'proof must be an object { signedAt, signature }';
     const allowed = interrupt.allowedResponders;
@@ -213,8 +236,8 @@ export class InterruptBook {
       // Says neither who may answer nor who has keys: nothing here helps to impersonate anyone.
       const by = response.respondedBy;
       if (by === undefined || (allowed && !allowed.includes(by))) return `"${interruptId}" needs a signed answer from one of its approvers; this answer's responder is not one of them`;
-      if (!asked) return undefined;
-      const problem = proofProblem(this.deps.runId ?? '', response, this.keysById.get(interruptId)?.[by] ?? [], this.now());
+      const keys = asked ? this.keysById.get(interruptId) : carried?.keys;
+      const problem = proofProblem(this.deps.runId ?? '', response, keys?.[by] ?? [], this.now());
       if (problem) return `"${interruptId}" counts only answers signed with an approver's key (${problem}); sign with --key FILE (see the keys create command)`;
     } else if (allowed && !allowed.includes(response.respondedBy ?? '')) {
       const who = response.respondedBy === undefined ? 'an answer without respondedBy' : `"${response.respondedBy}"`;
@@ -233,13 +256,13 @@ export class InterruptBook {
 
   /**
    * Like `accept`, but an answer to a carried wait is applied once the new run asks again, after
-   * the checks that had to wait for it; it fails with their reason.
+   * the checks that had to wait for it; it fails with their reason, or when the question is not
+   * asked again (the run ended, or handed off again first).
    */
   async acceptWhenAsked(response: InterruptResponse): Promise<void> {
     const { interruptId } = response;
     if (this.carriedWait(interruptId)) {
-      const handingOff = () => this.deps.handOffWhileWaiting?.() ?? false;
-      await this.waitUntil(() => !this.carriedWait(interruptId) || handingOff());
+      await this.waitUntil(() => !this.carriedWait(interruptId) || this.handingOff());
       if (this.carriedWait(interruptId)) throw new Error(`the run continued as new again before it asked "${interruptId}" again; send the answer again`);
       const problem = this.check(response);
       if (problem) throw new Error(problem);
@@ -249,10 +272,13 @@ export class InterruptBook {
 
   /** The signal path: applies what it can, records what it cannot, never throws. */
   offer(response: InterruptResponse): string | undefined {
-    const error = this.check(response);
+    let error = this.check(response);
     if (!error && this.carriedWait(response.interruptId)) {
-      this.heldOffers.push(response);
-      return undefined;
+      if (jsonBytes([...this.heldOffers, response]) <= MAX_HELD_BYTES) {
+        this.heldOffers.push(response);
+        return undefined;
+      }
+      error = `"${response.interruptId}" is being asked again after the run continued as new, and too many signalled answers wait for it; answer with an update`;
     }
     if (!error) {
       this.accept(response);
@@ -263,6 +289,10 @@ export class InterruptBook {
     this.ignored.push({ interruptId, ...(respondedBy !== undefined ? { respondedBy } : {}), error, at: this.now().toISOString() });
     if (this.ignored.length > MAX_IGNORED) this.ignored.splice(0, this.ignored.length - MAX_IGNORED);
     return error;
+  }
+
+  private handingOff(): boolean {
+    return this.deps.handOffWhileWaiting?.() ?? false;
   }
 
   /** Offers the held signalled answers to an interrupt that is asked again. */

@@ -12,7 +12,7 @@ import { fitConversation } from './payload-budget.js';
 import { PATCHES } from './patches.js';
 import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
 import { HandOffWhileWaiting, InterruptBook, type CarriedWait, type RaisedInterrupt } from './interrupt-book.js';
-import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
+import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest, type InterruptResponse } from './interrupts.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
 import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
@@ -75,6 +75,8 @@ export interface RunCarry {
   waitingTurn?: { message: Message; results: Record<string, ToolResult> };
   /** The interrupts that were waiting at that hand-off. */
   waits?: CarriedWait[];
+  /** Signalled answers to those interrupts, held until they are asked again. */
+  held?: InterruptResponse[];
   /** The MCP servers' tools as the first run read them. */
   remoteTools?: RemoteToolDefinition[];
 }
@@ -132,7 +134,7 @@ export class AgentLoop {
         checksProofs: () => runtime.patched(PATCHES.approverProof),
         handOffWhileWaiting: () => this.handsOffWhileWaiting && (options.shouldHandOffWhileWaiting?.() ?? false),
       },
-      { answered: options.carried?.answered ?? [], pending: options.carried?.waits ?? [] },
+      { answered: options.carried?.answered ?? [], pending: options.carried?.waits ?? [], held: options.carried?.held ?? [] },
       options.onInterruptsChange,
     );
     this.messages = [...(options.messages ?? [])];
@@ -259,7 +261,7 @@ export class AgentLoop {
       modelCalls: this.modelCalls,
       answered: this.book.answered,
       decisions: [...this.decisions],
-      ...(waitingTurn ? { waitingTurn, waits: this.book.waits } : {}),
+      ...(waitingTurn ? { waitingTurn, waits: this.book.waits, ...(this.book.held.length > 0 ? { held: this.book.held } : {}) } : {}),
       ...(this.agent.mcpServers?.length ? { remoteTools: this.tools.filter(isRemoteTool) } : {}),
     });
     return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };

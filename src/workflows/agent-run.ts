@@ -21,7 +21,7 @@ import { parseModelChoice } from '../agent/model-choice.js';
 import { fitConversation, fitJson, promptProblem } from '../agent/payload-budget.js';
 import { stateChangesBetween } from '../agent/state.js';
 import type { ModelChoice } from '../agent/types.js';
-import { answerElsewhere, asList, validateAnswers } from './answer-checks.js';
+import { asList, validateAnswers } from './answer-checks.js';
 import { runFailure } from './failures.js';
 import {
   acceptRunUpdate,
@@ -129,6 +129,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     const tellSession = sessionWaiting(input);
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
+      // Answers waiting for a carried question to be asked again are refused: it never will be.
+      loop.book.endCarriedWaits();
       publishState(identity, final, []);
       metrics.runEnded();
     };
@@ -166,10 +168,15 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     setHandler(
       respondUpdate,
       async (responses) => {
-        for (const response of asList(responses)) {
-          const question = subAgents.question(response.interruptId);
-          if (question) throw ApplicationFailure.nonRetryable(answerElsewhere(question), 'AnswerElsewhere');
-          await loop.book.acceptWhenAsked(response);
+        const list = asList(responses);
+        try {
+          // A question carried across a hand-off is answered alone (the validator sees to it) and
+          // applied once the run asks it again; other answers are applied at once, all together.
+          if (list.length === 1 && loop.book.isCarried(list[0]!.interruptId)) await loop.book.acceptWhenAsked(list[0]!);
+          else for (const response of list) loop.book.accept(response);
+        } catch (error) {
+          // Only a Temporal failure fails the update; any other error would fail the workflow task, again and again.
+          throw ApplicationFailure.nonRetryable((error as Error).message, 'AnswerRefused');
         }
         return status();
       },

@@ -26,12 +26,15 @@ export function validateAnswers(
     if (question) throw new Error(answerElsewhere(question));
     const problem = book.check(response);
     if (problem) throw new Error(problem);
+    if (list.length > 1 && book.isCarried(response.interruptId)) {
+      throw new Error(`"${response.interruptId}" is being asked again after the run continued as new: answer it in an update of its own`);
+    }
     if (seen.has(response.interruptId)) throw new Error(`interrupt "${response.interruptId}" is answered twice in one update`);
     seen.add(response.interruptId);
   }
 }
 
-export function answerElsewhere(question: Interrupt): string {
+function answerElsewhere(question: Interrupt): string {
   const agent = question.path?.at(-1)?.agent ?? 'a sub-agent';
   return `"${question.id}" is a question of sub-agent ${agent}: answer it in its run ${question.runId} as "${question.ownId}" (the CLI and the client library route it for you)`;
 }

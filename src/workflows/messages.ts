@@ -92,17 +92,21 @@ export const statusQuery = defineQuery<RunStatus>('status');
 export const waitUpdate = defineUpdate<RunStatus, [{ timeoutMs?: number }?]>('wait');
 /** The conversation as the run holds it now: for the model activity when its worker has not cached it. */
 export const conversationQuery = defineQuery<Message[]>('conversation');
-/** The system prompt and tool specs of the run's current model call: for the model activity when its worker has not cached them. */
-export const modelSetupQuery = defineQuery<ModelSetup>('modelSetup');
+/**
+ * The run's current model call as it was sent (after the `beforeModelCall` hooks): for the model
+ * activity when its worker has not cached the conversation or the setup.
+ */
+export const modelRequestQuery = defineQuery<SentModelRequest>('modelRequest');
 
 export type ModelSetup = Pick<ModelRequest, 'system' | 'tools'>;
+export type SentModelRequest = Pick<ModelRequest, 'system' | 'tools' | 'messages'>;
 
 /**
  * Which part of a model call the activity input carries: messages `from` on, of `total`, and the
  * system prompt and tool specs only when they changed. The worker caches the rest per run.
  */
 export interface ConversationDelta {
-  /** The cache entry within the run: the revision of its conversation (bumped whenever old messages change). */
+  /** The cache entry: the run's id and the revision of its conversation (bumped whenever old messages change). */
   key: string;
   from: number;
   total: number;

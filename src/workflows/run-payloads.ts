@@ -5,11 +5,19 @@ import { CONVERSATION_MAX_BYTES, fitConversation, fitJson, PAYLOAD_BUDGET } from
 /** Room for the carried audit in a continue-as-new input, beside the conversation, state and prompt. */
 const CARRY_BUDGET = 192 * 1024;
 
-/** The carry within its budget: the audit may be shortened for display, the waiting turn's tool inputs never. */
+/** Room for the questions carried while waiting (shown until they are asked again). */
+const WAITS_BUDGET = 64 * 1024;
+
+/**
+ * The carry within its budget: the audit and the carried questions may be shortened for display;
+ * the waiting turn's tool inputs and held answers never (answers are limited at the door).
+ */
 export function fitCarry(carry: RunCarry): RunCarry {
-  const { waitingTurn, remoteTools, ...audit } = carry;
+  const { waitingTurn, remoteTools, waits, held, ...audit } = carry;
   return {
     ...fitJson(audit, CARRY_BUDGET),
+    ...(waits ? { waits: fitJson(waits, WAITS_BUDGET) } : {}),
+    ...(held ? { held } : {}),
     ...(remoteTools ? { remoteTools } : {}),
     ...(waitingTurn ? { waitingTurn: { message: waitingTurn.message, results: fitJson(waitingTurn.results, CARRY_BUDGET) } } : {}),
   };

@@ -2,9 +2,9 @@
  * The agent loop's runtime inside a workflow: model and tool calls are activities, waits are
  * Temporal conditions, the clock is workflow time. Retries belong to Temporal.
  */
-import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ModelActivityInput } from '../activities/conversation-cache.js';
-import { modelSetupQuery, type ModelSetup } from './messages.js';
+import { modelRequestQuery, type SentModelRequest } from './messages.js';
 import type { Message, ModelRequest } from '../agent/types.js';
 import type { RemoteToolDefinition } from '../agent/definition.js';
 import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
@@ -54,8 +54,8 @@ export interface ActivityTimeouts {
 
 export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: AgentRuntime['runSubAgent']): AgentRuntime {
   const sent = new SentConversation();
-  // The model activity asks here when its worker has not cached the current call's setup.
-  setHandler(modelSetupQuery, () => sent.setup);
+  // The model activity asks here when its worker has not cached the current call.
+  setHandler(modelRequestQuery, () => sent.current);
   return {
     runSubAgent,
     callModel: (request, revision) =>
@@ -84,29 +84,29 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
  * revision) or are not the ones sent before.
  */
 class SentConversation {
-  private messages: readonly Message[] = [];
   private revision = -1;
-  /** The current call's setup, its JSON (compared by value: a hook may have changed it) and its number in this run. */
-  setup: ModelSetup = { system: '', tools: [] };
+  /** The current call as sent; its messages are compared by identity with the next call's. */
+  current: SentModelRequest = { system: '', tools: [], messages: [] };
+  /** The current call's setup as JSON (compared by value: a hook may have changed it) and its number in this run. */
   private setupJson = '';
   private setupNumber = 0;
 
   delta(request: ModelRequest, revision: number): ModelActivityInput {
-    const same = revision === this.revision && this.messages.every((message, index) => request.messages[index] === message);
-    const from = same ? this.messages.length : 0;
+    const previous = this.current.messages;
+    const same = revision === this.revision && previous.every((message, index) => request.messages[index] === message);
+    const from = same ? previous.length : 0;
     const { system, tools, ...rest } = request;
     const setupJson = JSON.stringify([system, tools]);
     const sameSetup = revision === this.revision && setupJson === this.setupJson;
     if (!sameSetup) this.setupNumber += 1;
-    this.setup = { system, tools };
+    this.current = { system, tools, messages: [...request.messages] };
     this.setupJson = setupJson;
-    this.messages = [...request.messages];
     this.revision = revision;
     return {
       ...rest,
       ...(sameSetup ? {} : { system, tools }),
       messages: request.messages.slice(from),
-      conversation: { key: String(revision), from, total: request.messages.length, setup: this.setupNumber },
+      conversation: { key: `${workflowInfo().runId}/${revision}`, from, total: request.messages.length, setup: this.setupNumber },
     };
   }
 }

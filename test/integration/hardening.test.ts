@@ -3,6 +3,8 @@
  * are lowered so that a flood of signals forces a hand-off within seconds.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { MAX_PROMPT_BYTES, PAYLOAD_BUDGET, jsonBytes } from '../../src/agent/payload-budget.js';
@@ -50,6 +52,24 @@ test('a flood of signals while a run waits hands it off with its questions: same
   assert.equal(ledger.filter((entry) => entry.label === 'sibling').length, 1, 'the finished sibling ran once');
   assert.deepEqual(ledger.filter((entry) => entry.label === 'asker').map((entry) => entry.answers), [['one', 'two']]);
   assert.deepEqual(env.bedrock.violations, []);
+});
+
+test('an answer outside the accepted forms, sent as a flooded run hands off, is refused and the run keeps waiting', async () => {
+  const workspace = env.workspace({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'smart_delete', input: { paths: ['a.txt', 'b.txt', 'c.txt'] } }] }, { kind: 'text', text: 'deleted' });
+  const { workflowId } = await env.agents.start({ agent: 'smart-delete', prompt: 'bulk', model, workspace });
+  const question = (await env.untilPending(workflowId, 1)).pending[0]!;
+  const handle = env.client.workflow.getHandle(workflowId);
+  const firstRun = (await handle.describe()).runId;
+  for (let i = 0; i < SUGGEST_AT; i++) await handle.signal(respondSignal, { interruptId: `nope-${i}`, response: 'y' });
+  for (let i = 0; (await handle.describe()).runId === firstRun && i < 2000; i++);
+  // Refused whether the new run has asked again (its validator) or not yet (its update handler, once asked).
+  await assert.rejects(env.agents.respond(workflowId, { interruptId: question.id, response: 'maybe' }), /answer refused: .*y, n, yes, no/);
+  const waiting = await env.untilPending(workflowId, 1);
+  assert.equal(waiting.pending[0]!.id, question.id, 'the run still waits for the same question');
+  await env.agents.respond(workflowId, { interruptId: question.id, response: 'y' });
+  assert.equal((await env.agents.result(workflowId)).text, 'deleted');
+  assert.equal(existsSync(path.join(workspace, 'a.txt')), false);
 });
 
 test('a huge approved input stays within every payload budget: status, result and audit answer, the call runs once', async () => {

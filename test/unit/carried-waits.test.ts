@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InterruptBook, type CarriedWait } from '../../src/agent/interrupt-book.js';
+import { InterruptBook, type CarriedInterrupts, type CarriedWait } from '../../src/agent/interrupt-book.js';
 import type { Interrupt } from '../../src/agent/interrupts.js';
+import { validateAnswers } from '../../src/workflows/answer-checks.js';
+import { approverDirectory, signedBy } from '../support/approvers.js';
 
 const question: Interrupt = {
   id: 'tool:tu1:second',
@@ -21,13 +23,18 @@ const question: Interrupt = {
 const carried: CarriedWait = { id: question.id, raisedAt: question.raisedAt, interrupt: question };
 const { raisedAt: _raisedAt, ...asked } = question;
 
+const RUN = 'run-carried';
+
 /** A book as a new run builds it from its carry, with a wait that re-checks on every change. */
-function carriedBook(waits: CarriedWait[] = [carried]) {
+function carriedBook(waits: CarriedWait[] = [carried], more: Omit<CarriedInterrupts, 'pending'> = {}) {
   const watchers = new Set<() => void>();
   const changed = () => queueMicrotask(() => watchers.forEach((watch) => watch()));
   const book = new InterruptBook(
     {
-      now: () => new Date('2026-01-01T00:05:00.000Z'),
+      runId: RUN,
+      checksProofs: () => true,
+      approverKeys: async () => approverDirectory,
+      now: () => new Date(),
       waitUntil: (predicate) =>
         new Promise<boolean>((resolve) => {
           const watch = () => {
@@ -39,7 +46,7 @@ function carriedBook(waits: CarriedWait[] = [carried]) {
           watch();
         }),
     },
-    { pending: waits },
+    { pending: waits, ...more },
     changed,
   );
   return { book, changed };
@@ -109,6 +116,41 @@ describe('a question carried across a hand-off', () => {
     assert.equal(book.isWaiting, false);
     assert.deepEqual(book.pending, []);
     assert.match(book.ignored[0]!.error, /not waiting for any answer/);
+  });
+
+  test('a signed question checks signatures at once, with the keys it carried', () => {
+    const signed: Interrupt = { ...question, proofRequired: true, allowedResponders: ['alice', 'bob'] };
+    const { book } = carriedBook([{ ...carried, interrupt: signed, keys: { alice: approverDirectory.alice!, bob: approverDirectory.bob! } }]);
+    const forged = { ...signedBy('mallory', RUN, { interruptId: question.id, response: 'y' }), respondedBy: 'alice' };
+    assert.match(book.check(forged) ?? '', /counts only answers signed with an approver's key/);
+    assert.match(book.check(signedBy('alice', 'another-run', { interruptId: question.id, response: 'y' })) ?? '', /signature does not verify/);
+    assert.equal(book.check(signedBy('alice', RUN, { interruptId: question.id, response: 'y' })), undefined);
+    assert.deepEqual(book.waits[0]!.keys, { alice: approverDirectory.alice, bob: approverDirectory.bob }, 'handing off again carries the keys on');
+  });
+
+  test('held signalled answers are carried on when the run hands off again first, and applied when asked', async () => {
+    const { book } = carriedBook();
+    book.offer({ interruptId: question.id, response: 'held' });
+    const next = carriedBook(book.waits, { held: book.held }).book;
+    assert.equal((await next.raise(asked)).response, 'held');
+  });
+
+  test('signalled answers held past their budget are recorded as ignored, not held', () => {
+    const { book } = carriedBook();
+    const big = 'h'.repeat(60 * 1024);
+    book.offer({ interruptId: question.id, response: big });
+    book.offer({ interruptId: question.id, response: big });
+    book.offer({ interruptId: question.id, response: big });
+    assert.equal(book.held.length, 2);
+    assert.match(book.ignored[0]!.error, /too many signalled answers wait for it; answer with an update/);
+  });
+
+  test('an update answers a carried question alone, not in a list with others', () => {
+    const { book } = carriedBook();
+    const other = { interruptId: question.id, response: 'x' };
+    assert.throws(() => validateAnswers(book, [other, { interruptId: 'tool:tu2:other', response: 'y' }], 'running', () => undefined), /answer it in an update of its own/);
+    assert.throws(() => validateAnswers(book, [other, other], 'running', () => undefined), /answer it in an update of its own/);
+    assert.doesNotThrow(() => validateAnswers(book, other, 'running', () => undefined));
   });
 
   test('a wait carried by an older run (no question with it) keeps only its age, as before', () => {
