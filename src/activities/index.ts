@@ -30,9 +30,13 @@ export interface ActivityDependencies {
 export function createActivities({ providers, tools, workspaceRoots, approverKeysFile, mcp, notify }: ActivityDependencies) {
   const roots = resolveWorkspaceRoots(workspaceRoots);
   const mcpTools = createMcpTools(mcp, () => roots);
+  const invokeModel = createModelActivity(providers);
   return {
     approverKeys: createApproverKeysActivity(approverKeysFile),
-    invokeModel: createModelActivity(providers),
+    invokeModel,
+    // The same activity under the name runs use since model calls carry only what changed
+    // (workflows/runtime.ts); `invokeModel` serves the runs that started before.
+    invokeModelDelta: invokeModel,
     runTool: createToolActivity(tools, { workspaceRoots: roots, remote: (call, attempt) => mcpTools.call(call, attempt) }),
     remoteTools: (request: RemoteToolsRequest) => mcpTools.list(request),
     runState,

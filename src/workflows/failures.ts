@@ -5,11 +5,14 @@
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 
+const MODEL_ACTIVITIES = new Set(['invokeModel', 'invokeModelDelta']);
+
 export function runFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure && error.nonRetryable) return error;
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
-    const what = error.activityType === 'invokeModel' ? 'model call' : `activity ${error.activityType}`;
+    const modelCall = MODEL_ACTIVITIES.has(error.activityType);
+    const what = modelCall ? 'model call' : `activity ${error.activityType}`;
     const detail =
       cause instanceof ApplicationFailure
         ? `${cause.type ?? 'Error'}: ${cause.message}`
@@ -17,7 +20,7 @@ export function runFailure(error: unknown): ApplicationFailure {
           ? `timed out (${cause.timeoutType})`
           : cause?.message ?? error.message;
     return ApplicationFailure.create({
-      type: error.activityType === 'invokeModel' ? 'ModelCallFailed' : 'ActivityFailed',
+      type: modelCall ? 'ModelCallFailed' : 'ActivityFailed',
       message: `${what} failed: ${detail}`,
       nonRetryable: true,
       cause: error,

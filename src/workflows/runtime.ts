@@ -13,7 +13,7 @@ import type { createActivities } from '../activities/index.js';
 type Activities = ReturnType<typeof createActivities>;
 
 
-const { invokeModel } = proxyActivities<Activities>({
+const { invokeModel, invokeModelDelta } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',
@@ -46,6 +46,8 @@ const { remoteTools } = proxyActivities<{ remoteTools(request: RemoteToolsReques
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
+const MODEL_DELTA_PATCH = 'model-call-delta';
+
 /** Per-run overrides of how long one attempt of a model or tool call may take (e.g. "30s"). */
 export interface ActivityTimeouts {
   model?: string;
@@ -53,13 +55,17 @@ export interface ActivityTimeouts {
 }
 
 export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: AgentRuntime['runSubAgent']): AgentRuntime {
-  const sent = new SentConversation();
+  // Runs since this change leave unchanged setups out, and call an activity of its own name so that
+  // a worker of an older build never gets such an input; runs started before keep `invokeModel`.
+  // Asked once, before the run's first await (where its other patches are asked).
+  const sent = new SentConversation(patched(MODEL_DELTA_PATCH));
   // The model activity asks here when its worker has not cached the current call.
   setHandler(modelRequestQuery, () => sent.current);
+  const model = sent.omitsSetups ? invokeModelDelta : invokeModel;
   return {
     runSubAgent,
     callModel: (request, revision) =>
-      invokeModel.executeWithOptions(
+      model.executeWithOptions(
         { summary: `model: ${request.model.modelId}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
         [revision === undefined ? request : sent.delta(request, revision)],
       ),
@@ -84,6 +90,8 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
  * revision) or are not the ones sent before.
  */
 class SentConversation {
+  constructor(readonly omitsSetups: boolean) {}
+
   private revision = -1;
   /** The current call as sent; its messages are compared by identity with the next call's. */
   current: SentModelRequest = { system: '', tools: [], messages: [] };
@@ -97,7 +105,7 @@ class SentConversation {
     const from = same ? previous.length : 0;
     const { system, tools, ...rest } = request;
     const setupJson = JSON.stringify([system, tools]);
-    const sameSetup = revision === this.revision && setupJson === this.setupJson;
+    const sameSetup = this.omitsSetups && revision === this.revision && setupJson === this.setupJson;
     if (!sameSetup) this.setupNumber += 1;
     this.current = { system, tools, messages: [...request.messages] };
     this.setupJson = setupJson;
@@ -106,7 +114,7 @@ class SentConversation {
       ...rest,
       ...(sameSetup ? {} : { system, tools }),
       messages: request.messages.slice(from),
-      conversation: { key: `${workflowInfo().runId}/${revision}`, from, total: request.messages.length, setup: this.setupNumber },
+      conversation: { key: `${workflowInfo().runId}/${revision}`, from, total: request.messages.length, ...(this.omitsSetups ? { setup: this.setupNumber } : {}) },
     };
   }
 }

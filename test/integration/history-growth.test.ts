@@ -20,7 +20,7 @@ async function modelInputs(workflowId: string): Promise<string[]> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   return history.events!.flatMap((event) => {
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'invokeModel') return [];
+    if (scheduled?.activityType?.name !== 'invokeModelDelta') return [];
     return [(scheduled.input?.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString()).join('')];
   });
 }

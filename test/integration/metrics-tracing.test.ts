@@ -62,7 +62,7 @@ test('one trace spans the run, its model calls and its tool calls; the answer is
   const run = spans.find((span) => span.name === 'RunWorkflow:agentRun');
   assert.ok(run, `a run span among: ${[...new Set(spans.map((span) => span.name))].join(', ')}`);
   const names = spans.filter((span) => span.traceId === run.traceId).map((span) => span.name);
-  assert.equal(names.filter((name) => name === 'RunActivity:invokeModel').length, 2, names.join(', '));
+  assert.equal(names.filter((name) => name === 'RunActivity:invokeModelDelta').length, 2, names.join(', '));
   assert.equal(names.filter((name) => name === 'RunActivity:runTool').length, 1, names.join(', '));
   assert.equal(names.filter((name) => name === 'StartActivity:runTool').length, 1, names.join(', '));
   // The answer is traced where it came from (this client has no tracing: a trace of its own).

@@ -132,4 +132,17 @@ export const scenarios: Scenario[] = [
       return answerAll(env, workflowId, 'y');
     },
   },
+  {
+    // Model calls carry only what changed (invokeModelDelta): the setup goes once, then only new messages.
+    name: 'file-approval-model-delta',
+    async run(env) {
+      const model = env.model(
+        { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths: PATHS } }] },
+        { kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['old_report.txt'] } }] },
+        { kind: 'text', text: 'reported' },
+      );
+      const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete', model, workspace: env.workspace(FILES), workflowId: `replay-${this.name}` });
+      return answerAll(env, workflowId, 'y');
+    },
+  },
 ];
