@@ -156,7 +156,9 @@ export class InterruptBook {
   }
 
   get isWaiting(): boolean {
-    return this.pending.length > 0;
+    if (this.pendingById.size > 0) return true;
+    for (const id of this.carriedWaits.keys()) if (this.carriedWait(id)) return true;
+    return false;
   }
 
   /**
