@@ -5,20 +5,19 @@
  * holds it encrypted. Outside dev mode the endpoint wants a signed-in person.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEMO_MODEL_ID } from '../../src/models/provider.js';
 import { ServiceSigner } from '../../src/server/service-key.js';
 import { startInboxServer, type InboxServer } from '../../src/server/start.js';
 import { freePort } from '../../src/temporal/ports.js';
 import { TestEnv } from '../support/env.js';
+import { chromiumAvailable as available, CHROMIUM, launchChromium } from './inbox-web-support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM) || Boolean(process.env.CI);
 const SECRET = 'wombat-invoice-5512';
 
 let env: TestEnv;
@@ -35,10 +34,7 @@ before(async () => {
   await env.startWorker();
   const { signer } = ServiceSigner.load(path.join(mkdtempSync(path.join(tmpdir(), 'codec-ui-key-')), 'service.json'));
   inbox = await startInboxServer({ agents: env.agents, signer, host: '127.0.0.1', port: inboxPort, devUser: 'dana' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

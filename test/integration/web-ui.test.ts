@@ -4,24 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEMO_MODEL_ID } from '../../src/models/provider.js';
+import { freePort } from '../../src/temporal/ports.js';
 import { TestEnv } from '../support/env.js';
+import { chromiumAvailable as available, CHROMIUM, launchChromium } from './inbox-web-support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM) || Boolean(process.env.CI);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The text of the page and all its frames, once every pattern matches it (or the last try's text). */
 async function textOnceMatching(page: Page, patterns: RegExp[], timeoutMs = 30_000): Promise<string> {
@@ -45,10 +36,7 @@ before(async () => {
   uiPort = await freePort();
   env = await TestEnv.start({ ui: true, uiPort });
   await env.startWorker();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
