@@ -261,7 +261,7 @@ export class AgentLoop {
       modelCalls: this.modelCalls,
       answered: this.book.answered,
       decisions: [...this.decisions],
-      ...(waitingTurn ? { waitingTurn, waits: this.book.waits, ...(this.book.held.length > 0 ? { held: this.book.held } : {}) } : {}),
+      ...(waitingTurn ? { waitingTurn, waits: this.book.waits, held: this.book.held } : {}),
       ...(this.agent.mcpServers?.length ? { remoteTools: this.tools.filter(isRemoteTool) } : {}),
     });
     return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
