@@ -4,8 +4,8 @@
  * with the SDK's default (development, unminified), what each package weighs in that build, and
  * what the lean build would weigh without zod (zod replaced by an empty module: measured, not run).
  */
+import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { agentsPlugin } from '../src/plugin.js';
 import { errorsOnlyLogger } from '../src/temporal/quiet-logger.js';
 import { codeBytes, costRow, round, type BenchEnv, type BenchResult } from './harness.js';
 
@@ -25,6 +25,7 @@ function weightByPackage(bundle: WorkflowBundleWithSourceMap): Record<string, nu
 
 export async function bundleBench(env: BenchEnv): Promise<BenchResult> {
   const workflowsPath = env.compiled.agentWorkflows;
+  const { agentsPlugin } = (await import(pathToFileURL(env.compiled.plugin).href)) as typeof import('../src/plugin.js');
   const [sdkDefault, withoutZod] = await Promise.all([
     bundleWorkflowCode({ workflowsPath, logger: errorsOnlyLogger }),
     bundleWorkflowCode({

@@ -18,6 +18,8 @@ export interface CompiledBench {
   workerProcess: string;
   agentWorkflows: string;
   floorWorkflows: string;
+  /** The compiled agents plugin: its bundle shares the compiled workflow modules the bench's workflows import. */
+  plugin: string;
 }
 
 export function compileBench(): CompiledBench {
@@ -30,5 +32,6 @@ export function compileBench(): CompiledBench {
     workerProcess: path.join(OUT, 'bench', 'worker-process.js'),
     agentWorkflows: path.join(OUT, 'bench', 'workflows.js'),
     floorWorkflows: path.join(OUT, 'bench', 'floor-workflows.js'),
+    plugin: path.join(OUT, 'src', 'plugin.js'),
   };
 }

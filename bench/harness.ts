@@ -9,11 +9,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { agentsPlugin } from '../src/plugin.js';
 import { AgentClient } from '../src/sdk/agent-client.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { errorsOnlyLogger } from '../src/temporal/quiet-logger.js';
@@ -85,6 +84,7 @@ export class BenchEnv {
     const tuning = options.serverDefaults ? [] : DEV_SERVER_TUNING;
     log('compiling the bench and src/ to JS');
     const compiled = compileBench();
+    const { agentsPlugin } = (await import(pathToFileURL(compiled.plugin).href)) as typeof import('../src/plugin.js');
     log(existing ? `using the Temporal server at ${existing}` : `starting a Temporal dev server${tuning.length > 0 ? ` with ${tuning.join(', ')}` : ''}`);
     const [temporal, agent, floor, bedrock] = await Promise.all([
       existing

@@ -26,7 +26,7 @@ import type { ModelProvider } from './models/provider.js';
 import { FAILURE_CONVERTER_PATH, workerDataConverter } from './codec/data-converter.js';
 import { encryptionKeysFromEnv, type EncryptionKeys } from './codec/keys.js';
 import { agentMetricsSinks } from './observability/open-interrupts.js';
-import { leanBundleHook } from './temporal/bundle-options.js';
+import { withAgentBundling } from './temporal/bundle-options.js';
 import { modulePath, writeWorkflowEntry } from './temporal/workflow-entry.js';
 
 /** This worker as one version of a Worker Deployment. */
@@ -126,17 +126,16 @@ export class AgentsPlugin extends SimplePlugin {
   override configureBundler(options: BundleOptions): BundleOptions {
     const configured = super.configureBundler(options);
     return {
-      ...configured,
+      ...withAgentBundling(configured),
       workflowsPath: this.workflowsPath(configured.workflowsPath) ?? configured.workflowsPath,
-      webpackConfigHook: leanBundleHook(configured.webpackConfigHook),
       failureConverterPath: configured.failureConverterPath ?? FAILURE_CONVERTER_PATH,
     };
   }
 }
 
-/** The workflow bundle's webpack settings (see bundle-options.ts), before the worker's own hook. */
+/** The workflow bundle's settings (see bundle-options.ts), around the worker's own. */
 function leanBundlerOptions(options: WorkerOptions['bundlerOptions']): WorkerOptions['bundlerOptions'] {
-  return { ...options, webpackConfigHook: leanBundleHook(options?.webpackConfigHook) };
+  return withAgentBundling(options ?? {});
 }
 
 /** The agents plugin for `Worker.create({ plugins })` and `bundleWorkflowCode({ plugins })`. */

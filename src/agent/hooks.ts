@@ -213,8 +213,21 @@ export class HookRegistry {
     return (this.callbacks.get(type)?.length ?? 0) > 0;
   }
 
+  /**
+   * Events nobody listens to are skipped without a promise (`emit` returns undefined; callers await
+   * only what it returns). Each promise a workflow creates costs the SDK a captured stack trace,
+   * so a run that replays often (evicted from the worker's cache) saves most of its promises. Set
+   * by the loop for runs that start since this change: it changes when awaiting code resumes.
+   */
+  skipsUnheardEvents = false;
+
   /** Runs the callbacks one after another; a callback that cancels stops the rest. */
-  async emit<T extends HookEventType>(event: HookEventMap[T] & { type: T }): Promise<void> {
+  emit<T extends HookEventType>(event: HookEventMap[T] & { type: T }): Promise<void> | undefined {
+    if (this.skipsUnheardEvents && !this.has(event.type)) return undefined;
+    return this.runCallbacks(event);
+  }
+
+  private async runCallbacks(event: HookEventMap[HookEventType]): Promise<void> {
     const list = [...(this.callbacks.get(event.type) ?? [])];
     if (REVERSED.has(event.type)) list.reverse();
     for (const callback of list) {

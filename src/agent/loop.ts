@@ -154,12 +154,15 @@ export class AgentLoop {
     const base = { agentName: this.agent.name, state: this.state };
     const carried = this.options.carried;
     this.handsOffWhileWaiting = this.runtime.patched(PATCHES.handOffWhileWaiting);
+    this.hooks.skipsUnheardEvents = this.runtime.patched(PATCHES.leanEvents);
     // A run that continued as new keeps the tool list its first run read.
     if (carried?.remoteTools) this.useRemoteTools(carried.remoteTools);
     else if (this.agent.mcpServers?.length) await this.addRemoteTools(this.agent.mcpServers);
     if (!carried) {
-      await this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
-      await this.append({ role: 'user', content: [{ text: this.options.prompt }] });
+      const invoked = this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
+      if (invoked) await invoked;
+      const added = this.append({ role: 'user', content: [{ text: this.options.prompt }] });
+      if (added) await added;
     }
 
     const limit = this.options.maxModelCalls ?? this.agent.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS;
@@ -176,9 +179,11 @@ export class AgentLoop {
         }
         if (this.options.shouldHandOff?.()) return this.handOff();
         const response = await this.callModel();
-        await this.hooks.emit({ type: 'afterModelCall', ...base, response });
+        const called = this.hooks.emit({ type: 'afterModelCall', ...base, response });
+        if (called) await called;
         if (toolUsesOf(response.message).length === 0) {
-          await this.append(response.message);
+          const added = this.append(response.message);
+          if (added) await added;
           stopReason = response.stopReason;
           break;
         }
@@ -195,13 +200,16 @@ export class AgentLoop {
       if (resumed) this.book.endCarriedWaits();
       resumed = undefined;
       this.pendingTurn = undefined;
-      await this.append(turn);
-      await this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
+      const turnAdded = this.append(turn);
+      if (turnAdded) await turnAdded;
+      const resultsAdded = this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
+      if (resultsAdded) await resultsAdded;
       if (fitConversation(this.messages) > 0) this.revision += 1;
     }
 
     const lastMessage = this.lastMessage;
-    await this.hooks.emit({ type: 'afterInvocation', ...base, stopReason, lastMessage });
+    const ended = this.hooks.emit({ type: 'afterInvocation', ...base, stopReason, lastMessage });
+    if (ended) await ended;
     const result: AgentRunResult = {
       stopReason,
       lastMessage,
@@ -247,7 +255,8 @@ export class AgentLoop {
       messages: [...this.messages],
       tools: this.toolSpecs,
     };
-    await this.hooks.emit({ type: 'beforeModelCall', agentName: this.agent.name, state: this.state, request });
+    const calling = this.hooks.emit({ type: 'beforeModelCall', agentName: this.agent.name, state: this.state, request });
+    if (calling) await calling;
     const response = await this.runtime.callModel(request, this.revision);
     this.modelCalls += 1;
     if (this.runtime.patched(PATCHES.uniqueToolUseIds)) response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls);
@@ -283,7 +292,8 @@ export class AgentLoop {
     }));
     const event = new BeforeToolsEvent(this.agent.name, this.state, toolUses, batchScope, services);
     try {
-      await this.hooks.emit(event);
+      const emitted = this.hooks.emit(event);
+      if (emitted) await emitted;
     } catch (error) {
       if (error instanceof HandOffWhileWaiting) throw new BatchHandOff(finished);
       throw error;
@@ -344,10 +354,20 @@ export class AgentLoop {
     };
   }
 
-  private async append(message: Message): Promise<void> {
+  /** Adds a message and tells the hooks; a promise only when a hook listens (or for runs before lean events). */
+  private append(message: Message): Promise<void> | undefined {
     this.messages.push(message);
-    await this.hooks.emit({ type: 'messageAdded', agentName: this.agent.name, state: this.state, message });
+    const added = this.hooks.emit({ type: 'messageAdded', agentName: this.agent.name, state: this.state, message });
+    return this.hooks.skipsUnheardEvents ? added : settledLikeBefore(added);
   }
+}
+
+/**
+ * `append` was an async function around `emit`: runs from before lean events resume their code
+ * after the same number of steps as they did then, so that replay sees the same order of commands.
+ */
+async function settledLikeBefore(emitted: Promise<void> | undefined): Promise<void> {
+  await emitted;
 }
 
 /** A batch interrupted by a hand-off while waiting, with the results its finished tool calls had. */

@@ -15,4 +15,6 @@ export const PATCHES = {
   handOffWhileWaiting: 'hand-off-while-waiting',
   /** Interrupt names used twice by questions asked together are refused before anyone is asked (hooks.ts). */
   earlyDuplicateNames: 'early-duplicate-names',
+  /** Hook events nobody listens to are skipped without creating promises (hooks.ts). */
+  leanEvents: 'lean-events',
 } as const;

@@ -68,7 +68,8 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
     toolInput: toolUse.input,
   }));
   const before = new BeforeToolCallEvent(agent.name, state, toolUse, tool, services);
-  await hooks.emit(before);
+  const beforeEmitted = hooks.emit(before);
+  if (beforeEmitted) await beforeEmitted;
   const result =
     before.cancel !== false
       ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)
@@ -77,7 +78,8 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
         : await runToolBody(scope, before.toolUse, isRemoteTool(tool) ? tool.remote : undefined);
 
   const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse: before.toolUse, result };
-  await hooks.emit(after);
+  const afterEmitted = hooks.emit(after);
+  if (afterEmitted) await afterEmitted;
   return after.result;
 }
 

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { AgentClient } from '../../src/sdk/agent-client.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { FakeBedrock } from '../support/fake-bedrock.js';
 import { TEST_WORKFLOWS } from '../support/env.js';
 import { approverFiles } from '../support/approvers.js';
@@ -29,7 +30,7 @@ export class FaultContext {
 
   static async start(): Promise<FaultContext> {
     const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-faults-'));
-    const [bundle, bedrock, port] = await Promise.all([bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger }), FakeBedrock.start(), freePort()]);
+    const [bundle, bedrock, port] = await Promise.all([bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger })), FakeBedrock.start(), freePort()]);
     writeFileSync(path.join(scratch, 'workflows.js'), bundle.code);
     const server = await startServer(port, path.join(scratch, 'temporal.sqlite'));
     return new FaultContext(server, await Connection.connect({ address: server.address }), bedrock, scratch, port);

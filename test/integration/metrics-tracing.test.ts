@@ -11,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter.js';
 import { startTracing } from '../../src/observability/tracing.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { TEST_WORKFLOWS, TestEnv } from '../support/env.js';
 
 interface ReceivedSpan {
@@ -38,7 +39,7 @@ before(async () => {
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   env = await TestEnv.start();
   // The workflow half of tracing lives in the bundle: built with the tracing plugin.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, plugins: [startTracing()!.plugin], logger: errorsOnlyLogger });
+  const workflowBundle = await bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, plugins: [startTracing()!.plugin], logger: errorsOnlyLogger }));
   await env.startWorker({ workflowBundle });
 });
 after(async () => {

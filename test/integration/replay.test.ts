@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, ReplayError, Worker } from '@temporalio/worker';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { scenarios } from '../support/scenarios.js';
 
@@ -21,7 +22,7 @@ test('there is a recorded history for every scenario', () => {
 });
 
 test('every recorded history replays on the current workflow code', async () => {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: errorsOnlyLogger });
+  const workflowBundle = await bundleWorkflowCode(withAgentBundling({ workflowsPath: WORKFLOWS_PATH, logger: errorsOnlyLogger }));
   for (const file of fixtures) {
     // The recorded workflow id: a run's sub-agents have ids derived from it.
     await Worker.runReplayHistory({ workflowBundle, replayName: file }, load(file), `replay-${file.replace(/\.json$/, '')}`);
@@ -29,10 +30,9 @@ test('every recorded history replays on the current workflow code', async () => 
 });
 
 test('the replay check catches an incompatible change (approval hook removed)', async () => {
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('../support/workflows-changed.ts', import.meta.url)),
-    logger: errorsOnlyLogger,
-  });
+  const workflowBundle = await bundleWorkflowCode(
+    withAgentBundling({ workflowsPath: fileURLToPath(new URL('../support/workflows-changed.ts', import.meta.url)), logger: errorsOnlyLogger }),
+  );
   await assert.rejects(
     Worker.runReplayHistory({ workflowBundle }, load('file-approval-approved.json')),
     // Either the commands differ (determinism violation) or the recorded answer meets no question.

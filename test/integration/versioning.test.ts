@@ -15,6 +15,7 @@ import { bundleWorkflowCode, ReplayError, Worker, type WorkflowBundleWithSourceM
 import { FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter.js';
 import { setCurrentVersion, type DeploymentView } from '../../src/cli/versions.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { TestEnv, testBundle } from '../support/env.js';
 import { assertOk, cleanEnv, json, runCli, assertOneErrorLine } from './cli-support.js';
 
@@ -34,7 +35,7 @@ before(async () => {
       ['matching.PollerHistoryTTL', '"1s"'],
     ].flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
   });
-  buildB = await bundleWorkflowCode({ workflowsPath: CHANGED_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger });
+  buildB = await bundleWorkflowCode(withAgentBundling({ workflowsPath: CHANGED_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
 });
 after(async () => env?.teardown());
 

@@ -15,6 +15,7 @@ import { AgentClient } from '../../src/sdk/agent-client.js';
 import type { RunStatus } from '../../src/workflows/messages.js';
 import type { SessionView } from '../../src/workflows/session-messages.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker, type AgentWorkerOptions } from '../../src/worker.js';
 import { clientDataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter.js';
@@ -35,7 +36,7 @@ export const BEDROCK_MODEL = { provider: 'bedrock', modelId: 'us.anthropic.claud
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The test workflow bundle, built once per process. */
 export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger });
+  bundle ??= bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
   return bundle;
 }
 

@@ -16,6 +16,7 @@ import { McpClientPool, type McpServers } from '../../src/mcp/index.js';
 import type { BedrockOptions } from '../../src/models/bedrock.js';
 import { AgentClient } from '../../src/sdk/agent-client.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { createAgentWorker } from '../../src/worker.js';
 
 export const MCP_TEST_SERVER = fileURLToPath(new URL('./mcp-test-server.ts', import.meta.url));
@@ -93,7 +94,7 @@ export class McpTestWorker {
   static async start(options: { connection: NativeConnection; client: Client; namespace?: string; bedrock: BedrockOptions; servers: McpServers }): Promise<McpTestWorker> {
     const taskQueue = `mcp-${process.pid}-${McpTestWorker.count++}`;
     const pool = new McpClientPool();
-    McpTestWorker.bundle ??= bundleWorkflowCode({ workflowsPath: MCP_WORKFLOWS, logger: errorsOnlyLogger });
+    McpTestWorker.bundle ??= bundleWorkflowCode(withAgentBundling({ workflowsPath: MCP_WORKFLOWS, logger: errorsOnlyLogger }));
     const worker = await createAgentWorker({
       connection: options.connection,
       namespace: options.namespace ?? 'default',

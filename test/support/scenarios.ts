@@ -50,24 +50,9 @@ async function answerFirst(env: TestEnv, workflowId: string, response: JsonValue
 export const scenarios: Scenario[] = [
   fileApproval('y'),
   fileApproval('n'),
-  {
-    name: 'smart-delete-parallel-tool-interrupts',
-    async run(env) {
-      const model = env.model(
-        {
-          kind: 'toolUse',
-          uses: [
-            { name: 'smart_delete', input: { paths: PATHS } },
-            { name: 'smart_delete', input: { paths: ['a.txt', 'b.txt', 'c.txt'] } },
-          ],
-        },
-        { kind: 'text', text: 'reported' },
-      );
-      const workspace = env.workspace({ ...FILES, 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
-      const { workflowId } = await env.agents.start({ agent: 'smart-delete', prompt: 'bulk delete', model, workspace, workflowId: `replay-${this.name}` });
-      return answerAll(env, workflowId, 'y');
-    },
-  },
+  parallelSmartDelete('smart-delete-parallel-tool-interrupts'),
+  // The same, recorded since hook events nobody listens to are skipped (patch lean-events).
+  parallelSmartDelete('smart-delete-parallel-lean-events'),
   {
     name: 'trusted-files-session-trust',
     async run(env) {
@@ -146,3 +131,25 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** Two tool calls of one turn, each asking inside the tool; both answered yes. */
+function parallelSmartDelete(name: string): Scenario {
+  return {
+    name,
+    async run(env) {
+      const model = env.model(
+        {
+          kind: 'toolUse',
+          uses: [
+            { name: 'smart_delete', input: { paths: PATHS } },
+            { name: 'smart_delete', input: { paths: ['a.txt', 'b.txt', 'c.txt'] } },
+          ],
+        },
+        { kind: 'text', text: 'reported' },
+      );
+      const workspace = env.workspace({ ...FILES, 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+      const { workflowId } = await env.agents.start({ agent: 'smart-delete', prompt: 'bulk delete', model, workspace, workflowId: `replay-${name}` });
+      return answerAll(env, workflowId, 'y');
+    },
+  };
+}
