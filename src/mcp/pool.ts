@@ -4,11 +4,8 @@
  * and call that needs the same, closed after a quiet spell and on `close()`. A connection that
  * dies (the process exits, the HTTP session breaks) is dropped; the next use opens a new one.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describeIssues } from '../agent/types.js';
 import type { ResolvedServer } from './config.js';
 
@@ -37,6 +34,8 @@ export class McpConnectionLost extends Error {
 interface Connection {
   readonly key: string;
   readonly client: Client;
+  /** The SDK the client came from (its error classes). */
+  readonly sdk: McpSdk;
   readonly stderr: () => string;
   busy: number;
   idleTimer?: NodeJS.Timeout;
@@ -71,7 +70,7 @@ export class McpClientPool {
     try {
       return await work(connection.client);
     } catch (error) {
-      if (!brokeTheConnection(error)) throw error;
+      if (!brokeTheConnection(connection.sdk, error)) throw error;
       void this.drop(connection);
       const stderr = connection.stderr();
       throw new McpConnectionLost(`MCP server "${name}" stopped answering (${describe(error)})${stderr ? `; its last words: ${stderr}` : ''}`);
@@ -106,9 +105,10 @@ export class McpClientPool {
   }
 
   private async open(key: string, name: string, server: ResolvedServer): Promise<Connection> {
-    const { transport, stderr } = transportFor(server);
-    const client = new Client({ name: 'durable-hitl-agents', version: '1.0.0' });
-    const connection: Connection = { key, client, stderr, busy: 0 };
+    const sdk = await mcpSdk();
+    const { transport, stderr } = transportFor(sdk, server);
+    const client = new sdk.Client({ name: 'durable-hitl-agents', version: '1.0.0' });
+    const connection: Connection = { key, client, sdk, stderr, busy: 0 };
     try {
       await client.connect(transport, { timeout: this.connectTimeoutMs });
     } catch (error) {
@@ -141,12 +141,27 @@ export class McpClientPool {
   }
 }
 
-function transportFor(server: ResolvedServer): { transport: Transport; stderr: () => string } {
+/** The MCP SDK, loaded when the worker first connects to a server: a worker without MCP servers never loads it. */
+type McpSdk = Awaited<ReturnType<typeof loadMcpSdk>>;
+let loadingMcpSdk: Promise<McpSdk> | undefined;
+const mcpSdk = (): Promise<McpSdk> => (loadingMcpSdk ??= loadMcpSdk());
+
+async function loadMcpSdk() {
+  const [{ Client }, { StdioClientTransport }, { StreamableHTTPClientTransport }, { ErrorCode, McpError }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/stdio.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ]);
+  return { Client, StdioClientTransport, StreamableHTTPClientTransport, ErrorCode, McpError };
+}
+
+function transportFor(sdk: McpSdk, server: ResolvedServer): { transport: Transport; stderr: () => string } {
   if (server.transport === 'http') {
-    const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
+    const transport = new sdk.StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
     return { transport, stderr: () => '' };
   }
-  const transport = new StdioClientTransport({
+  const transport = new sdk.StdioClientTransport({
     command: server.command,
     args: server.args,
     env: server.env,
@@ -161,8 +176,8 @@ function transportFor(server: ResolvedServer): { transport: Transport; stderr: (
 }
 
 /** An error that says the connection itself is gone, as opposed to an answer from the server. */
-function brokeTheConnection(error: unknown): boolean {
-  if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed || error.code === ErrorCode.RequestTimeout;
+function brokeTheConnection(sdk: McpSdk, error: unknown): boolean {
+  if (error instanceof sdk.McpError) return error.code === sdk.ErrorCode.ConnectionClosed || error.code === sdk.ErrorCode.RequestTimeout;
   // A JSON-RPC answer the SDK's schema refused (a zod error, with its issues) is the server's fault, not the connection's.
   return !Array.isArray((error as { issues?: unknown } | undefined)?.issues);
 }

@@ -2,11 +2,11 @@
  * Anthropic Messages (non-streaming) through the official `@anthropic-ai/sdk` client, configured
  * by `ANTHROPIC_BASE_URL` / `ANTHROPIC_API_KEY`. The client's retries are off: Temporal retries.
  */
-import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import { z } from 'zod';
 import { describeIssues, resultText, type ContentBlock, type JsonValue, type Message, type ModelRequest, type ModelResponse } from '../agent/types.js';
-import { classifyApiError, credentialsMissing, malformedResponse, type ServiceDescription } from './api-errors.js';
+import { classifyApiError, credentialsMissing, malformedResponse, type SdkErrorClasses, type ServiceDescription } from './api-errors.js';
 import { MODEL_REQUEST_TIMEOUT_MS, type ModelProvider } from './provider.js';
 import { parseModelResponse } from './response-schema.js';
 
@@ -21,7 +21,6 @@ export interface AnthropicOptions {
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 const DEFAULT_MAX_TOKENS = 4096;
-const SDK_ERRORS = { BaseError: AnthropicError, APIError, APIConnectionError, APIConnectionTimeoutError };
 
 export function anthropicOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AnthropicOptions {
   return {
@@ -33,7 +32,7 @@ export function anthropicOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): A
 export class AnthropicProvider implements ModelProvider {
   private readonly options: AnthropicOptions;
   private readonly service: ServiceDescription;
-  private client: Anthropic | undefined;
+  private client: Promise<{ client: Anthropic; errors: SdkErrorClasses }> | undefined;
 
   /** Options override the environment. No client is built until the first call: a worker starts without a key. */
   constructor(options: AnthropicOptions = {}, env: NodeJS.ProcessEnv = process.env) {
@@ -43,7 +42,7 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   async invoke(request: ModelRequest): Promise<ModelResponse> {
-    const client = this.connect();
+    const { client, errors } = await this.connect();
     let body: unknown;
     try {
       body = await client.messages.create({
@@ -54,16 +53,21 @@ export class AnthropicProvider implements ModelProvider {
         ...(request.tools.length > 0 ? { tools: request.tools.map(toAnthropicTool) } : {}),
       });
     } catch (error) {
-      throw classifyApiError(error, SDK_ERRORS, this.service);
+      throw classifyApiError(error, errors, this.service);
     }
     const parsed = fromAnthropicMessage(body);
     if (!parsed.ok) throw malformedResponse('Anthropic', parsed.problem);
     return parsed.value;
   }
 
-  private connect(): Anthropic {
-    if (!this.options.apiKey) throw credentialsMissing('anthropic:<model>', 'ANTHROPIC_API_KEY', '');
-    this.client ??= new Anthropic({ apiKey: this.options.apiKey, baseURL: this.service.baseURL, maxRetries: 0, timeout: this.service.timeoutMs });
+  /** The SDK is loaded with the first call: a worker that never calls Anthropic never loads it. */
+  private connect(): Promise<{ client: Anthropic; errors: SdkErrorClasses }> {
+    const apiKey = this.options.apiKey;
+    if (!apiKey) throw credentialsMissing('anthropic:<model>', 'ANTHROPIC_API_KEY', '');
+    this.client ??= import('@anthropic-ai/sdk').then((sdk) => ({
+      client: new sdk.default({ apiKey, baseURL: this.service.baseURL, maxRetries: 0, timeout: this.service.timeoutMs }),
+      errors: { BaseError: sdk.AnthropicError, APIError: sdk.APIError, APIConnectionError: sdk.APIConnectionError, APIConnectionTimeoutError: sdk.APIConnectionTimeoutError },
+    }));
     return this.client;
   }
 }

@@ -2,13 +2,7 @@
  * Amazon Bedrock Converse through the real AWS SDK. The SDK's own retries are off: Temporal
  * retries the activity, and every error is classified here as retryable or not.
  */
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  type ContentBlock as BedrockContentBlock,
-  type Message as BedrockMessage,
-} from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BedrockRuntimeClient, ContentBlock as BedrockContentBlock, Message as BedrockMessage } from '@aws-sdk/client-bedrock-runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelRequest, ModelResponse } from '../agent/types.js';
 import { PERMANENT_MODEL_ERRORS } from './errors.js';
@@ -35,23 +29,15 @@ export function bedrockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Bed
 }
 
 export class BedrockProvider implements ModelProvider {
-  private readonly client: BedrockRuntimeClient;
+  private client: Promise<{ client: BedrockRuntimeClient; ConverseCommand: ConverseCommandClass }> | undefined;
 
-  constructor(options: BedrockOptions = bedrockOptionsFromEnv()) {
-    this.client = new BedrockRuntimeClient({
-      region: options.region ?? 'us-east-1',
-      maxAttempts: 1,
-      // HTTP/1.1 keeps the client usable behind proxies and against plain-HTTP endpoints.
-      requestHandler: new NodeHttpHandler({ requestTimeout: options.requestTimeoutMs ?? 110_000 }),
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-    });
-  }
+  constructor(private readonly options: BedrockOptions = bedrockOptionsFromEnv()) {}
 
   async invoke(request: ModelRequest): Promise<ModelResponse> {
+    const { client, ConverseCommand } = await this.connect();
     let output: unknown;
     try {
-      output = await this.client.send(
+      output = await client.send(
         new ConverseCommand({
           modelId: request.model.modelId,
           system: request.system ? [{ text: request.system }] : undefined,
@@ -86,7 +72,26 @@ export class BedrockProvider implements ModelProvider {
     }
     return parsed.value;
   }
+
+  /** The AWS SDK is loaded with the first call: a worker that never calls Bedrock never loads it. */
+  private connect(): Promise<{ client: BedrockRuntimeClient; ConverseCommand: ConverseCommandClass }> {
+    const options = this.options;
+    this.client ??= Promise.all([import('@aws-sdk/client-bedrock-runtime'), import('@smithy/node-http-handler')]).then(([bedrock, http]) => ({
+      client: new bedrock.BedrockRuntimeClient({
+        region: options.region ?? 'us-east-1',
+        maxAttempts: 1,
+        // HTTP/1.1 keeps the client usable behind proxies and against plain-HTTP endpoints.
+        requestHandler: new http.NodeHttpHandler({ requestTimeout: options.requestTimeoutMs ?? 110_000 }),
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+      }),
+      ConverseCommand: bedrock.ConverseCommand,
+    }));
+    return this.client;
+  }
 }
+
+type ConverseCommandClass = typeof import('@aws-sdk/client-bedrock-runtime').ConverseCommand;
 
 function classify(error: unknown): ApplicationFailure {
   const err = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };

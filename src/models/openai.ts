@@ -3,11 +3,11 @@
  * provider serves OpenAI and every OpenAI-compatible server (Ollama, vLLM, LM Studio,
  * llama.cpp) by `OPENAI_BASE_URL`. The client's retries are off: Temporal retries the activity.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAIError } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions/completions.js';
 import { z } from 'zod';
 import { describeIssues, resultText, UNPARSEABLE_ARGUMENTS, type ContentBlock, type JsonValue, type Message, type ModelRequest, type ModelResponse } from '../agent/types.js';
-import { classifyApiError, credentialsMissing, malformedResponse, type ServiceDescription } from './api-errors.js';
+import { classifyApiError, credentialsMissing, malformedResponse, type SdkErrorClasses, type ServiceDescription } from './api-errors.js';
 import { MODEL_REQUEST_TIMEOUT_MS, type ModelProvider } from './provider.js';
 import { parseModelResponse } from './response-schema.js';
 
@@ -19,7 +19,6 @@ export interface OpenAIOptions {
 }
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-const SDK_ERRORS = { BaseError: OpenAIError, APIError, APIConnectionError, APIConnectionTimeoutError };
 
 export function openaiOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): OpenAIOptions {
   return {
@@ -31,7 +30,7 @@ export function openaiOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Open
 export class OpenAIProvider implements ModelProvider {
   private readonly options: OpenAIOptions;
   private readonly service: ServiceDescription;
-  private client: OpenAI | undefined;
+  private client: Promise<{ client: OpenAI; errors: SdkErrorClasses }> | undefined;
 
   /** Options override the environment. No client is built until the first call: a worker starts without a key. */
   constructor(options: OpenAIOptions = {}, env: NodeJS.ProcessEnv = process.env) {
@@ -41,7 +40,7 @@ export class OpenAIProvider implements ModelProvider {
   }
 
   async invoke(request: ModelRequest): Promise<ModelResponse> {
-    const client = this.connect();
+    const { client, errors } = await this.connect();
     let body: unknown;
     try {
       body = await client.chat.completions.create({
@@ -51,16 +50,21 @@ export class OpenAIProvider implements ModelProvider {
         ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
       });
     } catch (error) {
-      throw classifyApiError(error, SDK_ERRORS, this.service);
+      throw classifyApiError(error, errors, this.service);
     }
     const parsed = fromChatCompletion(body);
     if (!parsed.ok) throw malformedResponse('OpenAI', parsed.problem);
     return parsed.value;
   }
 
-  private connect(): OpenAI {
-    if (!this.options.apiKey) throw credentialsMissing('openai:<model>', 'OPENAI_API_KEY', ' (any value for a local server that ignores it, e.g. Ollama)');
-    this.client ??= new OpenAI({ apiKey: this.options.apiKey, baseURL: this.service.baseURL, maxRetries: 0, timeout: this.service.timeoutMs });
+  /** The SDK is loaded with the first call: a worker that never calls OpenAI never loads it. */
+  private connect(): Promise<{ client: OpenAI; errors: SdkErrorClasses }> {
+    const apiKey = this.options.apiKey;
+    if (!apiKey) throw credentialsMissing('openai:<model>', 'OPENAI_API_KEY', ' (any value for a local server that ignores it, e.g. Ollama)');
+    this.client ??= import('openai').then((sdk) => ({
+      client: new sdk.default({ apiKey, baseURL: this.service.baseURL, maxRetries: 0, timeout: this.service.timeoutMs }),
+      errors: { BaseError: sdk.OpenAIError, APIError: sdk.APIError, APIConnectionError: sdk.APIConnectionError, APIConnectionTimeoutError: sdk.APIConnectionTimeoutError },
+    }));
     return this.client;
   }
 }

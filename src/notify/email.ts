@@ -3,7 +3,7 @@
  * wrote is escaped for each part: control characters shown as escapes in the text part and the
  * subject, HTML-escaped in the HTML part.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { clipInline, escapeBlock, escapeInline } from '../agent/escape.js';
 import type { NotifyConfig } from './config.js';
 import type { NotificationEvent } from './event.js';
@@ -57,12 +57,15 @@ export function emailContent(event: NotificationEvent, view: NotificationView): 
 
 /** One transport per configuration: nodemailer opens a connection per message unless pooled. */
 export function emailSender(email: NonNullable<NotifyConfig['email']>, timeoutMs: number) {
-  let transport: Transporter | undefined;
+  let transport: Promise<Transporter> | undefined;
   return async (to: string[], event: NotificationEvent, view: NotificationView): Promise<void> => {
-    transport ??= nodemailer.createTransport({ url: email.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+    // nodemailer is loaded with the first email: a worker that sends none never loads it.
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url: email.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs }),
+    );
     const content = emailContent(event, view);
     // The event id as Message-ID: a mail system that sees one twice may drop the repeat.
     const host = email.from.split('@')[1]?.replace(/[^A-Za-z0-9.-]/g, '') || 'localhost';
-    await transport.sendMail({ from: email.from, to, ...content, messageId: `<${encodeURIComponent(event.eventId)}@${host}>` });
+    await (await transport).sendMail({ from: email.from, to, ...content, messageId: `<${encodeURIComponent(event.eventId)}@${host}>` });
   };
 }
