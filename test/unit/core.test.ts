@@ -283,6 +283,22 @@ describe('loop', () => {
     assert.deepEqual(calls, ['first']);
   });
 
+  test('lean events: an event nobody listens to makes no promise; a heard one runs its hooks; before the patch every event is a promise', async () => {
+    const registry = new HookRegistry();
+    const message: Message = { role: 'user', content: [{ text: 'hi' }] };
+    const event = { type: 'messageAdded' as const, agentName: 'a', state: new AgentState(), message };
+    assert.ok(registry.emit(event) instanceof Promise, 'runs from before lean events await every event');
+    registry.skipsUnheardEvents = true;
+    assert.equal(registry.emit(event), undefined);
+    const heard: Message[] = [];
+    registry.on('messageAdded', (added) => void heard.push(added.message));
+    const emitted = registry.emit(event);
+    assert.ok(emitted instanceof Promise);
+    await emitted;
+    assert.deepEqual(heard, [message]);
+    assert.equal(registry.emit({ type: 'afterInvocation', agentName: 'a', state: new AgentState(), stopReason: 'end_turn', lastMessage: null }), undefined);
+  });
+
   test('a hook that reuses an interrupt name fails with a message naming it', async () => {
     const { badHookAgent } = await import('../support/test-agents.js');
     const { done } = runner(badHookAgent, [{ tools: [{ name: 'record_action', input: { label: 'a' }, id: 'tu9' }] }]);

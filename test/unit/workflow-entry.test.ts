@@ -82,6 +82,8 @@ test("the plugin bundles the agents module's workflows beside the worker's own",
   const { code } = await bundleWorkflowCode({ workflowsPath: own, plugins: [agentsPlugin({ agents })], logger: errorsOnlyLogger });
   assert.match(code, /function hello/);
   assert.match(code, /file-approval/, 'the example agents are in the bundle');
+  // The workflow API is preloaded (shared by every run): webpack must not prune the preload away.
+  assert.match(code, /function preloadModules\(\)\{__webpack_require__\(\d+\)\}/);
 });
 
 test('agentsPlugin refuses an agents module that does not exist, naming it', () => {
