@@ -17,4 +17,33 @@ export const PATCHES = {
   earlyDuplicateNames: 'early-duplicate-names',
   /** Hook events nobody listens to are skipped without creating promises (hooks.ts). */
   leanEvents: 'lean-events',
+  /** The model activity gets only what changed since the run's last call (workflows/runtime.ts). */
+  modelCallDelta: 'model-call-delta',
+  /** People are told when a run waits for them (workflows/notifier.ts). */
+  notifyPeople: 'notify-people',
+  /** A run of a session tells it when it starts and stops waiting (workflows/agent-run.ts). */
+  tellSessionWaiting: 'tell-session-waiting',
 } as const;
+
+/**
+ * Every patch a run asks for costs it two history events (Temporal records a marker and upserts
+ * the `TemporalChangeVersion` search attribute with it) and a visibility update. So runs since
+ * this baseline ask only it, once at their start, and it stands for every patch in `folds`; runs
+ * from before ask each patch as they did. The list is closed: a patch added later is asked on its
+ * own until a later baseline folds it. (To find runs on a folded behaviour by search attribute,
+ * look for the baseline's id too.)
+ */
+export const PATCH_BASELINE: { id: string; folds: ReadonlySet<string> } = {
+  id: 'agent-run-baseline-1',
+  folds: new Set<string>([
+    PATCHES.uniqueToolUseIds,
+    PATCHES.approverProof,
+    PATCHES.editRecheck,
+    PATCHES.handOffWhileWaiting,
+    PATCHES.earlyDuplicateNames,
+    PATCHES.leanEvents,
+    PATCHES.modelCallDelta,
+    PATCHES.notifyPeople,
+    PATCHES.tellSessionWaiting,
+  ]),
+};

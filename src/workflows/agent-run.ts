@@ -11,13 +11,13 @@ import {
   ContinueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { AUTO_MODEL, type AgentDefinition } from '../agent/definition.js';
 import { AgentLoop } from '../agent/loop.js';
 import { parseModelChoice } from '../agent/model-choice.js';
+import { PATCHES } from '../agent/patches.js';
 import { fitConversation, fitJson, promptProblem } from '../agent/payload-budget.js';
 import { stateChangesBetween } from '../agent/state.js';
 import type { ModelChoice } from '../agent/types.js';
@@ -82,7 +82,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       handingOff,
       onChange: () => questionsChanged(),
     });
-    const loop = new AgentLoop(agent, workflowRuntime(input.timeouts, (call) => subAgents.run(call)), {
+    const runtime = workflowRuntime(input.timeouts, (call) => subAgents.run(call));
+    const loop = new AgentLoop(agent, runtime, {
       prompt: input.prompt,
       model: input.model ?? defaultModelOf(agent),
       runId: workflowId,
@@ -109,6 +110,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(parent.path ? { path: parent.path } : {}),
       isPending: (id) => loop.book.pending.some((interrupt) => interrupt.id === id),
       record: (note) => loop.decisions.push(note),
+      patched: runtime.patched,
     });
     const identity: RunIdentity = {
       agent: agent.name,
@@ -126,7 +128,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       parent.waiting(pending);
       tellSession(pending.length > 0);
     };
-    const tellSession = sessionWaiting(input);
+    const tellSession = sessionWaiting(input, runtime.patched);
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
       // Answers waiting for a carried question to be asked again are refused: it never will be.
@@ -254,17 +256,15 @@ function reportToSession(input: AgentRunInput): (finished: Omit<RunFinished, 'ru
 }
 
 /** A run of a session tells it when it starts and stops waiting for a person (runs since this change). */
-function sessionWaiting(input: AgentRunInput): (waiting: boolean) => void {
+function sessionWaiting(input: AgentRunInput, patched: (id: string) => boolean): (waiting: boolean) => void {
   const session = input.sessionId !== undefined ? sessionWorkflowId(input.sessionId) : undefined;
   let told = false;
   return (waiting) => {
-    if (!session || workflowInfo().parent?.workflowId !== session || waiting === told || !patched(SESSION_WAITING_PATCH)) return;
+    if (!session || workflowInfo().parent?.workflowId !== session || waiting === told || !patched(PATCHES.tellSessionWaiting)) return;
     told = waiting;
     void getExternalWorkflowHandle(session).signal(runWaitingSignal, { runId: workflowInfo().workflowId, waiting }).catch(() => undefined);
   };
 }
-
-const SESSION_WAITING_PATCH = 'tell-session-waiting';
 
 function unknownAgent(agents: readonly AgentDefinition[], name: string): string {
   return `unknown agent ${JSON.stringify(name.slice(0, 100))}; this worker has: ${agents.map((candidate) => candidate.name).join(', ')}`;

@@ -4,16 +4,15 @@
  * the run, so delivery can neither block nor fail it. What each channel made of an event goes to
  * the run's decision log (status and result).
  */
-import { patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { DecisionNote } from '../agent/hooks.js';
 import { DEADLINE_RESPONDER, durationMs, type AnsweredInterrupt, type Interrupt } from '../agent/interrupts.js';
 import { fitJson } from '../agent/payload-budget.js';
 import type { AgentDefinition } from '../agent/definition.js';
+import { PATCHES } from '../agent/patches.js';
 import { oneLine } from '../agent/types.js';
 import type { DeliveryStatus, NotificationEvent, NotificationKind } from '../notify/event.js';
 
-/** Runs that started before notifications existed do not send any. */
-const NOTIFY_PATCH = 'notify-people';
 /** An event is small: the question and a preview of the input, never the whole of a huge input. */
 const EVENT_BUDGET = 64 * 1024;
 
@@ -33,6 +32,8 @@ export interface NotifierRun {
   /** Whether the interrupt still waits (reminders stop when it does not). */
   isPending(interruptId: string): boolean;
   record(note: DecisionNote): void;
+  /** The run's patches (AgentRuntime.patched). */
+  patched(id: string): boolean;
 }
 
 export class Notifier {
@@ -42,7 +43,8 @@ export class Notifier {
 
   /** Called whenever interrupts start or stop waiting. */
   update(pending: readonly Interrupt[], answered: readonly AnsweredInterrupt[]): void {
-    if (!patched(NOTIFY_PATCH)) return;
+    // Runs that started before notifications existed do not send any.
+    if (!this.run.patched(PATCHES.notifyPeople)) return;
     // Questions carried over a hand-off were announced by the run before it.
     const runStart = workflowInfo().runStartTime.getTime();
     for (const interrupt of pending) {

@@ -9,6 +9,7 @@ import type { Message, ModelRequest } from '../agent/types.js';
 import type { RemoteToolDefinition } from '../agent/definition.js';
 import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
+import { PATCH_BASELINE, PATCHES } from '../agent/patches.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -46,8 +47,6 @@ const { remoteTools } = proxyActivities<{ remoteTools(request: RemoteToolsReques
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
-const MODEL_DELTA_PATCH = 'model-call-delta';
-
 /** Per-run overrides of how long one attempt of a model or tool call may take (e.g. "30s"). */
 export interface ActivityTimeouts {
   model?: string;
@@ -55,10 +54,11 @@ export interface ActivityTimeouts {
 }
 
 export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: AgentRuntime['runSubAgent']): AgentRuntime {
+  const runPatched = patchesOfRun();
   // Runs since this change leave unchanged setups out, and call an activity of its own name so that
   // a worker of an older build never gets such an input; runs started before keep `invokeModel`.
   // Asked once, before the run's first await (where its other patches are asked).
-  const sent = new SentConversation(patched(MODEL_DELTA_PATCH));
+  const sent = new SentConversation(runPatched(PATCHES.modelCallDelta));
   // The model activity asks here when its worker has not cached the current call.
   setHandler(modelRequestQuery, () => sent.current);
   const model = sent.omitsSetups ? invokeModelDelta : invokeModel;
@@ -77,10 +77,19 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
     waitUntil: async (predicate, timeoutMs) =>
       timeoutMs === undefined ? (await condition(predicate), true) : condition(predicate, timeoutMs),
     now: () => new Date(),
-    patched: (id) => patched(id),
+    patched: runPatched,
     remoteTools: (request) => remoteTools.executeWithOptions({ summary: `MCP tools: ${request.servers.map((ref) => ref.server).join(', ')}` }, [request]),
     approverKeys: (names) => approverKeys.executeWithOptions({ summary: 'approver keys' }, [names === null ? null : [...names]]),
   };
+}
+
+/**
+ * Whether a patch applies to this run: the run's baseline (asked here, once, at the run's start)
+ * answers for the patches it folds without a history event each; any other is asked on its own.
+ */
+function patchesOfRun(): (id: string) => boolean {
+  const baseline = patched(PATCH_BASELINE.id);
+  return (id) => (baseline && PATCH_BASELINE.folds.has(id)) || patched(id);
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * History per step: the model activity gets only what changed since the run's last model call:
  * new messages, and the system prompt and tool specs when they changed (the worker caches the
- * rest; on a miss it asks the run), so each step adds about the same bytes.
+ * rest; on a miss it asks the run), so each step adds about the same bytes. A run's patches add
+ * two events each, so new runs record one, the baseline, for all the patches it folds.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { PATCH_BASELINE } from '../../src/agent/patches.js';
 import { TestEnv } from '../support/env.js';
 import type { ScriptedReply } from '../support/fake-bedrock.js';
 
@@ -96,4 +98,22 @@ test('a worker that has not seen the conversation asks the run for it', async ()
   const setups = setupsSeen(model);
   assert.deepEqual(setups.at(-1), setups[0], 'and the setup it asked the run for');
   assert.equal((await modelInputs(workflowId)).at(-1)!.includes('"tools"'), false, 'which the last call did not carry');
+});
+
+test('a new run records one patch marker, the baseline, and still has every behaviour it folds', async () => {
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['a.txt'] } }] }, { kind: 'text', text: 'done' });
+  const { workflowId } = await env.agents.start({ agent: 'file-approval', prompt: 'delete a.txt', model, workspace: env.workspace({ 'a.txt': 'a' }) });
+  const waiting = await env.agents.wait(workflowId);
+  await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'y', respondedBy: 'tester' });
+  assert.equal((await env.agents.result(workflowId)).stopReason, 'end_turn');
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events!;
+  const patches = events.flatMap((event) => {
+    const payload = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
+    return payload ? [(JSON.parse(Buffer.from(payload.data ?? []).toString()) as { id: string }).id] : [];
+  });
+  assert.deepEqual(patches, [PATCH_BASELINE.id]);
+  const activities = events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  // Folded behaviours are on: model calls carry deltas, people are told the run waits.
+  assert.ok(activities.includes('invokeModelDelta') && !activities.includes('invokeModel'), activities.join(', '));
+  assert.ok(activities.includes('notify'), activities.join(', '));
 });

@@ -25,9 +25,9 @@ async function answerAll(env: TestEnv, workflowId: string, answer: string): Prom
 const FILES = { 'old_report.txt': 'r', 'temp_data.csv': 'c', 'backup_2023.zip': 'z' };
 const PATHS = Object.keys(FILES);
 
-function fileApproval(answer: 'y' | 'n'): Scenario {
+function fileApproval(answer: 'y' | 'n', name = `file-approval-${answer === 'y' ? 'approved' : 'denied'}`): Scenario {
   return {
-    name: `file-approval-${answer === 'y' ? 'approved' : 'denied'}`,
+    name,
     async run(env) {
       const model = env.model(
         { kind: 'toolUse', uses: [{ name: 'inspect_files', input: { paths: PATHS } }] },
@@ -53,6 +53,9 @@ export const scenarios: Scenario[] = [
   parallelSmartDelete('smart-delete-parallel-tool-interrupts'),
   // The same, recorded since hook events nobody listens to are skipped (patch lean-events).
   parallelSmartDelete('smart-delete-parallel-lean-events'),
+  // Both again, recorded since new runs ask one patch, the baseline, for the ones it folds.
+  fileApproval('y', 'file-approval-patch-baseline'),
+  parallelSmartDelete('smart-delete-parallel-patch-baseline'),
   {
     name: 'trusted-files-session-trust',
     async run(env) {
