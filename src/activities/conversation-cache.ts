@@ -2,26 +2,38 @@
  * The model activity receives only what changed since the run's last model call: the new messages,
  * and the system prompt and tool specs only when they changed. A run's history then grows by a
  * constant per step instead of by the whole conversation every time. The worker keeps each run's
- * conversation and setup in memory; on a miss (another worker, a restart, an eviction) it asks the
- * run itself for the call as it was sent (the `modelRequest` query; runs from before setups were
- * cached: the `conversation` query). Either way the provider gets the whole request, exactly as the
- * run sent it.
+ * conversation in memory, as JSON, and one copy of each setup however many runs use it, until the
+ * run's model ends a turn without asking for tools; on a miss (another worker, a restart, an
+ * eviction, a call after such a turn) it asks the run itself for the call as it was sent (the
+ * `modelRequest` query; runs from before setups were cached: the `conversation` query). Either way
+ * the provider gets the whole request, exactly as the run sent it.
  */
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { jsonBytes } from '../agent/payload-budget.js';
 import type { Message, ModelRequest } from '../agent/types.js';
 import { conversationQuery, modelRequestQuery, type ConversationDelta, type ModelSetup } from '../workflows/messages.js';
 
 /** What the model activity is called with: a request that may hold only the tail of the conversation, and no setup. */
 export type ModelActivityInput = Omit<ModelRequest, keyof ModelSetup> & Partial<ModelSetup> & { conversation?: ConversationDelta };
 
-/** Conversations kept per worker, least recently used first out. */
+/** Conversations kept per worker (characters of their JSON), least recently used first out. */
 const MAX_CACHED_BYTES = 256 * 1024 * 1024;
 
-interface Entry {
-  messages: Message[];
+/**
+ * A setup as the runs that use it share it: runs of one agent send the same system prompt and
+ * tools, and a worker holding thousands of parked runs keeps one copy.
+ */
+interface SharedSetup {
+  json: string;
   setup: ModelSetup;
+  users: number;
+}
+
+interface Entry {
+  /** The conversation as JSON: a string costs its length, parsed messages several times that. */
+  messagesJson: string;
+  count: number;
+  setup: SharedSetup;
   /** The setup's number in its run (ConversationDelta.setup). */
   setupNumber: number | undefined;
   bytes: number;
@@ -29,6 +41,7 @@ interface Entry {
 
 export class ConversationCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly setups = new Map<string, SharedSetup>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = MAX_CACHED_BYTES) {}
@@ -42,8 +55,8 @@ export class ConversationCache {
       return { ...request, ...sent };
     }
     const entry = this.entries.get(conversation.key);
-    let head: Message[] | undefined = conversation.from === 0 ? [] : entry?.messages.length === conversation.from ? entry.messages : undefined;
-    let setup: ModelSetup | undefined = sent ?? (entry && entry.setupNumber === conversation.setup ? entry.setup : undefined);
+    let head: Message[] | undefined = conversation.from === 0 ? [] : entry?.count === conversation.from ? (JSON.parse(entry.messagesJson) as Message[]) : undefined;
+    let setup: ModelSetup | undefined = sent ?? (entry && entry.setupNumber === conversation.setup ? entry.setup.setup : undefined);
     if (!head || !setup) {
       const asked = await this.ask(conversation);
       head ??= asked.messages.slice(0, conversation.from);
@@ -54,22 +67,45 @@ export class ConversationCache {
     if (messages.length !== conversation.total) {
       throw ApplicationFailure.nonRetryable(`the conversation has ${messages.length} messages, the run says ${conversation.total}`, 'ConversationMismatch');
     }
-    this.keep(conversation.key, { messages, setup, setupNumber: conversation.setup, bytes: jsonBytes(messages) + jsonBytes(setup) });
-    return { ...request, ...setup, messages };
+    const shared = this.keep(conversation.key, messages, setup, conversation.setup);
+    return { ...request, ...shared, messages };
   }
 
-  /** Stores an entry as the most recently used, dropping the least recently used beyond the budget. */
-  private keep(key: string, entry: Entry): void {
+  /** The run's model turn ended without asking for tools: its next call (if any) is unlikely, and asks the run. */
+  forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) this.drop(key, entry);
+  }
+
+  /** Stores an entry as the most recently used, dropping the least recently used beyond the budget; returns the shared setup. */
+  private keep(key: string, messages: Message[], setup: ModelSetup, setupNumber: number | undefined): ModelSetup {
     const previous = this.entries.get(key);
-    if (previous) this.bytes -= previous.bytes;
-    this.entries.delete(key);
+    const shared = this.share(setup);
+    if (previous) this.drop(key, previous);
+    const messagesJson = JSON.stringify(messages);
+    const entry: Entry = { messagesJson, count: messages.length, setup: shared, setupNumber, bytes: messagesJson.length + shared.json.length };
     this.entries.set(key, entry);
     this.bytes += entry.bytes;
     for (const [oldest, old] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= old.bytes;
+      this.drop(oldest, old);
     }
+    return shared.setup;
+  }
+
+  private share(setup: ModelSetup): SharedSetup {
+    const json = JSON.stringify(setup);
+    const shared = this.setups.get(json) ?? { json, setup, users: 0 };
+    shared.users += 1;
+    this.setups.set(json, shared);
+    return shared;
+  }
+
+  private drop(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+    entry.setup.users -= 1;
+    if (entry.setup.users === 0) this.setups.delete(entry.setup.json);
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The model activity: one model call, dispatched to the provider the run chose. */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ModelResponse } from '../agent/types.js';
+import { toolUsesOf, type ModelResponse } from '../agent/types.js';
 import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
 import type { ModelProvider } from '../models/provider.js';
 import { recordModelCall } from '../observability/activity-metrics.js';
@@ -23,6 +23,7 @@ export function createModelActivity(providers: Record<string, ModelProvider>, co
     let response: ModelResponse | undefined;
     try {
       response = await provider.invoke(request);
+      if (input.conversation && toolUsesOf(response.message).length === 0) conversations.forget(input.conversation.key);
       return response;
     } catch (error) {
       throw nonRetryableWhenPermanent(error);
