@@ -21,11 +21,11 @@ const MAX_CACHED_BYTES = 256 * 1024 * 1024;
 
 /**
  * A setup as the runs that use it share it: runs of one agent send the same system prompt and
- * tools, and a worker holding thousands of parked runs keeps one copy.
+ * tools, and a worker holding thousands of parked runs keeps one copy. As JSON: each call gets
+ * objects of its own, so a provider that changes its request changes no other run's.
  */
 interface SharedSetup {
   json: string;
-  setup: ModelSetup;
   users: number;
 }
 
@@ -56,7 +56,7 @@ export class ConversationCache {
     }
     const entry = this.entries.get(conversation.key);
     let head: Message[] | undefined = conversation.from === 0 ? [] : entry?.count === conversation.from ? (JSON.parse(entry.messagesJson) as Message[]) : undefined;
-    let setup: ModelSetup | undefined = sent ?? (entry && entry.setupNumber === conversation.setup ? entry.setup.setup : undefined);
+    let setup: ModelSetup | undefined = sent ?? (entry && entry.setupNumber === conversation.setup ? (JSON.parse(entry.setup.json) as ModelSetup) : undefined);
     if (!head || !setup) {
       const asked = await this.ask(conversation);
       head ??= asked.messages.slice(0, conversation.from);
@@ -67,8 +67,8 @@ export class ConversationCache {
     if (messages.length !== conversation.total) {
       throw ApplicationFailure.nonRetryable(`the conversation has ${messages.length} messages, the run says ${conversation.total}`, 'ConversationMismatch');
     }
-    const shared = this.keep(conversation.key, messages, setup, conversation.setup);
-    return { ...request, ...shared, messages };
+    this.keep(conversation.key, messages, setup, conversation.setup);
+    return { ...request, ...setup, messages };
   }
 
   /** The run's model turn ended without asking for tools: its next call (if any) is unlikely, and asks the run. */
@@ -77,8 +77,8 @@ export class ConversationCache {
     if (entry) this.drop(key, entry);
   }
 
-  /** Stores an entry as the most recently used, dropping the least recently used beyond the budget; returns the shared setup. */
-  private keep(key: string, messages: Message[], setup: ModelSetup, setupNumber: number | undefined): ModelSetup {
+  /** Stores an entry as the most recently used, dropping the least recently used beyond the budget. */
+  private keep(key: string, messages: Message[], setup: ModelSetup, setupNumber: number | undefined): void {
     const previous = this.entries.get(key);
     const shared = this.share(setup);
     if (previous) this.drop(key, previous);
@@ -90,12 +90,11 @@ export class ConversationCache {
       if (this.bytes <= this.maxBytes) break;
       this.drop(oldest, old);
     }
-    return shared.setup;
   }
 
   private share(setup: ModelSetup): SharedSetup {
     const json = JSON.stringify(setup);
-    const shared = this.setups.get(json) ?? { json, setup, users: 0 };
+    const shared = this.setups.get(json) ?? { json, users: 0 };
     shared.users += 1;
     this.setups.set(json, shared);
     return shared;

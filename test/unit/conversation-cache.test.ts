@@ -29,14 +29,18 @@ test('a later call gets the whole conversation and the setup from the cache', as
   assert.deepEqual(request.tools, tools);
 });
 
-test('runs with the same setup share one copy of it', async () => {
+test('a provider that changes its request changes no later call', async () => {
   const cache = new ConversationCache();
-  const a = await cache.resolve(first('a', [user('a')]));
-  const b = await cache.resolve({ ...first('b', [user('b')]), tools: structuredClone(tools) });
-  assert.equal(a.tools, b.tools);
-  const other = await cache.resolve({ ...first('c', [user('c')]), system: 'be thorough', tools: structuredClone(tools) });
-  assert.equal(other.system, 'be thorough');
-  assert.notEqual(other.tools, a.tools);
+  await cache.resolve(first('a', [user('a')]));
+  await cache.resolve(first('b', [user('b')]));
+  const changed = await cache.resolve(next('a', 1, [assistant('x'), user('y')]));
+  changed.tools.push({ name: 'injected', description: '', inputSchema: {} });
+  changed.messages.splice(0);
+  const later = await cache.resolve(next('b', 1, [assistant('x'), user('y')]));
+  assert.deepEqual(later.tools, tools);
+  const again = await cache.resolve(next('a', 3, [assistant('z')]));
+  assert.equal(again.messages.length, 4);
+  assert.deepEqual(again.tools, tools);
 });
 
 test('a turn that ended is forgotten: the next call asks the run', async () => {
