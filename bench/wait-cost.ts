@@ -30,6 +30,15 @@ async function measure(child: ChildWorker, ms: number, begin: () => void = () =>
   return { cpuMs: child.cpuMs - cpu, rssGrowthMb: (child.peakRss - rss) / MB };
 }
 
+/** Until the server says no run has a workflow task pending (describe replays nothing on the worker). */
+async function untilNoWorkflowTask(env: BenchEnv, ids: readonly string[]): Promise<void> {
+  for (;;) {
+    const pending = await mapLimit(ids, 50, async (id) => Boolean((await env.client.workflow.getHandle(id).describe()).raw.pendingWorkflowTask));
+    if (!pending.includes(true)) return;
+    await sleep(200);
+  }
+}
+
 async function side(env: BenchEnv, which: Side, options: { waits: number; holdMs: number }): Promise<{ idle: Window; held: Window; returned: number }> {
   const queue = taskQueue(`waits-${which}`);
   const child = await env.startWorker(which === 'ours' ? 'agent' : 'floor', queue);
@@ -44,6 +53,9 @@ async function side(env: BenchEnv, which: Side, options: { waits: number; holdMs
         await env.client.workflow.start(FLOOR_HOLD_WORKFLOW, { taskQueue: queue, workflowId: id });
       }
     });
+    // The floor's starts return before the worker has run their first task (ours wait for it, the
+    // start's accept update): measured from there, its idle window held that work, not idleness.
+    await untilNoWorkflowTask(env, ids);
     await sleep(1000);
     const idle = await measure(child, options.holdMs);
     let waits: Array<Promise<boolean>> = [];
