@@ -31,10 +31,13 @@ async function measure(child: ChildWorker, ms: number, begin: () => void = () =>
 }
 
 /** Until the server says no run has a workflow task pending (describe replays nothing on the worker). */
-async function untilNoWorkflowTask(env: BenchEnv, ids: readonly string[]): Promise<void> {
+async function untilNoWorkflowTask(env: BenchEnv, ids: readonly string[], limitMs = 120_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
   for (;;) {
     const pending = await mapLimit(ids, 50, async (id) => Boolean((await env.client.workflow.getHandle(id).describe()).raw.pendingWorkflowTask));
-    if (!pending.includes(true)) return;
+    const left = pending.filter(Boolean).length;
+    if (left === 0) return;
+    if (Date.now() > deadline) throw new Error(`${left} runs still had a workflow task pending after ${limitMs / 1000} s`);
     await sleep(200);
   }
 }
