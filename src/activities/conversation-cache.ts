@@ -56,7 +56,9 @@ export class ConversationCache {
     }
     const entry = this.entries.get(conversation.key);
     let head: Message[] | undefined = conversation.from === 0 ? [] : entry?.count === conversation.from ? (JSON.parse(entry.messagesJson) as Message[]) : undefined;
-    let setup: ModelSetup | undefined = sent ?? (entry && entry.setupNumber === conversation.setup ? (JSON.parse(entry.setup.json) as ModelSetup) : undefined);
+    // The cached setup's JSON is stored again as it is: a hit parses it once and stringifies nothing.
+    const cachedSetup = !sent && entry && entry.setupNumber === conversation.setup ? entry.setup.json : undefined;
+    let setup: ModelSetup | undefined = sent ?? (cachedSetup !== undefined ? (JSON.parse(cachedSetup) as ModelSetup) : undefined);
     if (!head || !setup) {
       const asked = await this.ask(conversation);
       head ??= asked.messages.slice(0, conversation.from);
@@ -67,7 +69,7 @@ export class ConversationCache {
     if (messages.length !== conversation.total) {
       throw ApplicationFailure.nonRetryable(`the conversation has ${messages.length} messages, the run says ${conversation.total}`, 'ConversationMismatch');
     }
-    this.keep(conversation.key, messages, setup, conversation.setup);
+    this.keep(conversation.key, messages, cachedSetup ?? JSON.stringify(setup), conversation.setup);
     return { ...request, ...setup, messages };
   }
 
@@ -78,9 +80,9 @@ export class ConversationCache {
   }
 
   /** Stores an entry as the most recently used, dropping the least recently used beyond the budget. */
-  private keep(key: string, messages: Message[], setup: ModelSetup, setupNumber: number | undefined): void {
+  private keep(key: string, messages: Message[], setupJson: string, setupNumber: number | undefined): void {
     const previous = this.entries.get(key);
-    const shared = this.share(setup);
+    const shared = this.share(setupJson);
     if (previous) this.drop(key, previous);
     const messagesJson = JSON.stringify(messages);
     const entry: Entry = { messagesJson, count: messages.length, setup: shared, setupNumber, bytes: messagesJson.length + shared.json.length };
@@ -92,8 +94,7 @@ export class ConversationCache {
     }
   }
 
-  private share(setup: ModelSetup): SharedSetup {
-    const json = JSON.stringify(setup);
+  private share(json: string): SharedSetup {
     const shared = this.setups.get(json) ?? { json, users: 0 };
     shared.users += 1;
     this.setups.set(json, shared);
