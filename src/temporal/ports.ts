@@ -1,4 +1,4 @@
-/** Local TCP ports: a free one, and whether one is already taken (by a server left behind, for example). */
+/** Local TCP ports: a free one, one held until its user binds it, and whether one is already taken (by a server left behind, for example). */
 import { createServer } from 'node:net';
 
 /** Listens on host:port and closes again; resolves the port, or rejects with the listen error (EADDRINUSE when taken). */
@@ -18,6 +18,21 @@ function probe(port: number, host: string): Promise<number> {
 /** A port nothing listens on right now (the kernel's choice). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return probe(0, host);
+}
+
+/**
+ * A free port kept bound until `release`: for a port another process must be told before the
+ * server that will listen on it can start (a dev server started meanwhile picks ports of its own).
+ */
+export async function reservePort(host = '127.0.0.1'): Promise<{ port: number; release(): Promise<void> }> {
+  const server = createServer();
+  server.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** True when something already listens on host:port. */

@@ -11,7 +11,8 @@ import { FakeBedrock } from '../support/fake-bedrock.js';
 import { TEST_WORKFLOWS } from '../support/env.js';
 import { approverFiles } from '../support/approvers.js';
 import { readLedger } from '../support/test-tools.js';
-import { freePort, startServer, startWorkerProcess, type ServerProcess, type WorkerProcess } from './processes.js';
+import { startServer, startWorkerProcess, type ServerProcess, type WorkerProcess } from './processes.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 export class FaultContext {
   readonly taskQueue = `faults-${process.pid}`;

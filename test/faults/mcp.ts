@@ -13,9 +13,10 @@ import { TOOL_RESULT_MAX_BYTES } from '../../src/agent/payload-budget.js';
 import { McpClientPool } from '../../src/mcp/index.js';
 import type { ScriptedReply } from '../support/fake-bedrock.js';
 import { failureMessage } from '../support/failures.js';
-import { freePort, historyFacts, HttpTestServer, loggedCalls, McpTestWorker, stdioTestServer, toolResults } from '../support/mcp-support.js';
+import { historyFacts, HttpTestServer, loggedCalls, McpTestWorker, stdioTestServer, toolResults } from '../support/mcp-support.js';
 import type { FaultContext } from './context.js';
 import { assertThat, type FaultReport } from './harness.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 export async function mcpFaults(context: FaultContext, report: FaultReport): Promise<void> {
   const group = 'mcp servers';

@@ -1,17 +1,9 @@
 /** Processes the fault suite can kill: a Temporal dev server on a database file, and workers. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { findTemporalCli } from '../../src/temporal/binaries.js';
 import { AGENT_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function untilListening(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

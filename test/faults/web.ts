@@ -21,8 +21,8 @@ import { setUserPassword } from '../../src/server/users.js';
 import { approverFiles } from '../support/approvers.js';
 import { SessionClient } from '../integration/inbox-web-support.js';
 import type { FaultContext } from './context.js';
-import { freePort } from './processes.js';
 import { assertThat, type FaultReport } from './harness.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 export async function webInbox(context: FaultContext, report: FaultReport): Promise<void> {
   const group = 'web inbox';

@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { DEMO_MODEL_ID } from '../../src/models/provider.js';
 import { ServiceSigner } from '../../src/server/service-key.js';
 import { startInboxServer, type InboxServer } from '../../src/server/start.js';
-import { freePort } from '../../src/temporal/ports.js';
+import { freePort, reservePort } from '../../src/temporal/ports.js';
 import { TestEnv } from '../support/env.js';
 import { chromiumAvailable as available, CHROMIUM, launchChromium } from './inbox-web-support.js';
 
@@ -28,12 +28,15 @@ let uiPort: number;
 before(async () => {
   if (!available) return;
   process.env.PAYLOAD_ENCRYPTION_KEY = randomBytes(32).toString('base64');
-  const inboxPort = await freePort();
+  // The inbox needs the server's client, and the server must be told the inbox's address first:
+  // the port stays held until the inbox binds it, so the dev server cannot pick it meanwhile.
+  const inboxPort = await reservePort();
   uiPort = await freePort();
-  env = await TestEnv.start({ ui: true, uiPort, extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${inboxPort}/codec`] });
+  env = await TestEnv.start({ ui: true, uiPort, extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${inboxPort.port}/codec`] });
   await env.startWorker();
   const { signer } = ServiceSigner.load(path.join(mkdtempSync(path.join(tmpdir(), 'codec-ui-key-')), 'service.json'));
-  inbox = await startInboxServer({ agents: env.agents, signer, host: '127.0.0.1', port: inboxPort, devUser: 'dana' });
+  await inboxPort.release();
+  inbox = await startInboxServer({ agents: env.agents, signer, host: '127.0.0.1', port: inboxPort.port, devUser: 'dana' });
   browser = await launchChromium();
 });
 after(async () => {

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { McpClientPool } from '../../src/mcp/index.js';
 import { TestEnv } from '../support/env.js';
 import { failureMessage } from '../support/failures.js';
-import { freePort, historyFacts, HttpTestServer, McpTestWorker, toolResults } from '../support/mcp-support.js';
+import { historyFacts, HttpTestServer, McpTestWorker, toolResults } from '../support/mcp-support.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 let env: TestEnv;
 let worker: McpTestWorker;

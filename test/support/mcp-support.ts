@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -72,15 +71,6 @@ export function loggedCalls(log: string): string[] {
 }
 
 export const MCP_WORKFLOWS = fileURLToPath(new URL('./mcp-workflows.ts', import.meta.url));
-
-/** A free TCP port on 127.0.0.1 (nothing listens on it once this returns). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** An in-process worker of the MCP test agents on its own task queue, with its own MCP servers and pool. */
 export class McpTestWorker {
