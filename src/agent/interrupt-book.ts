@@ -5,7 +5,8 @@
  * an event-driven wait in plain Node), `now` (workflow time) and the approvers' public keys.
  *
  * An interrupt that names who may answer (or needs distinct people) counts only proven answers:
- * each must carry an Ed25519 signature by the responder's configured key (proof.ts).
+ * each must carry an Ed25519 signature by the responder's configured key (proof.ts). In runs since
+ * bindings, every answer must repeat the binding of the question it answers (binding.ts).
  */
 import {
   DEADLINE_RESPONDER,
@@ -18,7 +19,9 @@ import {
 } from './interrupts.js';
 import { jsonBytes } from './payload-budget.js';
 import { acceptedProblem, acceptsInfo, type AcceptedAnswers } from './accepted-answers.js';
+import { bindingFor, bindingProblem, type BoundCall, type RunScope } from './binding.js';
 import { proofProblem } from './proof.js';
+import { oneLine } from './types.js';
 
 /** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -51,7 +54,10 @@ export interface CarriedInterrupts {
 }
 
 /** How hook and tool code describe what they ask; ids and metadata come from the caller. */
-export type RaisedInterrupt = Omit<Interrupt, 'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify' | 'runId' | 'ownId' | 'path' | 'accepts'>;
+export type RaisedInterrupt = Omit<
+  Interrupt,
+  'raisedAt' | 'deadline' | 'timeoutResponse' | 'allowedResponders' | 'proofRequired' | 'notify' | 'runId' | 'ownId' | 'path' | 'accepts' | 'binding'
+>;
 
 /** What the book needs from the world (the agent runtime provides it). */
 export interface BookDeps {
@@ -63,6 +69,8 @@ export interface BookDeps {
   approverKeys(names: readonly string[] | null): Promise<Record<string, string[]>>;
   /** Whether this run checks proofs (false only for runs started before proofs existed). */
   checksProofs(): boolean;
+  /** The run that asks, when its questions carry bindings (runs since bindings): see binding.ts. */
+  bindsTo(): RunScope | undefined;
   /** True when the run must hand off (continue as new) although it waits: every wait then ends with `HandOffWhileWaiting`. */
   handOffWhileWaiting(): boolean;
 }
@@ -155,6 +163,11 @@ export class InterruptBook {
     for (const response of held) this.offer(response);
   }
 
+  /** Whether `interruptId` is asked now, was asked, or is carried over a hand-off (an answer to anything else meets no question yet). */
+  knows(interruptId: string): boolean {
+    return this.pendingById.has(interruptId) || this.answeredById.has(interruptId) || this.carriedWaits.has(interruptId);
+  }
+
   get isWaiting(): boolean {
     if (this.pendingById.size > 0) return true;
     for (const id of this.carriedWaits.keys()) if (this.carriedWait(id)) return true;
@@ -172,8 +185,10 @@ export class InterruptBook {
     const raisedAt = carriedAt !== undefined ? new Date(carriedAt) : this.now();
     const timeoutMs = request.timeout !== undefined ? durationMs(request.timeout.after) : undefined;
     const remainingMs = timeoutMs !== undefined ? Math.max(0, raisedAt.getTime() + timeoutMs - this.now().getTime()) : undefined;
+    const scope = this.deps.bindsTo?.();
     const raised: Interrupt = {
       ...interrupt,
+      ...(scope ? { binding: bindingFor(scope, interrupt, callOf(interrupt)) } : {}),
       raisedAt: raisedAt.toISOString(),
       ...(request.allowedResponders ? { allowedResponders: [...request.allowedResponders] } : {}),
       ...(request.notify ? { notify: request.notify } : {}),
@@ -232,6 +247,10 @@ export class InterruptBook {
     const carried = asked ? undefined : this.carriedWait(interruptId);
     const interrupt = asked ?? carried?.interrupt;
     if (!interrupt) return `unknown interrupt id "${interruptId}"; pending: ${this.pending.map(({ id }) => id).join(', ')}`;
+    if (interrupt.binding) {
+      const problem = bindingProblem(interrupt.binding, response.binding, () => describeCall(interrupt));
+      if (problem) return problem;
+    }
     if (response.proof !== undefined && (typeof response.proof !== 'object' || response.proof === null)) return 'proof must be an object { signedAt, signature }';
     const allowed = interrupt.allowedResponders;
     if (interrupt.proofRequired) {
@@ -327,4 +346,16 @@ export class InterruptBook {
     this.answeredById.set(answer.interrupt.id, answer);
     return answer;
   }
+}
+
+/** The call a question is about: its tool call, or a before-tools question's whole batch. */
+function callOf(interrupt: RaisedInterrupt): BoundCall {
+  if (interrupt.toolName !== undefined) return { tool: interrupt.toolName, input: interrupt.toolInput ?? null };
+  return { tools: interrupt.calls ?? [] };
+}
+
+function describeCall(interrupt: Interrupt): string {
+  const call = callOf(interrupt);
+  const text = 'tool' in call ? `${call.tool} ${JSON.stringify(call.input)}` : call.tools.map((one) => `${one.tool} ${JSON.stringify(one.input)}`).join(', ') || 'no tool calls';
+  return oneLine(text, 300);
 }

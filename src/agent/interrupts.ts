@@ -6,6 +6,7 @@
  * `null` is a valid answer.
  */
 import type { AcceptedAnswers, AcceptsInfo } from './accepted-answers.js';
+import type { AnswerBinding } from './binding.js';
 import type { AnswerProof } from './proof.js';
 import type { JsonValue } from './types.js';
 
@@ -60,7 +61,14 @@ export interface Interrupt {
   scope: InterruptScopeKind;
   toolName?: string;
   toolUseId?: string;
+  /** The input the call will run with: the model's, or the one an approver's edit put in its place. */
   toolInput?: JsonValue;
+  /** Set when `toolInput` is not what the model proposed: the model's input. */
+  proposedInput?: JsonValue;
+  /** A before-tools question: every call of the batch it is about. */
+  calls?: Array<{ tool: string; input: JsonValue }>;
+  /** What an answer must repeat to count (see binding.ts); absent on runs from before bindings. */
+  binding?: AnswerBinding;
   /** ISO time at which the run started waiting (workflow time, so it replays identically). */
   raisedAt: string;
   allowedResponders?: string[];
@@ -111,6 +119,8 @@ export interface InterruptResponse {
   response: JsonValue;
   respondedBy?: string;
   reason?: string;
+  /** The binding of the question as its author saw it (see binding.ts): required by runs since bindings. */
+  binding?: AnswerBinding;
   /** Proof that `respondedBy` gave this answer (see proof.ts); required where the interrupt names approvers. */
   proof?: AnswerProof;
 }

@@ -13,6 +13,7 @@ import { PATCHES } from './patches.js';
 import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
 import { HandOffWhileWaiting, InterruptBook, type CarriedWait, type RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest, type InterruptResponse } from './interrupts.js';
+import type { RunScope } from './binding.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
 import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
@@ -41,6 +42,8 @@ export interface AgentRunOptions {
   model: ModelChoice;
   /** Identifies the run in idempotency keys (the workflow id). */
   runId: string;
+  /** The run as answers bind to it (see binding.ts); absent where nothing binds (unit tests of the loop). */
+  scope?: RunScope;
   maxModelCalls?: number;
   workspace?: string;
   /** Conversation and state carried in from earlier runs of the same session. */
@@ -132,6 +135,7 @@ export class AgentLoop {
         runId: options.runId,
         approverKeys: (names) => runtime.approverKeys(names),
         checksProofs: () => runtime.patched(PATCHES.approverProof),
+        bindsTo: () => (options.scope && runtime.patched(PATCHES.decisionBinding) ? options.scope : undefined),
         handOffWhileWaiting: () => this.handsOffWhileWaiting && (options.shouldHandOffWhileWaiting?.() ?? false),
       },
       { answered: options.carried?.answered ?? [], pending: options.carried?.waits ?? [], held: options.carried?.held ?? [] },
@@ -289,6 +293,7 @@ export class AgentLoop {
       reason: request.reason ?? null,
       source: 'hook',
       scope: 'beforeTools',
+      calls: toolUses.map((toolUse) => ({ tool: toolUse.name, input: toolUse.input })),
     }));
     const event = new BeforeToolsEvent(this.agent.name, this.state, toolUses, batchScope, services);
     try {

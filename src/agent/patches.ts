@@ -23,6 +23,20 @@ export const PATCHES = {
   notifyPeople: 'notify-people',
   /** A run of a session tells it when it starts and stops waiting (workflows/agent-run.ts). */
   tellSessionWaiting: 'tell-session-waiting',
+  /**
+   * Answers are applied once the activation they arrive in has settled, whatever else it brought
+   * (workflows/activation.ts): a run gives the same commands whether a worker saw an answer with
+   * or after the event that raised its question.
+   */
+  answersAfterActivation: 'answers-after-activation',
+  /** Questions carry a binding (run, execution, call and question digests) that answers must repeat (agent/binding.ts). */
+  decisionBinding: 'decision-binding',
+  /** A sub-agent watches its caller and ends when the caller closed without it (workflows/caller-watch.ts). */
+  callerWatch: 'caller-watch',
+  /** A caller keeps only the newest of a sub-agent's reports (workflows/sub-agents.ts). */
+  orderedReports: 'ordered-reports',
+  /** The callbacks of one hook event ask their questions together, in registration order (hooks.ts). */
+  hooksAskTogether: 'hooks-ask-together',
 } as const;
 
 /**
@@ -33,7 +47,12 @@ export const PATCHES = {
  * own until a later baseline folds it. (To find runs on a folded behaviour by search attribute,
  * look for the baseline's id too.)
  */
-export const PATCH_BASELINE: { id: string; folds: ReadonlySet<string> } = {
+export interface PatchBaseline {
+  id: string;
+  folds: ReadonlySet<string>;
+}
+
+const BASELINE_1: PatchBaseline = {
   id: 'agent-run-baseline-1',
   folds: new Set<string>([
     PATCHES.uniqueToolUseIds,
@@ -47,3 +66,19 @@ export const PATCH_BASELINE: { id: string; folds: ReadonlySet<string> } = {
     PATCHES.tellSessionWaiting,
   ]),
 };
+
+/** The baseline new runs ask. */
+export const PATCH_BASELINE: PatchBaseline = {
+  id: 'agent-run-baseline-2',
+  folds: new Set<string>([
+    ...BASELINE_1.folds,
+    PATCHES.answersAfterActivation,
+    PATCHES.decisionBinding,
+    PATCHES.callerWatch,
+    PATCHES.orderedReports,
+    PATCHES.hooksAskTogether,
+  ]),
+};
+
+/** Every baseline, newest first: a run takes the first one its history has (new runs: the newest). */
+export const PATCH_BASELINES: readonly PatchBaseline[] = [PATCH_BASELINE, BASELINE_1];

@@ -1,6 +1,8 @@
 /**
- * Proof of who answered: an Ed25519 signature over the run, the interrupt, the answer, the
- * responder and the time of signing. Verified inside the workflow (the update validator and the
+ * Proof of who answered: an Ed25519 signature over the answer's binding (the run, its execution,
+ * the question and digests of the call and the question as shown; see binding.ts), the answer,
+ * the responder and the time of signing. Answers to runs from before bindings sign the run's
+ * workflow id and the question's id instead (version 1). Verified inside the workflow (the update validator and the
  * signal path) against public keys that come from the worker's configuration, never from the
  * answer. Pure and deterministic (noble's Ed25519 verification is synchronous JS), so it runs in
  * the workflow sandbox and replays identically.
@@ -9,6 +11,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/curves/utils.js';
+import { bindingParts, type AnswerBinding } from './binding.js';
+import { canonicalJson } from './canonical-json.js';
 import type { InterruptResponse } from './interrupts.js';
 import type { JsonValue } from './types.js';
 
@@ -28,17 +32,21 @@ export interface SignedFields {
   respondedBy: string;
   reason?: string;
   signedAt: string;
+  /** The question's binding, when the answer carries one (version 2). */
+  binding?: AnswerBinding;
 }
 
 /** A signed answer is accepted this long before or after the run's clock (clock skew, slow delivery). */
 export const PROOF_MAX_AGE_MS = 15 * 60_000;
 
-const DOMAIN = 'durable-hitl-agents answer v1\n';
+const DOMAIN_V1 = 'durable-hitl-agents answer v1\n';
+const DOMAIN_V2 = 'durable-hitl-agents answer v2\n';
 
 /** The exact bytes that are signed: a domain tag, then the fields as canonical JSON (sorted keys). */
 export function proofMessage(fields: SignedFields): Uint8Array {
-  const { reason, ...rest } = fields;
-  return new TextEncoder().encode(DOMAIN + canonicalJson({ ...rest, ...(reason !== undefined ? { reason } : {}) }));
+  const { reason, binding, ...rest } = fields;
+  const signed = { ...rest, ...(reason !== undefined ? { reason } : {}), ...(binding !== undefined ? { binding: bindingParts(binding) } : {}) };
+  return new TextEncoder().encode((binding !== undefined ? DOMAIN_V2 : DOMAIN_V1) + canonicalJson(signed));
 }
 
 export function signedFieldsOf(runId: string, answer: InterruptResponse & { proof: AnswerProof }): SignedFields {
@@ -49,6 +57,7 @@ export function signedFieldsOf(runId: string, answer: InterruptResponse & { proo
     respondedBy: answer.respondedBy ?? '',
     ...(answer.reason !== undefined ? { reason: answer.reason } : {}),
     signedAt: answer.proof.signedAt,
+    ...(answer.binding !== undefined ? { binding: answer.binding } : {}),
   };
 }
 
@@ -78,12 +87,4 @@ export function proofProblem(runId: string, answer: InterruptResponse, publicKey
   }
   // Deliberately says nothing about which names have keys.
   return 'the signature does not verify for this answer';
-}
-
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function canonicalJson(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
 }

@@ -15,6 +15,7 @@ import {
 import { BeforeToolCallEvent, type HookRegistry, type HookServices } from './hooks.js';
 import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
+import { canonicalJson } from './canonical-json.js';
 import { jsonBytes, TOOL_INPUT_MAX_BYTES } from './payload-budget.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
@@ -57,6 +58,8 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   if (!checked.ok) return errorResult(requested.toolUseId, `Invalid input for tool "${tool.name}": ${checked.problem}`);
   const toolUse: ToolUse = { ...requested, input: checked.input };
 
+  // A question shows (and binds to) the call as it will run: after an approver's edit, the edited one.
+  let before: BeforeToolCallEvent | undefined;
   const services = scope.hookServices((request) => ({
     id: beforeToolCallInterruptId(toolUse.toolUseId, request.name),
     name: request.name,
@@ -65,9 +68,9 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
     scope: 'beforeToolCall',
     toolName: toolUse.name,
     toolUseId: toolUse.toolUseId,
-    toolInput: toolUse.input,
+    ...callShown(toolUse, before?.toolUse ?? toolUse),
   }));
-  const before = new BeforeToolCallEvent(agent.name, state, toolUse, tool, services);
+  before = new BeforeToolCallEvent(agent.name, state, toolUse, tool, services);
   const beforeEmitted = hooks.emit(before);
   if (beforeEmitted) await beforeEmitted;
   const result =
@@ -75,7 +78,7 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
       ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)
       : isSubAgentTool(tool)
         ? await runSubAgent(scope, before.toolUse, tool)
-        : await runToolBody(scope, before.toolUse, isRemoteTool(tool) ? tool.remote : undefined);
+        : await runToolBody(scope, toolUse, before.toolUse, isRemoteTool(tool) ? tool.remote : undefined);
 
   const after = { type: 'afterToolCall' as const, agentName: agent.name, state, toolUse: before.toolUse, result };
   const afterEmitted = hooks.emit(after);
@@ -99,8 +102,14 @@ async function runSubAgent(scope: ToolCallScope, toolUse: ToolUse, tool: SubAgen
   return outcome.result;
 }
 
-/** Runs the tool activity until it returns a result, asking the human whenever it interrupts. */
-async function runToolBody(scope: ToolCallScope, toolUse: ToolUse, remote: RemoteToolDefinition['remote'] | undefined): Promise<ToolResult> {
+/** The input a question shows: the one that will run, and the model's beside it when an edit changed it. */
+function callShown(proposed: ToolUse, effective: ToolUse): { toolInput: JsonValue; proposedInput?: JsonValue } {
+  const edited = effective !== proposed && canonicalJson(effective.input) !== canonicalJson(proposed.input);
+  return { toolInput: effective.input, ...(edited ? { proposedInput: proposed.input } : {}) };
+}
+
+/** Runs the tool activity (with `toolUse`, the call as it will run) until it returns a result, asking the human whenever it interrupts. */
+async function runToolBody(scope: ToolCallScope, proposed: ToolUse, toolUse: ToolUse, remote: RemoteToolDefinition['remote'] | undefined): Promise<ToolResult> {
   const { runtime, state, book } = scope;
   const responses: Record<string, JsonValue> = {};
   for (;;) {
@@ -125,7 +134,7 @@ async function runToolBody(scope: ToolCallScope, toolUse: ToolUse, remote: Remot
         scope: 'tool',
         toolName: toolUse.name,
         toolUseId: toolUse.toolUseId,
-        toolInput: toolUse.input,
+        ...callShown(proposed, toolUse),
       },
       outcome.request.choices ? { accepts: { choices: outcome.request.choices } } : {},
     );

@@ -32,8 +32,7 @@ export async function respondCommand(workflowId: string, interruptId: string, re
   const signer = signerFor(flags);
   const draft = draftOf(interruptId, parseResponse(responseText), flags);
   if (flags.signal) {
-    const answer = signer.sign(workflowId, draft);
-    await withAgents((agents) => agents.signal(workflowId, answer));
+    await withAgents((agents) => agents.signal(workflowId, draft, signer.sign));
     out.emit({ workflowId, interruptId, signalled: true }, `signal sent to ${escapeInline(workflowId)} for ${escapeInline(interruptId)} (unchecked: see status for the outcome)`);
     return;
   }

@@ -188,7 +188,8 @@ export async function driveRun(agents: AgentClient, workflowId: string, options:
       responses.push({ interruptId: interrupt.id, response });
     }
     try {
-      await abortable(agents.answer(workflowId, responses, sign), options.signal);
+      // Bound to the questions as shown: a run that changed meanwhile refuses them, and asks again.
+      await abortable(agents.answer(workflowId, responses, sign, status.pending), options.signal);
     } catch (error) {
       // Someone else answered first (the first answer wins), or the run moved on: look again.
       if (!(error instanceof AgentClientError)) throw error;

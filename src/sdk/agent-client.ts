@@ -21,7 +21,7 @@ import {
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { escapeMarkdown, hasUnsafeCharacters } from '../agent/escape.js';
 import type { StateChange } from '../agent/state.js';
-import type { InterruptResponse } from '../agent/interrupts.js';
+import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
 import { promptProblem } from '../agent/payload-budget.js';
 import { oneLine, type ModelChoice } from '../agent/types.js';
@@ -248,7 +248,8 @@ export class AgentClient {
 
   /**
    * Answers through the `respond` update: refused with a message when an answer is invalid. A
-   * sub-agent's question (`sub:...` in this run's status) is answered in the run that asks it.
+   * sub-agent's question (`sub:...` in this run's status) is answered in the run that asks it. An
+   * answer without a binding is bound to the question as the run shows it now.
    */
   async respond(workflowId: string, responses: InterruptResponse | InterruptResponse[]): Promise<RunStatus> {
     return this.answer(workflowId, Array.isArray(responses) ? responses : [responses]);
@@ -256,21 +257,23 @@ export class AgentClient {
 
   /**
    * Answers questions shown in run `workflowId`'s status, each in the run that asks it (this run,
-   * or a sub-agent's), signed for that run by `sign` when given. Returns `workflowId`'s status after.
+   * or a sub-agent's), bound to the question as it was shown and signed for that run by `sign`
+   * when given. `shown` are the questions as their author saw them: an answer is bound to what its
+   * author saw, so a run that changed meanwhile refuses it; questions not among them are bound as
+   * the run shows them now. Returns `workflowId`'s status after.
    */
   async answer(
     workflowId: string,
     answers: InterruptResponse[],
     sign: (runId: string, answer: InterruptResponse) => InterruptResponse = (_runId, answer) => answer,
+    shown: readonly Interrupt[] = [],
   ): Promise<RunStatus> {
-    const targets = await this.route(workflowId, answers.map((answer) => answer.interruptId));
+    const questions = await this.questions(workflowId, answers.map((answer) => answer.interruptId), shown);
     const byRun = new Map<string, InterruptResponse[]>();
-    answers.forEach((answer, index) => {
-      const target = targets[index]!;
-      const list = byRun.get(target.runId) ?? [];
-      list.push(sign(target.runId, { ...answer, interruptId: target.interruptId }));
-      byRun.set(target.runId, list);
-    });
+    for (const answer of answers) {
+      const { runId, bound } = this.aimed(workflowId, answer, questions.get(answer.interruptId));
+      byRun.set(runId, [...(byRun.get(runId) ?? []), sign(runId, bound)]);
+    }
     let own: RunStatus | undefined;
     for (const [runId, list] of byRun) {
       const status = await this.sendAnswers(runId, list);
@@ -279,13 +282,20 @@ export class AgentClient {
     return own ?? this.status(workflowId);
   }
 
-  /** Where each of run `workflowId`'s questions is answered: the run itself, or the sub-agent run that asks it. */
-  async route(workflowId: string, interruptIds: readonly string[]): Promise<Array<{ runId: string; interruptId: string }>> {
-    const pending = interruptIds.some((id) => typeof id === 'string' && id.startsWith('sub:')) ? (await this.status(workflowId)).pending : [];
-    return interruptIds.map((interruptId) => {
-      const question = pending.find((candidate) => candidate.id === interruptId);
-      return question?.runId !== undefined && question.ownId !== undefined ? { runId: question.runId, interruptId: question.ownId } : { runId: workflowId, interruptId };
-    });
+  /** The questions `interruptIds` name, as shown (or, for those not shown, as run `workflowId`'s status shows them now). */
+  private async questions(workflowId: string, interruptIds: readonly string[], shown: readonly Interrupt[]): Promise<Map<string, Interrupt>> {
+    const byId = new Map(shown.map((question) => [question.id, question]));
+    if (interruptIds.some((id) => !byId.has(id))) {
+      for (const question of (await this.status(workflowId)).pending) if (!byId.has(question.id)) byId.set(question.id, question);
+    }
+    return byId;
+  }
+
+  /** Where an answer goes (this run, or the sub-agent run that asks the question) and the answer as sent there, bound to the question. */
+  private aimed(workflowId: string, answer: InterruptResponse, question: Interrupt | undefined): { runId: string; bound: InterruptResponse } {
+    const target = question?.runId !== undefined && question.ownId !== undefined ? { runId: question.runId, interruptId: question.ownId } : { runId: workflowId, interruptId: answer.interruptId };
+    const binding = answer.binding ?? question?.binding;
+    return { runId: target.runId, bound: { ...answer, interruptId: target.interruptId, ...(binding !== undefined ? { binding } : {}) } };
   }
 
   private async sendAnswers(workflowId: string, responses: InterruptResponse[]): Promise<RunStatus> {
@@ -302,11 +312,22 @@ export class AgentClient {
     }
   }
 
-  /** Answers through the `respond` signal: fire-and-forget; invalid answers land in `status.ignored`. */
-  async signal(workflowId: string, response: InterruptResponse): Promise<void> {
-    const handle = this.handle(workflowId);
+  /**
+   * Answers through the `respond` signal: fire-and-forget; invalid answers land in `status.ignored`.
+   * Like `answer`, it goes to the run that asks the question, bound to the question as shown (or as
+   * the run shows it now), and signed by `sign` when given.
+   */
+  async signal(
+    workflowId: string,
+    response: InterruptResponse,
+    sign: (runId: string, answer: InterruptResponse) => InterruptResponse = (_runId, answer) => answer,
+    shown: readonly Interrupt[] = [],
+  ): Promise<void> {
+    const questions = await this.questions(workflowId, [response.interruptId], shown);
+    const { runId, bound } = this.aimed(workflowId, response, questions.get(response.interruptId));
+    const handle = this.handle(runId);
     await this.ensureRunning(handle);
-    await handle.signal(respondSignal, response);
+    await handle.signal(respondSignal, sign(runId, bound));
   }
 
   /** The run's result; for a run that ended otherwise, an error that says how (failed, cancelled, terminated, timed out). */

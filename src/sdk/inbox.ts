@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AcceptsInfo } from '../agent/accepted-answers.js';
+import type { AnswerBinding } from '../agent/binding.js';
 import { questionOf, type PathStep } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
 import type { JsonValue } from '../agent/types.js';
@@ -17,7 +18,14 @@ export interface InboxItem {
   name: string;
   source: 'hook' | 'tool';
   tool?: string;
+  /** The input the call will run with (after an approver's edit, the edited one). */
   toolInput?: JsonValue;
+  /** Set when an edit changed the input: what the model proposed. */
+  proposedInput?: JsonValue;
+  /** A before-tools question: every call of the batch. */
+  calls?: Array<{ tool: string; input: JsonValue }>;
+  /** What an answer repeats to count (see agent/binding.ts): the run refuses it if the call or the question changed. */
+  binding?: AnswerBinding;
   /** What the run asks: the reason's `message` when it has one, else the whole reason. */
   question: JsonValue;
   raisedAt: string;
@@ -76,6 +84,9 @@ export async function listInbox(client: Client, filter: InboxFilter = {}, now = 
           source: interrupt.source,
           ...(interrupt.toolName !== undefined ? { tool: interrupt.toolName } : {}),
           ...(interrupt.toolInput !== undefined ? { toolInput: interrupt.toolInput } : {}),
+          ...(interrupt.proposedInput !== undefined ? { proposedInput: interrupt.proposedInput } : {}),
+          ...(interrupt.calls !== undefined ? { calls: interrupt.calls } : {}),
+          ...(interrupt.binding !== undefined ? { binding: interrupt.binding } : {}),
           question: questionOf(interrupt.reason) ?? interrupt.reason,
           raisedAt: interrupt.raisedAt,
           ageMs: Math.max(0, now.getTime() - Date.parse(interrupt.raisedAt)),

@@ -137,9 +137,12 @@ export function createInboxApp(options: InboxAppOptions) {
 
   api.get('/runs/:id', async (c) => clientErrors(c, async () => c.json(await agents.status(c.req.param('id')))));
 
+  /** Gives `unsigned` (bound to the question as the page showed it) in the run that asks it, signed there as the person. */
   const answer = (c: Context<Env>, runId: string, unsigned: InterruptResponse) =>
     clientErrors(c, async () => {
-      const status = await agents.respond(runId, signer.sign(runId, c.get('session').user, unsigned));
+      if (unsigned.binding === undefined) return c.json({ error: 'the page did not say which question it showed (no binding); reload it and answer what it shows' }, 400);
+      const user = c.get('session').user;
+      const status = await agents.answer(runId, [unsigned], (target, bound) => signer.sign(target, user, bound));
       void feed.refresh().catch(() => undefined);
       return c.json({ status });
     });
@@ -182,8 +185,8 @@ export function createInboxApp(options: InboxAppOptions) {
     clientErrors(c, async () => {
       const link = await openLink(c);
       if ('problem' in link) return c.json({ error: link.problem }, link.status);
-      const { reason } = ((await c.req.json().catch(() => ({}))) ?? {}) as { reason?: unknown };
-      const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, ...(typeof reason === 'string' ? { reason } : {}) }, link.interrupt.accepts);
+      const { reason, binding } = ((await c.req.json().catch(() => ({}))) ?? {}) as { reason?: unknown; binding?: unknown };
+      const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, binding, ...(typeof reason === 'string' ? { reason } : {}) }, link.interrupt.accepts);
       if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
       // Claimed before answering: two clicks at once cannot both answer.
       if (!usedLinks.claim(link.claims.linkId, link.claims.expiresAt)) return c.json({ error: 'this link was used already' }, 410);

@@ -21,6 +21,7 @@ import { PATCHES } from '../agent/patches.js';
 import { fitConversation, fitJson, promptProblem } from '../agent/payload-budget.js';
 import { stateChangesBetween } from '../agent/state.js';
 import type { ModelChoice } from '../agent/types.js';
+import { activationSettled } from './activation.js';
 import { asList, validateAnswers } from './answer-checks.js';
 import { runFailure } from './failures.js';
 import {
@@ -87,6 +88,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       prompt: input.prompt,
       model: input.model ?? defaultModelOf(agent),
       runId: workflowId,
+      scope: { namespace: workflowInfo().namespace, workflowId, execution: workflowInfo().firstExecutionRunId },
       ...(input.maxModelCalls !== undefined ? { maxModelCalls: input.maxModelCalls } : {}),
       ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
       ...(input.messages !== undefined ? { messages: input.messages } : {}),
@@ -158,7 +160,13 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
 
     setHandler(statusQuery, status);
     setHandler(conversationQuery, () => [...loop.messages]);
-    setHandler(respondSignal, (response) => {
+    // Since the patch every answer waits for its activation to settle (see activation.ts); runs from
+    // before wait only with an answer that meets no question yet, which they used to ignore.
+    const allAnswersSettleFirst = runtime.patched(PATCHES.answersAfterActivation);
+    const settlesFirst = (ids: readonly unknown[]) =>
+      allAnswersSettleFirst || ids.some((id) => typeof id === 'string' && !loop.book.knows(id) && !subAgents.question(id));
+    setHandler(respondSignal, async (response) => {
+      if (settlesFirst([response?.interruptId])) await activationSettled();
       // A sub-agent's question, signalled here: passed on to the run that asks it.
       const question = typeof response?.interruptId === 'string' ? subAgents.question(response.interruptId) : undefined;
       if (question?.runId && question.ownId) {
@@ -172,6 +180,11 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       async (responses) => {
         const list = asList(responses);
         try {
+          if (settlesFirst(list.map((response) => response?.interruptId))) {
+            await activationSettled();
+            // The validator saw the run before the activation settled (and a replay runs no validator).
+            if (allAnswersSettleFirst) validateAnswers(loop.book, list, phase, (id) => subAgents.question(id));
+          }
           // A question carried across a hand-off is answered alone (the validator sees to it) and
           // applied once the run asks it again; other answers are applied at once, all together.
           if (list.length === 1 && loop.book.isCarried(list[0]!.interruptId)) await loop.book.acceptWhenAsked(list[0]!);

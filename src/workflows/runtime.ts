@@ -9,7 +9,7 @@ import type { Message, ModelRequest } from '../agent/types.js';
 import type { RemoteToolDefinition } from '../agent/definition.js';
 import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
-import { PATCH_BASELINE, PATCHES } from '../agent/patches.js';
+import { PATCH_BASELINES, PATCHES } from '../agent/patches.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -88,8 +88,9 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
  * answers for the patches it folds without a history event each; any other is asked on its own.
  */
 function patchesOfRun(): (id: string) => boolean {
-  const baseline = patched(PATCH_BASELINE.id);
-  return (id) => (baseline && PATCH_BASELINE.folds.has(id)) || patched(id);
+  // Asked newest first: a new run records only the newest; an older run's replay finds its own.
+  const baseline = PATCH_BASELINES.find((candidate) => patched(candidate.id));
+  return (id) => baseline?.folds.has(id) === true || patched(id);
 }
 
 /**

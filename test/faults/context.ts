@@ -13,6 +13,7 @@ import { approverFiles } from '../support/approvers.js';
 import { readLedger } from '../support/test-tools.js';
 import { startServer, startWorkerProcess, type ServerProcess, type WorkerProcess } from './processes.js';
 import { freePort } from '../../src/temporal/ports.js';
+import { registerReplayBundle } from '../support/run-checks.js';
 
 export class FaultContext {
   readonly taskQueue = `faults-${process.pid}`;
@@ -33,6 +34,7 @@ export class FaultContext {
     const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-faults-'));
     const [bundle, bedrock, port] = await Promise.all([bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger })), FakeBedrock.start(), freePort()]);
     writeFileSync(path.join(scratch, 'workflows.js'), bundle.code);
+    await registerReplayBundle(Promise.resolve(bundle));
     const server = await startServer(port, path.join(scratch, 'temporal.sqlite'));
     return new FaultContext(server, await Connection.connect({ address: server.address }), bedrock, scratch, port);
   }

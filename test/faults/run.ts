@@ -3,6 +3,7 @@
  * server, feeds the model faults and people bad answers, and ends with "N passed, N failed".
  */
 import { parseArgs } from 'node:util';
+import { installQuietRuntime } from '../../src/temporal/quiet-logger.js';
 import { FaultContext } from './context.js';
 import { FaultReport, log } from './harness.js';
 import { badInput } from './bad-input.js';
@@ -14,7 +15,12 @@ import { webInbox } from './web.js';
 import { modelFaults } from './model-faults.js';
 import { serverKills } from './server-kills.js';
 import { workerKills } from './worker-kills.js';
+import { assertEveryHistoryReplays } from '../support/run-checks.js';
+import { workerDataConverter } from '../../src/codec/data-converter.js';
+import { encryptionKeysFromEnv } from '../../src/codec/keys.js';
 
+// The replay checks run workers in this process: only their errors are worth printing.
+installQuietRuntime();
 const { values } = parseArgs({ options: { size: { type: 'string', default: 'full' }, only: { type: 'string' } } });
 const full = values.size !== 'reduced';
 const report = new FaultReport();
@@ -34,7 +40,13 @@ try {
   for (const [name, group] of Object.entries(groups)) {
     if (values.only && values.only !== name) continue;
     log(`== ${name}`);
+    const since = new Date().toISOString();
     await group();
+    // Whatever the faults did, each history the group's runs made replays on a fresh worker.
+    await report.check(name, 'every workflow history replays', async () => {
+      const replayed = await assertEveryHistoryReplays(context.client, { query: `StartTime >= "${since}"`, dataConverter: workerDataConverter(encryptionKeysFromEnv()) });
+      return `${replayed} histories`;
+    });
   }
 } finally {
   await context.close();

@@ -9,6 +9,7 @@ import { respondSignal, statusQuery } from '../../src/workflows/messages.js';
 import type { FaultContext } from './context.js';
 import { assertThat, log, type FaultReport } from './harness.js';
 import { conversationalModel } from './model-script.js';
+import { settleRuns } from '../support/run-checks.js';
 
 export const approves = (index: number): boolean => index % 2 === 0;
 
@@ -41,6 +42,8 @@ export async function workerKills(context: FaultContext, report: FaultReport, ru
     for (let index = 0; index < runs; index++) {
       const { workflowId } = await agents.start({
         agent: 'test-faults', prompt: `kill-${index}`, model, workflowId: `kill-${process.pid}-${index}`, timeouts: { model: '3s', tool: '3s' },
+        // No worker runs yet: each start returns once the run exists rather than waiting for one to accept it.
+        acceptTimeoutMs: 200,
       });
       ids.push(workflowId);
     }
@@ -64,7 +67,7 @@ export async function workerKills(context: FaultContext, report: FaultReport, ru
     return `${kills} workers killed`;
   });
   await context.startWorker();
-  const results = await Promise.allSettled(ids.map((id) => client.workflow.getHandle(id).result()));
+  const { results, open } = await settleRuns(client, ids);
   answering = false;
   await answerer;
 
@@ -76,7 +79,7 @@ export async function workerKills(context: FaultContext, report: FaultReport, ru
   report.add({ lostRuns: lost, duplicatedSideEffects: duplicated, deniedButApplied: deniedApplied });
   log(`  worker kills: ${kills}; tool attempts ${attempts} for ${applied.size} applied changes (${attempts - applied.size} retried or found already applied)`);
   await report.check(group, 'every run completed', async () => {
-    assertThat(lost === 0, `${lost} of ${runs} runs did not complete`);
+    assertThat(lost === 0, `${lost} of ${runs} runs did not complete${open.length > 0 ? `; still open: ${open.join('; ')}` : ''}`);
     return `${runs} of ${runs}`;
   });
   await report.check(group, 'approved changes applied exactly once', async () => {

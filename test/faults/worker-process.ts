@@ -3,15 +3,13 @@
  * TEMPORAL_ADDRESS, FAULT_TASK_QUEUE, FAULT_BUNDLE (prebuilt workflow code), FAULT_LEDGER,
  * BEDROCK_ENDPOINT. Prints "ready" once it polls.
  */
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { installQuietRuntime } from '../../src/temporal/quiet-logger.js';
 import { exampleTools } from '../../src/agents/tools.js';
 import { createAgentWorker } from '../../src/worker.js';
 import { createTestTools } from '../support/test-tools.js';
 
-Runtime.install({
-  logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => process.stderr.write(`${message}\n`) },
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
-});
+installQuietRuntime();
 const env = (name: string): string => {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set`);

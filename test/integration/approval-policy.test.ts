@@ -52,20 +52,20 @@ test('edit-and-approve through the update: an invalid edit is refused and nothin
 test('quorum: a repeated approver is refused by the update and ignored on the signal path; a second approver runs the call', async () => {
   const { workflowId, id } = await startPolicy(record('quorum-x'), { kind: 'text', text: 'ok' });
   await assert.rejects(env.agents.respond(workflowId, { interruptId: id, response: 'y', respondedBy: 'alice' }), /counts only answers signed with an approver's key/);
-  await env.agents.respond(workflowId, signedBy('alice', workflowId, { interruptId: id, response: 'y' }));
+  await env.agents.respond(workflowId, await env.signed('alice', workflowId, { interruptId: id, response: 'y' }));
   let status = await env.agents.wait(workflowId);
   while (status.pending[0]?.id === id) status = await env.agents.status(workflowId);
   const second = status.pending[0]!.id;
-  await assert.rejects(env.agents.respond(workflowId, signedBy('alice', workflowId, { interruptId: second, response: 'y' })), /alice has already approved/);
+  await assert.rejects(env.agents.respond(workflowId, await env.signed('alice', workflowId, { interruptId: second, response: 'y' })), /alice has already approved/);
   const handle = env.client.workflow.getHandle(workflowId);
-  await handle.signal(respondSignal, signedBy('alice', workflowId, { interruptId: second, response: 'y' }));
+  await handle.signal(respondSignal, await env.signed('alice', workflowId, { interruptId: second, response: 'y' }));
   // A claimed name on the signal path is ignored too.
-  await handle.signal(respondSignal, { interruptId: second, response: 'y', respondedBy: 'bob' });
+  await handle.signal(respondSignal, await env.bound(workflowId, { interruptId: second, response: 'y', respondedBy: 'bob' }));
   status = await handle.query(statusQuery);
   assert.match(status.ignored.at(-2)!.error, /alice has already approved/);
   assert.match(status.ignored.at(-1)!.error, /carries no proof/);
   assert.equal(ran('quorum-x'), 0);
-  await env.agents.respond(workflowId, signedBy('carol', workflowId, { interruptId: second, response: 'y' }));
+  await env.agents.respond(workflowId, await env.signed('carol', workflowId, { interruptId: second, response: 'y' }));
   const result = await env.agents.result(workflowId);
   assert.equal(ran('quorum-x'), 1);
   assert.deepEqual(result.interrupts.map((answer) => [answer.respondedBy, answer.verified]), [['alice', true], ['carol', true]]);

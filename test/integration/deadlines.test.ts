@@ -49,10 +49,10 @@ test('no answer within 24h escalates to the managers, who may answer where the f
   assert.deepEqual(status.decisions.map((d) => d.kind), ['escalated']);
   // Signed at the server's (skipped) time: a proof is only good close to the run's clock.
   const now = new Date(await env.temporal.currentTimeMs());
-  await handle.signal(respondSignal, signedBy('alice', workflowId, { interruptId: status.pending[0]!.id, response: 'y' }, now));
+  await handle.signal(respondSignal, await env.signed('alice', workflowId, { interruptId: status.pending[0]!.id, response: 'y' }, now));
   status = await handle.query(statusQuery);
   assert.match(status.ignored.at(-1)!.error, /this answer's responder is not one of them/);
-  await handle.signal(respondSignal, signedBy('dana', workflowId, { interruptId: status.pending[0]!.id, response: 'y' }, now));
+  await handle.signal(respondSignal, await env.signed('dana', workflowId, { interruptId: status.pending[0]!.id, response: 'y' }, now));
   const result = await env.agents.result(workflowId);
   assert.equal(ran('escalate-1'), 1);
   assert.deepEqual(result.interrupts.map((a) => [a.interrupt.name, a.respondedBy]), [['approval', 'deadline'], ['approval-escalated', 'dana']]);

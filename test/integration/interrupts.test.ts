@@ -94,18 +94,18 @@ test('answers: unknown id, duplicate, missing response are refused by the update
   const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'dup' } }] }, { kind: 'text', text: 'done' });
   const { workflowId } = await start('test-guarded', model);
   const waiting = await env.agents.wait(workflowId);
-  const id = waiting.pending[0]!.id;
+  const { id, binding } = waiting.pending[0]!;
   const handle = env.client.workflow.getHandle(workflowId);
   await assert.rejects(env.agents.respond(workflowId, { interruptId: 'hook:nope', response: 'y' }), /answer refused: unknown interrupt id "hook:nope"; pending: /);
   const refusal = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: Error) => String((error.cause as Error | undefined)?.message));
   assert.match(await refusal(handle.executeUpdate(respondUpdate, { args: [{ interruptId: id } as never] })), /response for .* is missing/);
   assert.match(
-    await refusal(handle.executeUpdate(respondUpdate, { args: [[{ interruptId: id, response: 'y' }, { interruptId: id, response: 'n' }]] })),
+    await refusal(handle.executeUpdate(respondUpdate, { args: [[{ interruptId: id, response: 'y', binding }, { interruptId: id, response: 'n', binding }]] })),
     /answered twice in one update/,
   );
   await handle.signal(respondSignal, { interruptId: 'hook:ghost', response: 'y' });
-  await handle.signal(respondSignal, { interruptId: id, response: 'y', respondedBy: 'first' });
-  await handle.signal(respondSignal, { interruptId: id, response: 'n', respondedBy: 'second' });
+  await handle.signal(respondSignal, { interruptId: id, response: 'y', respondedBy: 'first', binding });
+  await handle.signal(respondSignal, { interruptId: id, response: 'n', respondedBy: 'second', binding });
   await env.agents.result(workflowId);
   const status = await handle.query(statusQuery);
   assert.deepEqual(status.answered.map((a) => [a.response, a.respondedBy]), [['y', 'first']], 'the first answer wins');

@@ -3,6 +3,7 @@
  * local receiver, one approved run yields one trace holding the run, its model calls, its tool
  * calls, and the answer that ended its wait.
  */
+import { registerReplayBundle } from '../support/run-checks.js';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +40,7 @@ before(async () => {
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   env = await TestEnv.start();
   // The workflow half of tracing lives in the bundle: built with the tracing plugin.
-  const workflowBundle = await bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, plugins: [startTracing()!.plugin], logger: errorsOnlyLogger }));
+  const workflowBundle = await registerReplayBundle(bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, plugins: [startTracing()!.plugin], logger: errorsOnlyLogger })));
   await env.startWorker({ workflowBundle });
 });
 after(async () => {

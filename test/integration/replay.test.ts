@@ -12,6 +12,8 @@ import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { scenarios } from '../support/scenarios.js';
+import { testBundle } from '../support/env.js';
+import { agentMetricsSinks } from '../../src/observability/open-interrupts.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const fixtures = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
@@ -39,3 +41,24 @@ test('the replay check catches an incompatible change (approval hook removed)', 
     (error: unknown) => error instanceof DeterminismViolationError || error instanceof ReplayError,
   );
 });
+
+/**
+ * Histories from the field, made by the test workers (test/fixtures/field): each once failed to
+ * replay. `nondeterminism-after-worker-kill`: a worker that answered a status query had applied the
+ * model's result before the answer that came with it; a replay gets both in one activation, the
+ * answer first, and the answer used to meet no question (the run stuck with a nondeterminism error).
+ */
+test('histories from the field replay on the current workflow code', async () => {
+  const FIELD = fileURLToPath(new URL('../fixtures/field/', import.meta.url));
+  const files = readdirSync(FIELD).filter((file) => file.endsWith('.json'));
+  assert.ok(files.includes('nondeterminism-after-worker-kill.json'));
+  for (const file of files) {
+    const history = JSON.parse(readFileSync(`${FIELD}${file}`, 'utf8'));
+    await Worker.runReplayHistory({ workflowBundle: await testBundle(), sinks: agentMetricsSinks() }, history, workflowIdOf(history));
+  }
+});
+
+/** The workflow id a history was recorded under (sub-agents' and notifications' ids derive from it). */
+function workflowIdOf(history: { events: Array<{ workflowExecutionStartedEventAttributes?: { workflowId?: string } }> }): string | undefined {
+  return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowId;
+}

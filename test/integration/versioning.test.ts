@@ -4,6 +4,7 @@
  * runs start on B; the CLI shows both versions and refuses to retire A while runs are pinned to
  * it. The replay check shows what the same deploy without versioning would do to the parked runs.
  */
+import { registerReplayBundle } from '../support/run-checks.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,7 @@ before(async () => {
       ['matching.PollerHistoryTTL', '"1s"'],
     ].flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
   });
-  buildB = await bundleWorkflowCode(withAgentBundling({ workflowsPath: CHANGED_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
+  buildB = await registerReplayBundle(bundleWorkflowCode(withAgentBundling({ workflowsPath: CHANGED_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger })));
 });
 after(async () => env?.teardown());
 

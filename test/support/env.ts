@@ -18,12 +18,23 @@ import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { withAgentBundling } from '../../src/temporal/bundle-options.js';
 import { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { createAgentWorker, type AgentWorkerOptions } from '../../src/worker.js';
-import { clientDataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter.js';
+import { clientDataConverterFromEnv, FAILURE_CONVERTER_PATH, workerDataConverter } from '../../src/codec/data-converter.js';
+import { encryptionKeysFromEnv } from '../../src/codec/keys.js';
 import { exampleTools } from '../../src/agents/tools.js';
 import { FakeBedrock, type RecordedRequest, type ScriptedReply } from './fake-bedrock.js';
 import type { ModelChoice } from '../../src/agent/types.js';
 import { createTestTools } from './test-tools.js';
-import { approverFiles } from './approvers.js';
+import { approverFiles, type Person } from './approvers.js';
+import { bound, signedFor } from './bound-answers.js';
+import type { InterruptResponse } from '../../src/agent/interrupts.js';
+import { assertEveryHistoryReplays, registerReplayBundle, withRunDeadline } from './run-checks.js';
+
+/** The tests' client library: a run that does not finish fails the test within a deadline, naming why, instead of hanging it. */
+class DeadlineAgentClient extends AgentClient {
+  override result(workflowId: string) {
+    return withRunDeadline(super.result(workflowId), this.client.workflow.getHandle(workflowId));
+  }
+}
 
 /** Workers created in this process read the test approvers' public keys (see approvers.ts). */
 function useTestApprovers(): void {
@@ -36,7 +47,7 @@ export const BEDROCK_MODEL = { provider: 'bedrock', modelId: 'us.anthropic.claud
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The test workflow bundle, built once per process. */
 export function testBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
+  bundle ??= registerReplayBundle(bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger })));
   return bundle;
 }
 
@@ -72,7 +83,7 @@ export class TestEnv {
   ) {
     const dataConverter = clientDataConverterFromEnv();
     this.client = dataConverter ? new Client({ connection: temporal.connection, namespace: temporal.namespace ?? 'default', dataConverter }) : temporal.client;
-    this.agents = new AgentClient(this.client, this.taskQueue);
+    this.agents = new DeadlineAgentClient(this.client, this.taskQueue);
     this.ledger = path.join(this.scratch, 'ledger.jsonl');
   }
 
@@ -179,6 +190,16 @@ export class TestEnv {
     return handle;
   }
 
+  /** `answer`, bound to its question as the run shows it now (see bound-answers.ts). */
+  bound(workflowId: string, answer: InterruptResponse): Promise<InterruptResponse> {
+    return bound(this.agents, workflowId, answer);
+  }
+
+  /** `answer`, bound as the run shows its question now and signed by `person`. */
+  signed(person: Person, workflowId: string, answer: Omit<InterruptResponse, 'respondedBy' | 'proof' | 'binding'>, now = new Date()): Promise<InterruptResponse> {
+    return signedFor(person, this.agents, workflowId, answer, now);
+  }
+
   /** The run's status once `count` interrupts wait (parallel tools raise theirs a moment apart). */
   async untilPending(workflowId: string, count: number): Promise<RunStatus> {
     return poll(() => this.agents.status(workflowId), (status) => status.pending.length >= count, `${count} pending interrupts in ${workflowId}`);
@@ -191,13 +212,25 @@ export class TestEnv {
 
   /** Stops every worker and starts a fresh one (empty workflow cache: runs continue by replay). */
   async restartWorkers(): Promise<RunningWorker> {
-    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    await this.stopWorkers();
     return this.startWorker();
   }
 
-  async teardown(): Promise<void> {
+  async stopWorkers(): Promise<void> {
     await Promise.all([...this.workers].map((worker) => worker.stop()));
-    await this.bedrock.close();
-    await this.temporal.teardown();
+  }
+
+  /**
+   * Stops the workers, then replays every history the tests made on this server with a fresh
+   * worker (a nondeterminism fails the test file, naming the workflow), then stops the servers.
+   */
+  async teardown(): Promise<void> {
+    await this.stopWorkers();
+    try {
+      if (!process.env.TEMPORAL_ADDRESS) await assertEveryHistoryReplays(this.client, { dataConverter: workerDataConverter(encryptionKeysFromEnv()) });
+    } finally {
+      await this.bedrock.close();
+      await this.temporal.teardown();
+    }
   }
 }

@@ -2,6 +2,7 @@
  * For the MCP tests and fault section: test MCP servers as processes (stdio settings, or a
  * Streamable HTTP server that can be killed) and a worker of the MCP test agents.
  */
+import { registerReplayBundle } from './run-checks.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
@@ -84,7 +85,7 @@ export class McpTestWorker {
   static async start(options: { connection: NativeConnection; client: Client; namespace?: string; bedrock: BedrockOptions; servers: McpServers }): Promise<McpTestWorker> {
     const taskQueue = `mcp-${process.pid}-${McpTestWorker.count++}`;
     const pool = new McpClientPool();
-    McpTestWorker.bundle ??= bundleWorkflowCode(withAgentBundling({ workflowsPath: MCP_WORKFLOWS, logger: errorsOnlyLogger }));
+    McpTestWorker.bundle ??= registerReplayBundle(bundleWorkflowCode(withAgentBundling({ workflowsPath: MCP_WORKFLOWS, logger: errorsOnlyLogger })));
     const worker = await createAgentWorker({
       connection: options.connection,
       namespace: options.namespace ?? 'default',

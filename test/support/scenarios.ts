@@ -91,10 +91,10 @@ export const scenarios: Scenario[] = [
       const first = await env.agents.wait(workflowId);
       // alice edits the one-file delete into a logs delete: the policy asks a second approver for it.
       const edit = { decision: 'edit', input: { paths: ['old_report.txt', 'logs/app.log'] } };
-      await env.agents.respond(workflowId, signedBy('alice', workflowId, { interruptId: first.pending[0]!.id, response: edit }));
+      await env.agents.respond(workflowId, await env.signed('alice', workflowId, { interruptId: first.pending[0]!.id, response: edit }));
       let second = await env.agents.wait(workflowId);
       while (second.pending[0]?.id === first.pending[0]!.id) second = await env.agents.status(workflowId);
-      await env.agents.respond(workflowId, signedBy('bob', workflowId, { interruptId: second.pending[0]!.id, response: 'y' }));
+      await env.agents.respond(workflowId, await env.signed('bob', workflowId, { interruptId: second.pending[0]!.id, response: 'y' }));
       return workflowId;
     },
   },

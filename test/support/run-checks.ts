@@ -1,0 +1,116 @@
+/**
+ * Checks every test and fault group ends with: each workflow history the runs produced replays on
+ * a fresh worker (so no run depends on something its history does not hold), and a run that does
+ * not finish fails the test within a deadline, naming the run and the problem Temporal reports
+ * for it, instead of hanging.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { agentMetricsSinks } from '../../src/observability/open-interrupts.js';
+
+/** How long a test waits for one run's result before it names the run and gives up. */
+export const RESULT_DEADLINE_MS = 5 * 60_000;
+
+/** Every bundle this process runs workers with: a history must replay on the one that made it. */
+const bundles = new Set<Promise<WorkflowBundle>>();
+export function registerReplayBundle<B extends WorkflowBundle>(bundle: Promise<B>): Promise<B> {
+  bundles.add(bundle);
+  return bundle;
+}
+
+export interface ReplayFailure {
+  workflowId: string;
+  runId: string;
+  error: string;
+}
+
+/**
+ * Replays every workflow history in the namespace (or those `query` selects) on each registered
+ * bundle; a history passes when one of them replays it. Returns how many were replayed and which
+ * failed on all of them.
+ */
+export async function replayEveryHistory(client: Client, options: { query?: string; dataConverter?: DataConverter } = {}): Promise<{ replayed: number; failures: ReplayFailure[] }> {
+  const candidates = await Promise.all(bundles);
+  let replayed = 0;
+  const failures: ReplayFailure[] = [];
+  for await (const { workflowId, history } of client.workflow.list(options.query !== undefined ? { query: options.query } : {}).intoHistories()) {
+    replayed += 1;
+    const runId = (history as { events?: Array<{ workflowExecutionStartedEventAttributes?: { originalExecutionRunId?: string } }> }).events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '?';
+    const errors: string[] = [];
+    for (const workflowBundle of candidates) {
+      const replayOptions = { workflowBundle, sinks: agentMetricsSinks(), ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
+      const results = Worker.runReplayHistories(replayOptions, [{ workflowId, history }]);
+      let error: unknown;
+      for await (const result of results) error = result.error;
+      if (error === undefined) break;
+      errors.push(error instanceof Error ? error.message : String(error));
+    }
+    if (errors.length === candidates.length && candidates.length > 0) failures.push({ workflowId, runId, error: errors.join(' | ') });
+  }
+  return { replayed, failures };
+}
+
+/** Throws, naming each workflow, when any history fails to replay. */
+export async function assertEveryHistoryReplays(client: Client, options: Parameters<typeof replayEveryHistory>[1] = {}): Promise<number> {
+  const { replayed, failures } = await replayEveryHistory(client, options);
+  if (failures.length > 0) {
+    throw new Error(`${failures.length} of ${replayed} workflow histories do not replay: ${failures.map((failure) => `${failure.workflowId} (run ${failure.runId}): ${failure.error}`).join('; ')}`);
+  }
+  return replayed;
+}
+
+/** Why a run is not finishing, in one line: its status, the problem Temporal reports, the last workflow task failure. */
+export async function whyOpen(handle: WorkflowHandle): Promise<string> {
+  try {
+    const description = await handle.describe();
+    const problems = description.searchAttributes?.TemporalReportedProblems;
+    let failure = '';
+    for (const event of (await handle.fetchHistory()).events ?? []) {
+      const failed = event.workflowTaskFailedEventAttributes?.failure?.message;
+      if (failed) failure = failed;
+    }
+    return [`status ${description.status.name}`, problems ? `reported problems ${JSON.stringify(problems)}` : '', failure ? `last workflow task failure: ${failure}` : '']
+      .filter(Boolean)
+      .join('; ');
+  } catch (error) {
+    return `cannot describe it: ${(error as Error).message}`;
+  }
+}
+
+/** Resolves with `work`, or fails after `deadlineMs` naming `what` and why the run is still open. */
+export async function withRunDeadline<T>(work: Promise<T>, handle: WorkflowHandle, deadlineMs = RESULT_DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), deadlineMs)));
+  try {
+    const winner = await Promise.race([work, expired]);
+    if (winner !== 'expired') return winner as T;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error(`run ${handle.workflowId} did not finish within ${Math.round(deadlineMs / 1000)} s: ${await whyOpen(handle)}`);
+}
+
+/**
+ * Every run's result, waiting at most `deadlineMs` in all. Runs still open then count as not
+ * finished, and `open` says for each why (its status and the problem Temporal reports).
+ */
+export async function settleRuns(client: Client, workflowIds: readonly string[], deadlineMs = RESULT_DEADLINE_MS): Promise<{ results: PromiseSettledResult<unknown>[]; open: string[] }> {
+  const handles = workflowIds.map((id) => client.workflow.getHandle(id));
+  const results: Array<PromiseSettledResult<unknown> | undefined> = new Array(handles.length).fill(undefined);
+  const all = Promise.all(
+    handles.map((handle, index) =>
+      handle.result().then(
+        (value) => void (results[index] = { status: 'fulfilled', value }),
+        (reason: unknown) => void (results[index] = { status: 'rejected', reason }),
+      ),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+  clearTimeout(timer);
+  const open = await Promise.all(
+    handles.flatMap((handle, index) => (results[index] === undefined ? [whyOpen(handle).then((why) => `${handle.workflowId}: ${why}`)] : [])),
+  );
+  return { results: results.map((result) => result ?? { status: 'rejected', reason: new Error('did not finish in time') }), open };
+}
