@@ -8,6 +8,7 @@ import type { NotifyConfig } from '../notify/config.js';
 import { createApproverKeysActivity } from './approver-keys.js';
 import { createModelActivity } from './model.js';
 import { runState } from './run-state.js';
+import { watchCaller } from './caller-watch.js';
 import { createToolActivity, type RegisteredTool } from './tool.js';
 
 export interface ActivityDependencies {
@@ -40,6 +41,7 @@ export function createActivities({ providers, tools, workspaceRoots, approverKey
     runTool: createToolActivity(tools, { workspaceRoots: roots, remote: (call, attempt) => mcpTools.call(call, attempt) }),
     remoteTools: (request: RemoteToolsRequest) => mcpTools.list(request),
     runState,
+    watchCaller,
     notify: createNotifyActivity(notify),
   };
 }

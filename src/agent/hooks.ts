@@ -87,9 +87,16 @@ abstract class InterruptibleEvent implements EventBase {
       this.misused ??= error as Error;
       throw error;
     }
-    // Questions asked together (Promise.all) claim their names first: a name used twice is found
-    // before anyone is asked, not after the first answer is in and wasted.
-    if (this.services.patched(PATCHES.earlyDuplicateNames)) {
+    if (this.held) {
+      // Held until every callback of the event has started (see HookRegistry): asked together.
+      await new Promise<void>((resolve) => {
+        this.held!.push(resolve);
+        this.onHeld?.();
+      });
+      if (this.misused) throw this.misused;
+    } else if (this.services.patched(PATCHES.earlyDuplicateNames)) {
+      // Questions asked together (Promise.all) claim their names first: a name used twice is found
+      // before anyone is asked, not after the first answer is in and wasted.
       await Promise.resolve();
       if (this.misused) throw this.misused;
     }
@@ -98,6 +105,28 @@ abstract class InterruptibleEvent implements EventBase {
 
   /** The first misuse of interrupt names in this event: its other questions are not asked. */
   private misused: Error | undefined;
+
+  /** Questions waiting for the event's callbacks to start, in the order they were asked (undefined: asked at once). */
+  private held: Array<() => void> | undefined;
+  private onHeld: (() => void) | undefined;
+
+  /** From now on questions wait for `askHeld` (HookRegistry, while it starts the callbacks). */
+  holdQuestions(): void {
+    this.held = [];
+  }
+
+  /** Resolves when a question is next held. */
+  nextHeld(): Promise<void> {
+    return new Promise((resolve) => (this.onHeld = resolve));
+  }
+
+  /** Asks the held questions, in the order they were asked, and every later one at once. */
+  askHeld(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.onHeld = undefined;
+    for (const resolve of held) resolve();
+  }
 
   note(kind: string, detail: JsonValue): void {
     this.services.note({ kind, detail, ...this.noteScope() });
@@ -221,6 +250,12 @@ export class HookRegistry {
    */
   skipsUnheardEvents = false;
 
+  /**
+   * Whether the callbacks of an event that may interrupt ask their questions together (set by the
+   * loop for runs since this change): see `runTogether`.
+   */
+  asksTogether = false;
+
   /** Runs the callbacks one after another; a callback that cancels stops the rest. */
   emit<T extends HookEventType>(event: HookEventMap[T] & { type: T }): Promise<void> | undefined {
     if (this.skipsUnheardEvents && !this.has(event.type)) return undefined;
@@ -230,9 +265,31 @@ export class HookRegistry {
   private async runCallbacks(event: HookEventMap[HookEventType]): Promise<void> {
     const list = [...(this.callbacks.get(event.type) ?? [])];
     if (REVERSED.has(event.type)) list.reverse();
+    if (this.asksTogether && event instanceof InterruptibleEvent && list.length > 1) return runTogether(event, list);
     for (const callback of list) {
       await callback(event);
       if (event instanceof InterruptibleEvent && event.cancel !== false) return;
     }
   }
+}
+
+/**
+ * The callbacks of an event that may interrupt, as Strands runs them: in registration order, each
+ * until it finishes or asks a person; then every question is asked at once, in the order asked, so
+ * people see them together. A name used twice is refused before anyone is asked. A callback that
+ * cancels the call before the questions go out stops the rest, and its held questions are never asked.
+ */
+async function runTogether(event: InterruptibleEvent, list: readonly HookCallback<HookEventType>[]): Promise<void> {
+  event.holdQuestions();
+  const running: Promise<void>[] = [];
+  for (const callback of list) {
+    const run = Promise.resolve().then(() => callback(event as HookEventMap[HookEventType]));
+    running.push(run);
+    const outcome = await Promise.race([run.then(() => 'done', (error: unknown) => ({ error })), event.nextHeld().then(() => 'held')]);
+    // A callback that fails (a name used twice among them) fails the event before anyone is asked.
+    if (typeof outcome === 'object') throw outcome.error;
+    if (event.cancel !== false) return;
+  }
+  event.askHeld();
+  await Promise.all(running);
 }

@@ -159,6 +159,7 @@ export class AgentLoop {
     const carried = this.options.carried;
     this.handsOffWhileWaiting = this.runtime.patched(PATCHES.handOffWhileWaiting);
     this.hooks.skipsUnheardEvents = this.runtime.patched(PATCHES.leanEvents);
+    this.hooks.asksTogether = this.runtime.patched(PATCHES.hooksAskTogether);
     // A run that continued as new keeps the tool list its first run read.
     if (carried?.remoteTools) this.useRemoteTools(carried.remoteTools);
     else if (this.agent.mcpServers?.length) await this.addRemoteTools(this.agent.mcpServers);

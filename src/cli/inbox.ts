@@ -3,7 +3,7 @@ import type { InboxItem } from '../sdk/inbox.js';
 import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 import { withAgents } from './connect.js';
 import { escapeInline } from '../agent/escape.js';
-import { outputFor, shown, shownJson, type JsonFlag } from './output.js';
+import { callLines, outputFor, shown, shownJson, type JsonFlag } from './output.js';
 
 export interface InboxFlags extends JsonFlag {
   agent?: string;
@@ -24,10 +24,10 @@ export function formatInbox(items: InboxItem[]): string[] {
     // Everything but the age came from a run, a model or a tool: escaped (see escape.ts).
     const id = escapeInline(item.workflowId);
     const where = `${escapeInline(item.agent)}${item.sessionId ? ` (session ${escapeInline(item.sessionId)})` : ''}`;
-    const what = item.tool ? `${escapeInline(item.tool)} ${shownJson(item.toolInput)}` : 'the batch of tool calls';
     lines.push('');
     lines.push(`${age(item.ageMs)} ago  ${id}  ${where}`);
-    lines.push(`  ${escapeInline(item.name)}: ${what}`);
+    lines.push(`  ${escapeInline(item.name)}: ${escapeInline(item.interruptId)}`);
+    for (const line of callLines({ ...item, ...(item.tool !== undefined ? { toolName: item.tool } : {}) })) lines.push(`  ${line}`);
     lines.push(`  question: ${typeof item.question === 'string' ? shown(item.question) : shownJson(item.question)}`);
     if (item.deadline) lines.push(`  deadline: ${escapeInline(item.deadline)}`);
     if (item.allowedResponders) lines.push(`  may answer: ${item.allowedResponders.map(escapeInline).join(', ')}${item.proofRequired ? ' (signed answers only)' : ''}`);

@@ -11,6 +11,7 @@ import type { JsonValue } from '../agent/types.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import type { AgentRunResult } from '../workflows/messages.js';
 import { Interrupted } from './errors.js';
+import { callLines } from './output.js';
 import type { Signer } from './signing.js';
 import { abortable, requestShutdown } from './signals.js';
 
@@ -108,6 +109,7 @@ export function describeInterrupt(interrupt: Interrupt): string[] {
   } else if (reason !== null && reason !== undefined) {
     lines.push(typeof reason === 'string' ? escapeInline(reason) : JSON.stringify(reason));
   }
+  lines.push(...callLines(interrupt).map((line) => `  ${line}`));
   const asker = interrupt.source === 'tool' ? `the tool ${interrupt.toolName ?? ''}` : `a hook${interrupt.toolName ? ` before ${interrupt.toolName}` : ''}`;
   if (interrupt.accepts) lines.push(`  accepts: ${escapeInline(interrupt.accepts.description)}`);
   lines.push(`  (asked by ${escapeInline(asker.trim())}; id ${escapeInline(interrupt.id)})`);

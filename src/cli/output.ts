@@ -75,8 +75,17 @@ function formatPending(interrupt: Interrupt): string[] {
   const lines = [escapeInline(interrupt.id)];
   const summary = reasonSummary(interrupt.reason);
   if (summary) lines.push(`  ${summary}`);
-  if (interrupt.toolName) lines.push(`  tool ${escapeInline(interrupt.toolName)} ${shownJson(interrupt.toolInput ?? {})}`);
+  lines.push(...callLines(interrupt).map((line) => `  ${line}`));
   return lines;
+}
+
+/** The call a question is about, as it will run: after an approver's edit, with the model's proposal beside it. */
+export function callLines(question: Pick<Interrupt, 'toolName' | 'toolInput' | 'proposedInput' | 'calls'>): string[] {
+  if (question.toolName === undefined) {
+    return question.calls ? [`runs the batch: ${question.calls.map((call) => `${escapeInline(call.tool)} ${shownJson(call.input)}`).join(', ')}`] : [];
+  }
+  const runs = `runs ${escapeInline(question.toolName)} ${shownJson(question.toolInput ?? {})}`;
+  return question.proposedInput === undefined ? [runs] : [`${runs}  (edited by an approver)`, `the model proposed ${shownJson(question.proposedInput)}`];
 }
 
 function reasonSummary(reason: JsonValue): string {

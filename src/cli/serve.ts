@@ -25,6 +25,7 @@ export interface ServeFlags extends JsonFlag {
   serviceKey?: string;
   publicUrl?: string;
   addUser?: string;
+  register?: boolean;
 }
 
 export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -59,8 +60,19 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
 
   const people = flags.devUser !== undefined ? [flags.devUser] : Object.keys(usersFile ? readUsers(usersFile) : {});
   if (approversFile && people.length > 0) {
-    const registered = failsAsCliError(() => signer.register(approversFile, people));
-    if (registered.length > 0) out.info(`listed the inbox's service key under ${registered.join(', ')} in ${approversFile}`);
+    // A shared configuration file changes only when asked to (--register).
+    if (flags.register) {
+      const registered = failsAsCliError(() => signer.register(approversFile, people));
+      if (registered.length > 0) out.info(`listed the inbox's service key under ${registered.join(', ')} in ${approversFile}`);
+    } else {
+      const missing = failsAsCliError(() => signer.unlisted(approversFile, people));
+      if (missing.length > 0) {
+        out.info(
+          `note: ${approversFile} does not list the inbox's service key under ${missing.join(', ')}: the workers will refuse their answers from here ` +
+            `to questions that name approvers. List it there yourself, or run serve again with --register.`,
+        );
+      }
+    }
   }
   const links = env.NOTIFY_LINK_SECRET ? failsAsCliError(() => new LinkSigner(env.NOTIFY_LINK_SECRET!)) : undefined;
   const client = await connectOrExplain();

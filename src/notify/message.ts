@@ -46,7 +46,7 @@ export function viewOf(event: NotificationEvent, config: Pick<NotifyConfig, 'inb
     title: `${event.agent}: ${interrupt.name} ${HEADLINE[event.kind]}`,
     question,
     ...(interrupt.toolName !== undefined ? { tool: interrupt.toolName } : {}),
-    ...(interrupt.toolInput !== undefined ? { input: shortJson(interrupt.toolInput, MAX_SHOWN_INPUT, 2) } : {}),
+    ...(interrupt.toolInput !== undefined ? { input: inputShown(interrupt.toolInput, interrupt.proposedInput) } : {}),
     ...(event.path && event.path.length > 0 ? { path: event.path.map((step) => step.agent).join(' › ') } : {}),
     ...(interrupt.deadline !== undefined ? { deadline: interrupt.deadline } : {}),
     ...(interrupt.allowedResponders !== undefined ? { allowedResponders: interrupt.allowedResponders } : {}),
@@ -63,6 +63,13 @@ export function linksOf(event: NotificationEvent, config: Pick<NotifyConfig, 'in
   const oneClick = (action: LinkAction) =>
     `${config.inboxUrl}/links/${signer.sign({ runId: event.runId, interruptId: event.interrupt.id, action }, ttlMs, now)}`;
   return { open, ...Object.fromEntries(LINK_ACTIONS.map((action) => [action, oneClick(action)])) };
+}
+
+/** The input the call will run with; after an approver's edit, the model's proposal beside it. */
+function inputShown(input: JsonValue, proposed: JsonValue | undefined): string {
+  if (proposed === undefined) return shortJson(input, MAX_SHOWN_INPUT, 2);
+  const half = Math.floor(MAX_SHOWN_INPUT / 2);
+  return `${shortJson(input, half, 2)}\n(edited by an approver; the model proposed:)\n${shortJson(proposed, half, 2)}`;
 }
 
 function shortJson(value: JsonValue, max: number, indent?: number): string {

@@ -395,8 +395,26 @@ export class AgentClient {
     try {
       return await handle.query(statusQuery);
     } catch (error) {
+      // A worker that cannot run the workflow (a payload it cannot decrypt, say) says why in the run's history.
+      const failing = await this.lastTaskFailure(handle).catch(() => undefined);
+      if (failing) throw new AgentClientError(`cannot read the status of run ${handle.workflowId}: its worker cannot run it: ${failing}`);
       throw new AgentClientError(`cannot read the status of run ${handle.workflowId}: ${this.queryTrouble(error)}`);
     }
+  }
+
+  /** The message of the run's last workflow task failure, when no workflow task completed after it. */
+  private async lastTaskFailure(handle: WorkflowHandle): Promise<string | undefined> {
+    const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({
+      namespace: this.client.options.namespace,
+      execution: { workflowId: handle.workflowId },
+      maximumPageSize: 100,
+    });
+    for (const event of history?.events ?? []) {
+      if (event.workflowTaskCompletedEventAttributes) return undefined;
+      const message = event.workflowTaskFailedEventAttributes?.failure?.message;
+      if (message) return message;
+    }
+    return undefined;
   }
 
   /** Why a query was not answered, in words ("Failed to query Workflow" says neither). */

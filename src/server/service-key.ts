@@ -44,10 +44,15 @@ export class ServiceSigner {
     return signAnswer(runId, answer, { ...this.key, name: person });
   }
 
+  /** The people under whose names the approvers file does not list the service key. */
+  unlisted(approversFile: string, people: readonly string[]): string[] {
+    const directory = readApproverDirectory(approversFile);
+    return people.filter((person) => !(directory[person] ?? []).includes(this.key.publicKey));
+  }
+
   /** Lists the service key under each name in the approvers file; returns the names that were added. */
   register(approversFile: string, people: readonly string[]): string[] {
-    const before = readApproverDirectory(approversFile);
-    const added = people.filter((person) => !(before[person] ?? []).includes(this.key.publicKey));
+    const added = this.unlisted(approversFile, people);
     for (const person of added) addToApproverDirectory(approversFile, person, this.key.publicKey);
     return added;
   }

@@ -22,6 +22,7 @@ import { fitConversation, fitJson, promptProblem } from '../agent/payload-budget
 import { stateChangesBetween } from '../agent/state.js';
 import type { ModelChoice } from '../agent/types.js';
 import { activationSettled } from './activation.js';
+import { watchCallerOfRun } from './caller-watch.js';
 import { asList, validateAnswers } from './answer-checks.js';
 import { runFailure } from './failures.js';
 import {
@@ -82,6 +83,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.subAgents !== undefined ? { carried: input.subAgents } : {}),
       handingOff,
       onChange: () => questionsChanged(),
+      patched: (id) => runtime.patched(id),
     });
     const runtime = workflowRuntime(input.timeouts, (call) => subAgents.run(call));
     const loop = new AgentLoop(agent, runtime, {
@@ -133,6 +135,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     const tellSession = sessionWaiting(input, runtime.patched);
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
+      callerWatch?.stop();
       // Answers waiting for a carried question to be asked again are refused: it never will be.
       loop.book.endCarriedWaits();
       publishState(identity, final, []);
@@ -210,9 +213,18 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       const finalState = loop.state.snapshot();
       await parent.finished({ outcome, ...extra, stateChanges: stateChangesBetween(initialState, finalState) });
     };
+    // A sub-agent ends when its caller closed without it (activities/caller-watch.ts): nothing can answer it any more.
+    const callerWatch = input.parent !== undefined && runtime.patched(PATCHES.callerWatch) ? watchCallerOfRun() : undefined;
+    const loopScope = new CancellationScope();
+    let callerClosed: string | undefined;
+    callerWatch?.onClosed((how) => {
+      callerClosed = `the calling run ${input.parent!.runId} ${how === 'gone' ? 'is gone' : `was ${how}`}; this sub-agent takes no more answers`;
+      loopScope.cancel();
+    });
     try {
-      const outcome = await loop.run();
+      const outcome = await (callerWatch ? loopScope.run(() => loop.run()) : loop.run());
       if (outcome.type === 'handOff') {
+        callerWatch?.stop();
         await condition(allHandlersFinished);
         return await continueAsNew<(input: AgentRunInput) => Promise<AgentRunResult>>({
           ...input,
@@ -230,7 +242,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       await condition(allHandlersFinished);
       return result;
     } catch (thrown) {
-      if (isCancellation(thrown)) {
+      if (isCancellation(thrown) && callerClosed === undefined) {
         end('cancelled');
         await CancellationScope.nonCancellable(async () => {
           await report({ outcome: 'cancelled', state: loop.state.snapshot() });
@@ -240,7 +252,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
         throw thrown;
       }
       if (thrown instanceof ContinueAsNew) throw thrown;
-      const failure = runFailure(thrown);
+      const failure = callerClosed !== undefined ? ApplicationFailure.nonRetryable(callerClosed, 'CallerClosed') : runFailure(thrown);
       error = failure.message;
       end('failed');
       await report({ outcome: 'failed', state: loop.state.snapshot(), error: failure.message });

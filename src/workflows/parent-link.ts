@@ -31,6 +31,7 @@ export function parentReports(parent: ParentLink | undefined, agent: string): Pa
   const path: PathStep[] = [...lineage, { runId: workflowId, agent }];
   const caller = getExternalWorkflowHandle(parent.runId);
   let last = '';
+  let reports = 0;
   return {
     lineage,
     path,
@@ -41,7 +42,8 @@ export function parentReports(parent: ParentLink | undefined, agent: string): Pa
       const text = JSON.stringify(report.pending);
       if (text === last) return;
       last = text;
-      void caller.signal(subAgentWaitingSignal, report).catch(() => undefined);
+      // Workflow time first: it keeps growing across this run's continue-as-new, where the count starts again.
+      void caller.signal(subAgentWaitingSignal, { ...report, seq: [Date.now(), (reports += 1)] }).catch(() => undefined);
     },
     finished: (report) => caller.signal(subAgentFinishedSignal, fitJson({ childId: workflowId, ...report }, REPORT_BUDGET)).catch(() => undefined),
   };

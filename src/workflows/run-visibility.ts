@@ -42,7 +42,9 @@ export function publishState(identity: RunIdentity, phase: RunPhase, pending: re
 export function describe(phase: RunPhase, pending: readonly Interrupt[]): string {
   if (pending.length === 0) return phase === 'running' ? 'running: working on the prompt' : phase;
   const lines = pending.map((interrupt) => {
-    const what = interrupt.toolName ? `${escapeMarkdown(interrupt.toolName)} ${inline(interrupt.toolInput)}` : 'the batch of tool calls';
+    const edited = interrupt.proposedInput !== undefined ? ` (edited by an approver; the model proposed ${inline(interrupt.proposedInput)})` : '';
+    const batch = interrupt.calls?.map((call) => `${escapeMarkdown(call.tool)} ${inline(call.input)}`).join(', ');
+    const what = interrupt.toolName ? `${escapeMarkdown(interrupt.toolName)} ${inline(interrupt.toolInput)}${edited}` : `the batch of tool calls${batch ? ` (${batch})` : ''}`;
     const question = questionOf(interrupt.reason);
     const who = interrupt.allowedResponders ? `; may answer: ${interrupt.allowedResponders.map((name) => escapeMarkdown(name)).join(', ')}` : '';
     const deadline = interrupt.deadline ? `; deadline ${escapeMarkdown(interrupt.deadline)}` : '';

@@ -20,6 +20,11 @@ export interface ParentLink {
 export interface SubAgentWaiting {
   childId: string;
   pending: Interrupt[];
+  /**
+   * Orders the reports (signals between runs arrive in any order): the workflow time of the report
+   * and its number in that run. A caller keeps only the newest; absent from children of older code.
+   */
+  seq?: [at: number, n: number];
 }
 
 /** The sub-agent's end. */

@@ -23,6 +23,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import type { AgentDefinition } from '../agent/definition.js';
 import { HandOffWhileWaiting } from '../agent/interrupt-book.js';
+import { PATCHES } from '../agent/patches.js';
 import type { Interrupt, PathStep } from '../agent/interrupts.js';
 import type { SubAgentCall, SubAgentOutcome } from '../agent/runtime.js';
 import { stateChangesBetween } from '../agent/state.js';
@@ -47,6 +48,8 @@ export interface WaitingChild {
   toolUseId: string;
   agent: string;
   pending: Interrupt[];
+  /** The order of the report `pending` came from (see SubAgentWaiting). */
+  seq?: [number, number];
 }
 
 export interface SubAgentsContext {
@@ -63,6 +66,8 @@ export interface SubAgentsContext {
   handingOff(): boolean;
   /** Called whenever a child's questions change. */
   onChange(): void;
+  /** The run's patches (AgentRuntime.patched). */
+  patched(id: string): boolean;
 }
 
 export class SubAgents {
@@ -74,7 +79,10 @@ export class SubAgents {
     setHandler(subAgentWaitingSignal, (report) => {
       const child = this.children.get(report.childId);
       if (!child) return;
+      // Since the patch a report older than the one shown is dropped: it would hide newer questions.
+      if (report.seq && child.seq && !isNewer(report.seq, child.seq) && context.patched(PATCHES.orderedReports)) return;
       child.pending = report.pending;
+      if (report.seq) child.seq = report.seq;
       context.onChange();
     });
     setHandler(subAgentFinishedSignal, (report) => {
@@ -177,6 +185,10 @@ export class SubAgents {
       return;
     }
   }
+}
+
+function isNewer(seq: [number, number], than: [number, number]): boolean {
+  return seq[0] > than[0] || (seq[0] === than[0] && seq[1] > than[1]);
 }
 
 function outcomeOfReport(call: SubAgentCall, report: SubAgentFinished): SubAgentOutcome {

@@ -55,7 +55,7 @@ export async function badInput(context: FaultContext, report: FaultReport): Prom
     return { handle: context.client.workflow.getHandle(workflowId), status: await agents.wait(workflowId) };
   };
   const { handle: run, status: before } = await startWaiting('test-faults', 'bad-0');
-  const id = before.pending[0]!.id;
+  const { id, binding } = before.pending[0]!;
   const workflowId = run.workflowId;
   const quorumModel = context.bedrock.endpoint && `faults-quorum-${process.pid}`;
   context.bedrock.scriptFor(quorumModel, { kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'quorum-bad' } }] }, { kind: 'text', text: 'ok' });
@@ -78,15 +78,15 @@ export async function badInput(context: FaultContext, report: FaultReport): Prom
     ['update: missing response', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id } as never] }))],
     ['update: empty interrupt id', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: '', response: 'y' }] }))],
     ['update: not an object', async () => refusal(run.executeUpdate(respondUpdate, { args: ['y' as never] }))],
-    ['update: respondedBy not a string', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id, response: 'y', respondedBy: 7 as never }] }))],
-    ['update: reason not a string', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id, response: 'y', reason: {} as never }] }))],
-    ['update: the same id twice in one list', async () => refusal(run.executeUpdate(respondUpdate, { args: [[{ interruptId: id, response: 'y' }, { interruptId: id, response: 'n' }]] }))],
+    ['update: respondedBy not a string', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id, response: 'y', respondedBy: 7 as never, binding }] }))],
+    ['update: reason not a string', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id, response: 'y', reason: {} as never, binding }] }))],
+    ['update: the same id twice in one list', async () => refusal(run.executeUpdate(respondUpdate, { args: [[{ interruptId: id, response: 'y', binding }, { interruptId: id, response: 'n', binding }]] }))],
     ['update: an empty list', async () => refusal(run.executeUpdate(respondUpdate, { args: [[]] }))],
-    ['update: a list with one bad answer is refused whole', async () => refusal(run.executeUpdate(respondUpdate, { args: [[{ interruptId: id, response: 'y' }, { interruptId: 'x', response: 'y' }]] }))],
-    ['update: oversized answer (100 KB)', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id, response: 'x'.repeat(100_000) }] }))],
+    ['update: a list with one bad answer is refused whole', async () => refusal(run.executeUpdate(respondUpdate, { args: [[{ interruptId: id, response: 'y', binding }, { interruptId: 'x', response: 'y' }]] }))],
+    ['update: oversized answer (100 KB)', async () => refusal(run.executeUpdate(respondUpdate, { args: [{ interruptId: id, response: 'x'.repeat(100_000), binding }] }))],
     ['signal: unknown interrupt id is recorded as ignored', async () => ignoredAfter(run, { interruptId: 'hook:ghost', response: 'y' })],
     ['signal: missing response is recorded as ignored', async () => ignoredAfter(run, { interruptId: id } as never)],
-    ['signal: oversized answer is recorded as ignored', async () => ignoredAfter(run, { interruptId: id, response: 'x'.repeat(100_000) })],
+    ['signal: oversized answer is recorded as ignored', async () => ignoredAfter(run, { interruptId: id, response: 'x'.repeat(100_000), binding })],
     ['library: unknown run', async () => refusal(agents.status('no-such-run'))],
     ['library: answer to an unknown run', async () => refusal(agents.respond('no-such-run', { interruptId: id, response: 'y' }))],
     ['library: answer to a finished run (update)', async () => refusal(agents.respond(finished.handle.workflowId, { interruptId: 'x', response: 'y' }))],

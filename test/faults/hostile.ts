@@ -4,7 +4,7 @@
  * huge signals. Each case checks the one thing that must hold: no side effect without the right
  * person's approval of that exact call, and no run lost or stuck.
  */
-import { respondSignal, statusQuery, type RunStatus } from '../../src/workflows/messages.js';
+import { respondSignal, respondUpdate, statusQuery, type RunStatus } from '../../src/workflows/messages.js';
 import { signedBy } from '../support/approvers.js';
 import type { FaultContext } from './context.js';
 import { assertThat, type FaultReport } from './harness.js';
@@ -38,16 +38,20 @@ export async function hostile(context: FaultContext, report: FaultReport): Promi
   const quorum = await (async () => {
     const model = script({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'quorum-hostile' } }] }, { kind: 'text', text: 'ok' });
     const { workflowId } = await agents.start({ agent: 'test-policy', prompt: 'q', model });
-    return { workflowId, id: (await agents.wait(workflowId)).pending[0]!.id };
+    const { id, binding } = (await agents.wait(workflowId)).pending[0]!;
+    return { workflowId, id, binding };
   })();
+  const bound = { interruptId: quorum.id, binding: quorum.binding };
   const forged: Array<[string, () => Promise<string>]> = [
-    ['a claimed name without a signature', () => refusal(agents.respond(quorum.workflowId, { interruptId: quorum.id, response: 'y', respondedBy: 'alice' }))],
-    ["alice's name on mallory's signature", () => refusal(agents.respond(quorum.workflowId, { ...signedBy('mallory', quorum.workflowId, { interruptId: quorum.id, response: 'y' }), respondedBy: 'alice' }))],
-    ['a signature for another run', () => refusal(agents.respond(quorum.workflowId, signedBy('alice', 'another-run', { interruptId: quorum.id, response: 'y' })))],
-    ['a signature over another answer', () => refusal(agents.respond(quorum.workflowId, { ...signedBy('alice', quorum.workflowId, { interruptId: quorum.id, response: 'n' }), response: 'y' }))],
-    ['a signature made an hour ago', () => refusal(agents.respond(quorum.workflowId, signedBy('alice', quorum.workflowId, { interruptId: quorum.id, response: 'y' }, new Date(Date.now() - 3_600_000))))],
-    ['a signed answer from someone who is no approver', () => refusal(agents.respond(quorum.workflowId, signedBy('mallory', quorum.workflowId, { interruptId: quorum.id, response: 'y' })))],
-    ['a signature of garbage', () => refusal(agents.respond(quorum.workflowId, { interruptId: quorum.id, response: 'y', respondedBy: 'alice', proof: { signedAt: new Date().toISOString(), signature: 'f'.repeat(128) } }))],
+    ['a claimed name without a signature', () => refusal(agents.respond(quorum.workflowId, { ...bound, response: 'y', respondedBy: 'alice' }))],
+    ["alice's name on mallory's signature", () => refusal(agents.respond(quorum.workflowId, { ...signedBy('mallory', quorum.workflowId, { ...bound, response: 'y' }), respondedBy: 'alice' }))],
+    ['a signature for another run', () => refusal(agents.respond(quorum.workflowId, signedBy('alice', 'another-run', { ...bound, response: 'y' })))],
+    ['a signature over another answer', () => refusal(agents.respond(quorum.workflowId, { ...signedBy('alice', quorum.workflowId, { ...bound, response: 'n' }), response: 'y' }))],
+    ['a signature made an hour ago', () => refusal(agents.respond(quorum.workflowId, signedBy('alice', quorum.workflowId, { ...bound, response: 'y' }, new Date(Date.now() - 3_600_000))))],
+    ['a signed answer from someone who is no approver', () => refusal(agents.respond(quorum.workflowId, signedBy('mallory', quorum.workflowId, { ...bound, response: 'y' })))],
+    ['a signature of garbage', () => refusal(agents.respond(quorum.workflowId, { ...bound, response: 'y', respondedBy: 'alice', proof: { signedAt: new Date().toISOString(), signature: 'f'.repeat(128) } }))],
+    ['a signed answer whose binding was moved to another question', () => refusal(agents.respond(quorum.workflowId, { ...signedBy('alice', quorum.workflowId, { ...bound, response: 'y' }), binding: { ...quorum.binding!, question: '0'.repeat(64) } }))],
+    ['an answer signed without a binding (the old format), sent raw', () => refusal(context.client.workflow.getHandle(quorum.workflowId).executeUpdate(respondUpdate, { args: [signedBy('alice', quorum.workflowId, { interruptId: quorum.id, response: 'y' })] }))],
   ];
   for (const [name, body] of forged) {
     await report.check(group, `forged identity: ${name}`, async () => {
@@ -60,17 +64,17 @@ export async function hostile(context: FaultContext, report: FaultReport): Promi
   }
   await report.check(group, 'forged identity on the signal path is recorded as ignored, never counted', async () => {
     const handle = context.client.workflow.getHandle(quorum.workflowId);
-    await handle.signal(respondSignal, { interruptId: quorum.id, response: 'y', respondedBy: 'bob' });
+    await handle.signal(respondSignal, { ...bound, response: 'y', respondedBy: 'bob' });
     let status: RunStatus = await handle.query(statusQuery);
     for (let i = 0; status.ignored.length === 0 && i < 100; i++) status = await handle.query(statusQuery);
     assertThat(status.answered.length === 0, 'the claim was counted');
     return `ignored: ${status.ignored.at(-1)?.error.slice(0, 100)}`;
   });
   await report.check(group, 'two proven approvers complete the quorum; the audit marks both verified', async () => {
-    await agents.respond(quorum.workflowId, signedBy('alice', quorum.workflowId, { interruptId: quorum.id, response: 'y' }));
+    await agents.respond(quorum.workflowId, signedBy('alice', quorum.workflowId, { ...bound, response: 'y' }));
     let status = await agents.wait(quorum.workflowId);
     for (let i = 0; status.pending[0]?.id === quorum.id && i < 100; i++) status = await agents.status(quorum.workflowId);
-    await agents.respond(quorum.workflowId, signedBy('carol', quorum.workflowId, { interruptId: status.pending[0]!.id, response: 'y' }));
+    await agents.respond(quorum.workflowId, signedBy('carol', quorum.workflowId, { interruptId: status.pending[0]!.id, response: 'y', binding: status.pending[0]!.binding }));
     const result = await agents.result(quorum.workflowId);
     assertThat(result.interrupts.every((answer) => answer.verified === true), 'an unverified answer counted');
     return result.interrupts.map((answer) => `${answer.respondedBy} verified`).join(', ');

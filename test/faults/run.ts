@@ -9,6 +9,7 @@ import { FaultReport, log } from './harness.js';
 import { badInput } from './bad-input.js';
 import { fileJail } from './file-jail.js';
 import { hostile } from './hostile.js';
+import { replayedAnswers } from './replayed-answers.js';
 import { clientInput } from './client-input.js';
 import { mcpFaults } from './mcp.js';
 import { webInbox } from './web.js';
@@ -31,6 +32,7 @@ const groups: Record<string, () => Promise<void>> = {
   model: () => modelFaults(context, report),
   answers: () => badInput(context, report),
   hostile: () => hostile(context, report),
+  replayed: () => replayedAnswers(context, report),
   files: () => fileJail(context, report),
   client: () => clientInput(context, report),
   mcp: () => mcpFaults(context, report),

@@ -40,7 +40,7 @@ export async function serverKills(context: FaultContext, report: FaultReport, ru
       const handle = context.client.workflow.getHandle(workflowId);
       const status = await whileServerRestarts(() => context.agents.wait(workflowId));
       for (const interrupt of status.pending) {
-        await whileServerRestarts(() => handle.signal(respondSignal, { interruptId: interrupt.id, response: approves(index) ? 'y' : 'n' }));
+        await whileServerRestarts(() => handle.signal(respondSignal, { interruptId: interrupt.id, response: approves(index) ? 'y' : 'n', binding: interrupt.binding }));
       }
       answered.add(workflowId);
     }

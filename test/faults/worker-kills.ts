@@ -23,7 +23,7 @@ async function answerPending(client: Client, ids: string[], done: Set<string>): 
         if (status.status !== 'waiting' && status.status !== 'running') done.add(workflowId);
         for (const interrupt of status.pending) {
           const index = Number((interrupt.reason as { label: string }).label.split('-').pop());
-          await handle.signal(respondSignal, { interruptId: interrupt.id, response: approves(index) ? 'y' : 'n', respondedBy: 'fault-suite' });
+          await handle.signal(respondSignal, { interruptId: interrupt.id, response: approves(index) ? 'y' : 'n', respondedBy: 'fault-suite', binding: interrupt.binding });
         }
       } catch {
         // no worker right now, or the run just ended: try again on the next pass

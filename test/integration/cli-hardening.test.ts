@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -187,4 +187,26 @@ describe('ended runs, refused runs, hostile input', { concurrency: true }, () =>
     assert.equal(Number(piped), expected);
     await env.agents.cancel(workflowId);
   });
+});
+
+test('serve --dev-user leaves the approvers file as it is, says what is missing, and lists the key only with --register', async () => {
+  const approvers = path.join(scratch, 'approvers.json');
+  writeFileSync(approvers, '{"alice": ["00"]}\n');
+  const serve = async (extra: string[]) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLIENT, 'serve', '--dev-user', 'carol', '--port', '0', '--approvers', approvers, '--service-key', path.join(scratch, 'inbox-key.json'), ...extra], { env: cliEnv() });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    while (!output.includes('approval inbox:') && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGTERM');
+    await exited;
+    return output;
+  };
+  const plain = await serve([]);
+  assert.match(plain, /does not list the inbox's service key under carol/);
+  assert.equal(readFileSync(approvers, 'utf8'), '{"alice": ["00"]}\n', 'the approvers file is unchanged');
+  const registered = await serve(['--register']);
+  assert.match(registered, /listed the inbox's service key under carol/);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(approvers, 'utf8'))).sort(), ['alice', 'carol']);
 });

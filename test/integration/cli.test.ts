@@ -107,7 +107,10 @@ describe('cli against a dev server', { concurrency: true }, () => {
     const common = ['--address', env.address, '--workflow-id', workflowId];
     const query = await run(TEMPORAL!, ['workflow', 'query', ...common, '--type', 'status']);
     assert.match(query.stdout, /"status":"waiting"/);
-    const input = JSON.stringify({ interruptId: status.pending[0]!.id, response: 'y' });
+    // What the query showed: the question's id and the binding an answer repeats.
+    const { id, binding } = status.pending[0]!;
+    assert.ok(query.stdout.includes(binding!.call), 'the query shows the binding to copy');
+    const input = JSON.stringify({ interruptId: id, response: 'y', binding });
     await run(TEMPORAL!, ['workflow', 'signal', ...common, '--name', 'respond', '--input', input]);
     const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
     assert.equal(done.status, 'completed');
@@ -125,7 +128,12 @@ describe('cli against a dev server', { concurrency: true }, () => {
       (error: { stderr: string }) => error.stderr,
     );
     assert.match(refused ?? 'accepted', /unknown interrupt id "hook:nope"/);
-    const accepted = await update({ interruptId: status.pending[0]!.id, response: 'n', respondedBy: 'ops-oncall', reason: 'not today' });
+    const unbound = await update({ interruptId: status.pending[0]!.id, response: 'n' }).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(unbound ?? 'accepted', /takes only answers bound to the call they approve/);
+    const accepted = await update({ interruptId: status.pending[0]!.id, response: 'n', respondedBy: 'ops-oncall', reason: 'not today', binding: status.pending[0]!.binding });
     assert.match(accepted.stdout, /"status":\s*"(running|completed)"/);
     const done = json<RunStatus>(await ok(['wait', workflowId, '--json']));
     assert.equal(done.status, 'completed');

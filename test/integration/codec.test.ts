@@ -113,3 +113,21 @@ test('key rotation: a run parked under key A finishes under key B (A kept as an 
   assert.notEqual(withoutA.code, 0);
   assert.match(withoutA.stderr, new RegExp(parseKey(keyA, 'A').id));
 });
+
+test('a worker without the run\'s key: status names the key id it cannot decrypt, not "is it an agent run?"', async () => {
+  // The workers know only key C; the CLI seals the run with B.
+  const keyC = randomBytes(32).toString('base64');
+  process.env.PAYLOAD_ENCRYPTION_KEY = keyC;
+  delete process.env.PAYLOAD_ENCRYPTION_OLD_KEYS;
+  await env.restartWorkers();
+  const started = json<{ workflowId: string }>(assertOk(await cli(['start', '--agent', 'file-approval', '--workspace', env.workspace(FILES), '--accept-timeout-ms', '2000', 'delete b.txt'], { PAYLOAD_ENCRYPTION_KEY: keyB }), ['start']));
+  const status = await cli(['status', started.workflowId], { PAYLOAD_ENCRYPTION_KEY: keyB });
+  assert.notEqual(status.code, 0);
+  assert.match(status.stderr, new RegExp(`its worker cannot run it: .*key id "?${parseKey(keyB, 'B').id}`));
+  assert.doesNotMatch(status.stderr, /is it an agent run/);
+  // Given the key again, the worker runs it (and every history of this file replays at the end).
+  process.env.PAYLOAD_ENCRYPTION_KEY = keyB;
+  process.env.PAYLOAD_ENCRYPTION_OLD_KEYS = `${keyA},${keyC}`;
+  await env.restartWorkers();
+  assert.equal(json<RunStatus>(assertOk(await cli(['wait', started.workflowId], { PAYLOAD_ENCRYPTION_KEY: keyB }), ['wait'])).status, 'waiting');
+});

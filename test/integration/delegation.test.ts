@@ -89,7 +89,7 @@ test('answering the child directly, and a signal to the parent, both reach it', 
   const direct = status.pending.find((question) => question.toolInput && JSON.stringify(question.toolInput).includes('direct'))!;
   const signalled = status.pending.find((question) => question !== direct)!;
   await env.agents.respond(direct.runId!, { interruptId: direct.ownId!, response: 'y' });
-  await env.client.workflow.getHandle(workflowId).signal(respondSignal, { interruptId: signalled.id, response: 'y' });
+  await env.client.workflow.getHandle(workflowId).signal(respondSignal, { interruptId: signalled.id, response: 'y', binding: signalled.binding });
   const result = await env.agents.result(workflowId);
   assert.equal(ran('direct'), 1);
   assert.equal(ran('signalled'), 1);

@@ -28,7 +28,7 @@ test('an answer sent while the worker is down is applied by a new worker; the to
   await first.stop();
 
   // No worker: the signal is stored by the server and waits for whoever runs the workflow next.
-  await env.client.workflow.getHandle(workflowId).signal(respondSignal, { interruptId: interrupt.id, response: 'y', respondedBy: 'night-shift' });
+  await env.client.workflow.getHandle(workflowId).signal(respondSignal, { interruptId: interrupt.id, response: 'y', respondedBy: 'night-shift', binding: interrupt.binding });
   const second = await env.startWorker();
   const result = await env.agents.result(workflowId);
   await second.stop();

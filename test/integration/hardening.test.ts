@@ -140,7 +140,7 @@ test('an answer sent to a session instead of its run: the update is refused nami
   const { workflowId } = await env.agents.start({ agent: 'test-guarded', prompt: 'in a session', model, sessionId: 'routing' });
   const waiting = await env.untilPending(workflowId, 1);
   const session = env.client.workflow.getHandle('session-routing');
-  const answer = { interruptId: waiting.pending[0]!.id, response: 'y' };
+  const answer = { interruptId: waiting.pending[0]!.id, response: 'y', binding: waiting.pending[0]!.binding };
   await assert.rejects(session.executeUpdate(respondUpdate, { args: [answer] }), (error: unknown) => {
     assert.match(((error as Error).cause as Error)?.message ?? (error as Error).message, new RegExp(`session-routing is a session, not a run: answer its run ${workflowId}`));
     return true;

@@ -63,6 +63,9 @@ function itemOfInterrupt(runId, agent, interrupt) {
     name: interrupt.name,
     tool: interrupt.toolName,
     toolInput: interrupt.toolInput,
+    proposedInput: interrupt.proposedInput,
+    calls: interrupt.calls,
+    binding: interrupt.binding,
     question: typeof interrupt.reason === 'string' ? interrupt.reason : (interrupt.reason && typeof interrupt.reason.message === 'string' ? interrupt.reason.message : interrupt.reason),
     raisedAt: interrupt.raisedAt,
     deadline: interrupt.deadline,
@@ -70,6 +73,20 @@ function itemOfInterrupt(runId, agent, interrupt) {
     path: interrupt.path,
     accepts: interrupt.accepts,
   };
+}
+
+/** How the run recorded who answered: the same words on every page. */
+function proofText(answer) {
+  if (answer.preset) return 'preset in code';
+  if (answer.verified === true) return 'verified signature';
+  if (answer.verified === false) return 'unverified claim';
+  return answer.respondedBy === 'deadline' ? 'deadline' : '';
+}
+
+/** After answering: what the run recorded of it (a sub-agent's question is recorded in its own run: nothing to add). */
+function proofNote(status, interruptId) {
+  const recorded = (status?.answered ?? []).find((answer) => answer.interruptId === interruptId);
+  return recorded ? ` (${proofText(recorded)})` : '';
 }
 
 function pathText(path) {
@@ -97,8 +114,13 @@ function fillCard(card, item) {
   setText(field('question'), questionText(item));
   setText(field('tool'), item.tool ?? '(a batch of tool calls)');
   setText(field('name'), item.name);
-  setText(field('input'), item.toolInput === undefined ? '' : json(item.toolInput));
-  field('input').hidden = item.toolInput === undefined;
+  // The call as it will run; after an edit, what the model proposed beside it.
+  const runs = item.toolInput !== undefined ? json(item.toolInput) : Array.isArray(item.calls) ? item.calls.map((call) => `${call.tool} ${json(call.input)}`).join('\n') : '';
+  setText(field('input'), runs);
+  field('input').hidden = runs === '';
+  setText(field('edited'), item.proposedInput === undefined ? '' : 'edited by an approver: this is the call that will run');
+  setText(field('proposed'), item.proposedInput === undefined ? '' : json(item.proposedInput));
+  field('proposed').parentElement.hidden = item.proposedInput === undefined;
   setText(field('approvers'), item.allowedResponders ? `may answer: ${item.allowedResponders.join(', ')}` : '');
   // A question that accepts only some words shows only the buttons that give one of them.
   const choices = item.accepts?.choices?.map((choice) => choice.toLowerCase());
@@ -131,8 +153,9 @@ function newCard(item, { actions = true } = {}) {
     // The live list may drop the question before this answer returns: the card stays while it is on its way.
     card.classList.add('answering');
     try {
-      await api(`/runs/${encodeURIComponent(card.__item.workflowId)}/answer`, { interruptId: card.__item.interruptId, ...body });
-      done.textContent = `${verb} as ${session.user} (signed)`;
+      // The answer is bound to the question as this card shows it: a run that changed meanwhile refuses it.
+      const { status } = await api(`/runs/${encodeURIComponent(card.__item.workflowId)}/answer`, { interruptId: card.__item.interruptId, binding: card.__item.binding, ...body });
+      done.textContent = `${verb} as ${session.user}${proofNote(status, card.__item.interruptId)}`;
       denyForm.hidden = true;
       editForm.hidden = true;
       card.classList.add('answered');
@@ -271,7 +294,7 @@ function renderRun(runId, status) {
       cell(row, answer.interrupt?.toolName ?? '');
       cell(row, json(answer.response));
       cell(row, answer.respondedBy ?? '');
-      const proof = answer.preset ? 'preset in code' : answer.verified === true ? 'verified signature' : answer.verified === false ? 'unverified claim' : answer.respondedBy === 'deadline' ? 'deadline' : '';
+      const proof = proofText(answer);
       cell(row, proof, answer.verified === true ? 'verified' : answer.verified === false ? 'unverified' : '');
       cell(row, answer.answeredAt ?? '');
       cell(row, answer.reason ?? '');
@@ -331,9 +354,9 @@ async function startLink(token) {
     $('#link-error').textContent = '';
     try {
       const reason = $('#link-reason').value.trim();
-      await api(`/links/${encodeURIComponent(token)}/confirm`, reason ? { reason } : {});
+      const { status } = await api(`/links/${encodeURIComponent(token)}/confirm`, { binding: link.interrupt.binding, ...(reason ? { reason } : {}) });
       $('#link-body').hidden = true;
-      $('#link-done').textContent = `${link.action === 'approve' ? 'Approved' : 'Denied'} as ${session.user} (signed).`;
+      $('#link-done').textContent = `${link.action === 'approve' ? 'Approved' : 'Denied'} as ${session.user}${proofNote(status, link.interrupt.id)}.`;
     } catch (failure) {
       $('#link-error').textContent = failure.message;
     }
