@@ -84,7 +84,10 @@ export async function replayedAnswers(context: FaultContext, report: FaultReport
     const waiting = await agents.wait(workflowId);
     assertThat(waiting.pending[0]?.id === answers[0]!.interruptId, 'the new execution asks under the same question id');
     const refusals = await replayOnto(workflowId, answers);
-    assertThat(refusals.every((message) => /another execution of/.test(message)), `refused for another reason: ${refusals.find((m) => !/another execution of/.test(m))}`);
+    // The first approval meets its question again (same id): refused for its binding. The second
+    // (approval-2) meets none: the new execution has not asked it.
+    assertThat(refusals.filter((message) => /another execution of/.test(message)).length === 2, `the replayed first approval was not refused as another execution's: ${refusals.join(' | ')}`);
+    assertThat(refusals.every((message) => /another execution of|unknown interrupt id/.test(message)), `refused for another reason: ${refusals.join(' | ')}`);
     assertThat(!recorded('quorum-replay-second'), 'a replayed answer ran the new call');
     await agents.cancel(workflowId);
     return `${answers.length} answers × update and signal: all refused ("another execution")`;

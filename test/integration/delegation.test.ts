@@ -3,6 +3,7 @@
  * their path, answers reach the child, lifecycle (cancel, terminate, restart, continue-as-new).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { respondSignal, respondUpdate, statusQuery, type RunStatus } from '../../src/workflows/messages.js';
 import { subAgentWorkflowId } from '../../src/workflows/sub-agent-messages.js';
@@ -35,7 +36,9 @@ function delegatingModel() {
       const labels = prompt.startsWith('two:') ? prompt.slice(4).split(',').map((label) => label.trim()) : [prompt];
       return { kind: 'toolUse', uses: labels.map((label) => ({ name: 'guarded_worker', input: { prompt: label }, toolUseId: id() })) };
     }
-    return { kind: 'toolUse', uses: [{ name: 'record_action', input: { label: prompt }, toolUseId: id() }] };
+    // "pair:a,b": the sub-agent asks for both calls in one turn, so it raises two questions at once.
+    const labels = prompt.startsWith('pair:') ? prompt.slice(5).split(',') : [prompt];
+    return { kind: 'toolUse', uses: labels.map((label) => ({ name: 'record_action', input: { label }, toolUseId: id() })) };
   });
 }
 
@@ -223,3 +226,63 @@ test('runAgent from a user workflow: planner then file-approval, whose question 
   assert.match(outcome.plan, /Plan: delete a\.txt, b\.txt/);
   assert.match(outcome.result.text, /Successfully deleted files: a\.txt, b\.txt/);
 });
+
+/** Waits until every question report the child sent has reached its caller (signals between runs arrive in any order). */
+async function reportsDelivered(childId: string, callerId: string): Promise<number> {
+  const count = async (workflowId: string, attributes: 'signalExternalWorkflowExecutionInitiatedEventAttributes' | 'workflowExecutionSignaledEventAttributes') =>
+    ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((event) => event[attributes]?.signalName === 'subAgentWaiting').length;
+  for (;;) {
+    const sent = await count(childId, 'signalExternalWorkflowExecutionInitiatedEventAttributes');
+    if (sent > 0 && (await count(callerId, 'workflowExecutionSignaledEventAttributes')) === sent) return sent;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('a sub-agent that asks two questions at once shows both on its caller, every time, and answering through the caller reaches both', async () => {
+  for (let round = 0; round < 6; round++) {
+    const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: `pair:pair${round}a,pair${round}b`, model: delegatingModel() });
+    const childId = subAgentWorkflowId(workflowId, 'tu1');
+    await env.untilPending(childId, 2);
+    const reports = await reportsDelivered(childId, workflowId);
+    const status = await env.agents.status(workflowId);
+    assert.equal(status.pending.length, 2, `round ${round}: the caller shows ${status.pending.length} of 2 questions after ${reports} reports`);
+    await env.agents.respond(workflowId, status.pending.map((question) => ({ interruptId: question.id, response: 'y' })));
+    await env.agents.result(workflowId);
+    assert.equal(ran(`pair${round}a`) + ran(`pair${round}b`), 2);
+  }
+});
+
+/** Until the run is no longer waiting (the sub-agent's bound to end is a minute after its caller closed). */
+async function untilNotWaiting(workflowId: string, boundMs: number): Promise<RunStatus> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const status = await env.agents.status(workflowId);
+    if (status.status !== 'waiting' && status.status !== 'running') return status;
+    if (Date.now() > deadline) throw new Error(`run ${workflowId} still ${status.status} ${boundMs / 1000} s after its caller closed`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+for (const [how, close] of [
+  ['terminated', (workflowId: string) => env.client.workflow.getHandle(workflowId).terminate('operator pulled the plug')],
+  ['reset', async (workflowId: string) => {
+    const { runId } = await env.client.workflow.getHandle(workflowId).describe();
+    const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const firstTask = events.find((event) => event.workflowTaskCompletedEventAttributes)!.eventId;
+    await env.client.workflowService.resetWorkflowExecution({
+      namespace: 'default', workflowExecution: { workflowId, runId }, workflowTaskFinishEventId: firstTask, requestId: randomUUID(), reason: 'reset by an operator',
+    });
+  }],
+] as const) {
+  test(`a caller ${how} while its sub-agent waits: the sub-agent ends within a minute, an answer to it is refused, nothing runs`, async () => {
+    const label = `orphan-${how}`;
+    const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: label, model: delegatingModel() });
+    const question = (await waitingFor(workflowId, 1)).pending[0]!;
+    await close(workflowId);
+    const child = await untilNotWaiting(question.runId!, 75_000);
+    assert.equal(child.status, 'failed');
+    assert.match(child.error ?? '', new RegExp(`the calling run ${workflowId} was terminated; this sub-agent takes no more answers`));
+    await assert.rejects(env.agents.respond(question.runId!, { interruptId: question.ownId!, response: 'y' }), /has ended|takes no more answers/);
+    assert.equal(ran(label), 0);
+  });
+}

@@ -4,7 +4,7 @@
  * not finish fails the test within a deadline, naming the run and the problem Temporal reports
  * for it, instead of hanging.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type HistoryAndWorkflowId, type WorkflowHandle } from '@temporalio/client';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { agentMetricsSinks } from '../../src/observability/open-interrupts.js';
@@ -32,23 +32,37 @@ export interface ReplayFailure {
  */
 export async function replayEveryHistory(client: Client, options: { query?: string; dataConverter?: DataConverter } = {}): Promise<{ replayed: number; failures: ReplayFailure[] }> {
   const candidates = await Promise.all(bundles);
-  let replayed = 0;
-  const failures: ReplayFailure[] = [];
-  for await (const { workflowId, history } of client.workflow.list(options.query !== undefined ? { query: options.query } : {}).intoHistories()) {
-    replayed += 1;
-    const runId = (history as { events?: Array<{ workflowExecutionStartedEventAttributes?: { originalExecutionRunId?: string } }> }).events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '?';
-    const errors: string[] = [];
-    for (const workflowBundle of candidates) {
-      const replayOptions = { workflowBundle, sinks: agentMetricsSinks(), ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
-      const results = Worker.runReplayHistories(replayOptions, [{ workflowId, history }]);
-      let error: unknown;
-      for await (const result of results) error = result.error;
-      if (error === undefined) break;
-      errors.push(error instanceof Error ? error.message : String(error));
-    }
-    if (errors.length === candidates.length && candidates.length > 0) failures.push({ workflowId, runId, error: errors.join(' | ') });
+  // Histories can be larger than a gRPC message's default 4 MB (a run flooded with signals): a connection of its own takes them.
+  const connection = await Connection.connect({ address: (client.connection as Connection).options.address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+  const histories: HistoryAndWorkflowId[] = [];
+  try {
+    const reader = new Client({ connection, namespace: client.options.namespace });
+    for await (const history of reader.workflow.list(options.query !== undefined ? { query: options.query } : {}).intoHistories()) histories.push(history);
+  } finally {
+    await connection.close();
   }
-  return { replayed, failures };
+  // One replay worker per bundle; what fails on one bundle is tried on the next.
+  let left = histories;
+  const errors = new Map<HistoryAndWorkflowId, string[]>();
+  for (const workflowBundle of candidates) {
+    if (left.length === 0) break;
+    const failed: HistoryAndWorkflowId[] = [];
+    const replayOptions = { workflowBundle, sinks: agentMetricsSinks(), ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
+    let index = 0;
+    for await (const result of Worker.runReplayHistories(replayOptions, left)) {
+      const history = left[index++]!;
+      if (result.error === undefined) continue;
+      failed.push(history);
+      errors.set(history, [...(errors.get(history) ?? []), result.error instanceof Error ? result.error.message : String(result.error)]);
+    }
+    left = failed;
+  }
+  const failures = left.map((history) => ({ workflowId: history.workflowId, runId: runIdOf(history), error: errors.get(history)!.join(' | ') }));
+  return { replayed: histories.length, failures };
+}
+
+function runIdOf({ history }: HistoryAndWorkflowId): string {
+  return (history as { events?: Array<{ workflowExecutionStartedEventAttributes?: { originalExecutionRunId?: string } }> }).events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '?';
 }
 
 /** Throws, naming each workflow, when any history fails to replay. */
