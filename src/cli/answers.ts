@@ -1,11 +1,11 @@
 /** `respond`, `approve`, `deny`: answering a run's interrupts. */
 import { escapeInline } from '../agent/escape.js';
-import type { InterruptResponse } from '../agent/interrupts.js';
+import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import type { AgentClient } from '../sdk/agent-client.js';
 import { withAgents } from './connect.js';
 import { CliError } from './errors.js';
-import { formatStatus, outputFor, shownJson, type JsonFlag } from './output.js';
+import { callLines, formatStatus, outputFor, shownJson, type JsonFlag } from './output.js';
 import { signerFor, type KeyFlags, type Signer } from './signing.js';
 
 export interface RespondFlags extends JsonFlag, KeyFlags {
@@ -36,8 +36,33 @@ export async function respondCommand(workflowId: string, interruptId: string, re
     out.emit({ workflowId, interruptId, signalled: true }, `signal sent to ${escapeInline(workflowId)} for ${escapeInline(interruptId)} (unchecked: see status for the outcome)`);
     return;
   }
-  const status = await withAgents((agents) => agents.answer(workflowId, [draft], signer.sign));
-  out.emit(status, () => [`answered ${escapeInline(interruptId)}${signedNote(signer)}: ${shownJson(draft.response)}`, ...formatStatus(workflowId, status)]);
+  const { shown, status } = await withAgents(async (agents) => {
+    const shown = await questionsShown(agents, workflowId, [interruptId]);
+    return { shown, status: await agents.answer(workflowId, [draft], signer.sign, shown) };
+  });
+  out.emit(status, () => [...answeredLines([interruptId], draft.response, signer, shown), ...formatStatus(workflowId, status)]);
+}
+
+/**
+ * The run's questions as this command read them: its answers are bound to exactly these, and it
+ * says which call each answered. An id that is not among them is refused here, naming the ones
+ * that are (a caller's list includes its sub-agents' questions, as `sub:` ids).
+ */
+async function questionsShown(agents: AgentClient, workflowId: string, ids: readonly string[] = []): Promise<Interrupt[]> {
+  const { status, pending } = await agents.status(workflowId);
+  const unknown = ids.find((id) => !pending.some((question) => question.id === id));
+  if (unknown !== undefined) {
+    if (pending.length === 0) throw new CliError(`run ${workflowId} is not waiting for an answer (status: ${status})`);
+    throw new CliError(`run ${workflowId} has no question ${JSON.stringify(unknown)}; it waits for: ${pending.map((question) => escapeInline(question.id)).join(', ')}`);
+  }
+  return pending;
+}
+
+function answeredLines(ids: readonly string[], response: JsonValue, signer: Signer, shown: readonly Interrupt[]): string[] {
+  return ids.flatMap((id) => {
+    const question = shown.find((candidate) => candidate.id === id);
+    return [`answered ${escapeInline(id)}${signedNote(signer)}: ${shownJson(response)}`, ...(question ? callLines(question).map((line) => `  (the call you answered: ${line})`) : [])];
+  });
 }
 
 export interface DecideFlags extends RespondFlags {
@@ -55,15 +80,13 @@ export async function decideCommand(
 ): Promise<void> {
   const response = flags.edit !== undefined ? editAnswer(flags.edit) : verdict;
   const signer = signerFor(flags);
-  const { ids, status } = await withAgents(async (agents) => {
-    const ids = interruptId !== undefined ? [interruptId] : await pendingIds(agents, workflowId, Boolean(flags.all));
-    // Each answer goes to the run that asks the question (a sub-agent's, for `sub:` ids), signed for it.
-    return { ids, status: await agents.answer(workflowId, ids.map((id) => draftOf(id, response, flags)), signer.sign) };
+  const { ids, shown, status } = await withAgents(async (agents) => {
+    const shown = await questionsShown(agents, workflowId, interruptId !== undefined ? [interruptId] : []);
+    const ids = interruptId !== undefined ? [interruptId] : pendingIds(workflowId, shown, Boolean(flags.all));
+    // Each answer goes to the run that asks the question (a sub-agent's, for `sub:` ids), bound to it as read here and signed for it.
+    return { ids, shown, status: await agents.answer(workflowId, ids.map((id) => draftOf(id, response, flags)), signer.sign, shown) };
   });
-  outputFor(flags).emit(status, () => [
-    ...ids.map((id) => `answered ${escapeInline(id)}${signedNote(signer)}: ${shownJson(response)}`),
-    ...formatStatus(workflowId, status),
-  ]);
+  outputFor(flags).emit(status, () => [...answeredLines(ids, response, signer, shown), ...formatStatus(workflowId, status)]);
 }
 
 function signedNote(signer: Signer): string {
@@ -79,12 +102,9 @@ function editAnswer(text: string): JsonValue {
   }
 }
 
-async function pendingIds(agents: AgentClient, workflowId: string, all: boolean): Promise<string[]> {
-  const status = await agents.status(workflowId);
-  if (status.status !== 'waiting' || status.pending.length === 0) {
-    throw new CliError(`run ${workflowId} is not waiting for an answer (status: ${status.status})`);
-  }
-  const ids = status.pending.map((interrupt) => interrupt.id);
+function pendingIds(workflowId: string, pending: readonly Interrupt[], all: boolean): string[] {
+  if (pending.length === 0) throw new CliError(`run ${workflowId} is not waiting for an answer`);
+  const ids = pending.map((interrupt) => interrupt.id);
   if (ids.length > 1 && !all) {
     throw new CliError(`run ${workflowId} waits for ${ids.length} answers; name one, or pass --all: ${ids.map(escapeInline).join(', ')}`);
   }

@@ -7,6 +7,7 @@
  * used link ids, and a question answered already takes no answer).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AnswerBinding } from '../agent/binding.js';
 
 export type LinkAction = 'approve' | 'deny';
 export const LINK_ACTIONS: readonly LinkAction[] = ['approve', 'deny'];
@@ -19,6 +20,11 @@ export interface LinkClaims {
   action: LinkAction;
   /** Expiry, milliseconds since the epoch. */
   expiresAt: number;
+  /**
+   * The question's binding when the link was made (runs since bindings): a link confirms only that
+   * question of that execution, about that call, never one asked again under the same id.
+   */
+  binding?: AnswerBinding;
 }
 
 export class LinkSecretError extends Error {

@@ -61,7 +61,7 @@ export function linksOf(event: NotificationEvent, config: Pick<NotifyConfig, 'in
   if (event.kind === 'deadline' || !config.links) return { open };
   const { signer, ttlMs } = config.links;
   const oneClick = (action: LinkAction) =>
-    `${config.inboxUrl}/links/${signer.sign({ runId: event.runId, interruptId: event.interrupt.id, action }, ttlMs, now)}`;
+    `${config.inboxUrl}/links/${signer.sign({ runId: event.runId, interruptId: event.interrupt.id, action, ...(event.interrupt.binding ? { binding: event.interrupt.binding } : {}) }, ttlMs, now)}`;
   return { open, ...Object.fromEntries(LINK_ACTIONS.map((action) => [action, oneClick(action)])) };
 }
 

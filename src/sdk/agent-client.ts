@@ -21,6 +21,7 @@ import {
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { escapeMarkdown, hasUnsafeCharacters } from '../agent/escape.js';
 import type { StateChange } from '../agent/state.js';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
 import { promptProblem } from '../agent/payload-budget.js';
@@ -411,8 +412,9 @@ export class AgentClient {
     });
     for (const event of history?.events ?? []) {
       if (event.workflowTaskCompletedEventAttributes) return undefined;
-      const message = event.workflowTaskFailedEventAttributes?.failure?.message;
-      if (message) return message;
+      const failure = event.workflowTaskFailedEventAttributes?.failure;
+      // Encoded (and so encrypted) messages are read with this client's keys, where it has them.
+      if (failure) return (await decodeOptionalFailureToOptionalError(this.client.options.loadedDataConverter, failure).catch(() => undefined))?.message ?? failure.message ?? undefined;
     }
     return undefined;
   }

@@ -22,6 +22,7 @@ import type { InterruptResponse } from '../agent/interrupts.js';
 import { codecEndpoint } from '../codec/endpoint.js';
 import type { LinkSigner } from '../notify/links.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
+import { canonicalJson } from '../agent/canonical-json.js';
 import { answerFor } from './answers.js';
 import { InboxFeed } from './inbox-feed.js';
 import { RateLimiter } from './rate-limit.js';
@@ -170,6 +171,10 @@ export function createInboxApp(options: InboxAppOptions) {
     const status = await agents.status(claims.runId);
     const interrupt = status.pending.find((pending) => pending.id === claims.interruptId);
     if (!interrupt) return { problem: 'this question is not waiting any more (answered already, or the run ended)', status: 410 as const };
+    // A link confirms the question it was made for: not one asked again (another execution, another call) under the same id.
+    if (claims.binding && interrupt.binding && canonicalJson({ ...claims.binding }) !== canonicalJson({ ...interrupt.binding })) {
+      return { problem: 'this link was made for another question under this id (the run was started again, or the call changed): answer from the inbox instead', status: 410 as const };
+    }
     return { claims, interrupt, agent: status.agent };
   };
 
@@ -186,6 +191,7 @@ export function createInboxApp(options: InboxAppOptions) {
       const link = await openLink(c);
       if ('problem' in link) return c.json({ error: link.problem }, link.status);
       const { reason, binding } = ((await c.req.json().catch(() => ({}))) ?? {}) as { reason?: unknown; binding?: unknown };
+      // Bound to what the confirm page showed; the link's own binding, where it has one, was checked against the question above.
       const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, binding, ...(typeof reason === 'string' ? { reason } : {}) }, link.interrupt.accepts);
       if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
       // Claimed before answering: two clicks at once cannot both answer.

@@ -133,6 +133,14 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       tellSession(pending.length > 0);
     };
     const tellSession = sessionWaiting(input, runtime.patched);
+    // A sub-agent ends when its caller closed without it (activities/caller-watch.ts): nothing can answer it any more.
+    const callerWatch = input.parent !== undefined && runtime.patched(PATCHES.callerWatch) ? watchCallerOfRun() : undefined;
+    const loopScope = new CancellationScope();
+    let callerClosed: string | undefined;
+    callerWatch?.onClosed((how) => {
+      callerClosed = `the calling run ${input.parent!.runId} ${how === 'gone' ? 'is gone' : `was ${how}`}; this sub-agent takes no more answers`;
+      loopScope.cancel();
+    });
     const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
       phase = final;
       callerWatch?.stop();
@@ -213,14 +221,6 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       const finalState = loop.state.snapshot();
       await parent.finished({ outcome, ...extra, stateChanges: stateChangesBetween(initialState, finalState) });
     };
-    // A sub-agent ends when its caller closed without it (activities/caller-watch.ts): nothing can answer it any more.
-    const callerWatch = input.parent !== undefined && runtime.patched(PATCHES.callerWatch) ? watchCallerOfRun() : undefined;
-    const loopScope = new CancellationScope();
-    let callerClosed: string | undefined;
-    callerWatch?.onClosed((how) => {
-      callerClosed = `the calling run ${input.parent!.runId} ${how === 'gone' ? 'is gone' : `was ${how}`}; this sub-agent takes no more answers`;
-      loopScope.cancel();
-    });
     try {
       const outcome = await (callerWatch ? loopScope.run(() => loop.run()) : loop.run());
       if (outcome.type === 'handOff') {

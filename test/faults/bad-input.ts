@@ -102,7 +102,7 @@ export async function badInput(context: FaultContext, report: FaultReport): Prom
     ['cli: bad number', async () => oneErrorLine(await cli(context, ['start', '--agent', 'x', '--max-model-calls', 'many', 'hi']), /--max-model-calls must be an integer/)],
     ['cli: bad provider', async () => oneErrorLine(await cli(context, ['start', '--agent', 'x', '--provider', 'mistral', 'hi']), /mistral/)],
     ['cli: status of an unknown run', async () => oneErrorLine(await cli(context, ['status', 'no-such-run']), /no run with id "no-such-run"/)],
-    ['cli: respond with an unknown interrupt id', async () => oneErrorLine(await cli(context, ['respond', workflowId, 'hook:nope', 'y']), /unknown interrupt id "hook:nope"/)],
+    ['cli: respond with an unknown interrupt id', async () => oneErrorLine(await cli(context, ['respond', workflowId, 'hook:nope', 'y']), /has no question "hook:nope"; it waits for: hook:beforeToolCall:/)],
     ['cli: approve a finished run', async () => oneErrorLine(await cli(context, ['approve', finished.handle.workflowId]), /has ended|not waiting/)],
     ['cli: approve --edit with broken JSON', async () => oneErrorLine(await cli(context, ['approve', workflowId, id, '--edit', '{']), /--edit takes the tool's new input as JSON/)],
     ['cli: session show of an unknown session', async () => oneErrorLine(await cli(context, ['session', 'show', 'nobody']), /no session "nobody"/)],

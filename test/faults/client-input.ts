@@ -146,6 +146,8 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
 
   // Without a worker: the run waits on; the client says what happened instead of "Failed to query Workflow".
   const orphan = await waitingRun('client-orphan');
+  // The question as a client showed it while a worker still ran.
+  const shown = (await agents.status(orphan)).pending;
   await context.killWorkers();
   await report.check(group, 'library: status of a run whose worker is gone', async () => {
     const message = await agents.status(orphan).then(() => 'answered', (error: Error) => error.message);
@@ -153,7 +155,7 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
     return message.slice(0, 160);
   });
   await report.check(group, 'library: an answer on its way when the run is terminated', async () => {
-    const answer = agents.respond(orphan, { interruptId: 'any', response: 'y' }).then(() => 'applied', (error: Error) => error.message);
+    const answer = agents.answer(orphan, [{ interruptId: shown[0]!.id, response: 'y' }], undefined, shown).then(() => 'applied', (error: Error) => error.message);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await context.client.workflow.getHandle(orphan).terminate('closed under the answer');
     const message = await answer;

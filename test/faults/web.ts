@@ -42,7 +42,7 @@ export async function webInbox(context: FaultContext, report: FaultReport): Prom
     context.bedrock.scriptFor(modelId, { kind: 'toolUse', uses: [{ name: 'apply_change', input: { label } }] }, { kind: 'text', text: 'done' });
     const { workflowId } = await agents.start({ agent: 'test-faults', prompt: label, model: { provider: 'bedrock', modelId } });
     const status = await agents.wait(workflowId);
-    return { workflowId, interruptId: status.pending[0]!.id };
+    return { workflowId, interruptId: status.pending[0]!.id, binding: status.pending[0]!.binding };
   };
   const applied = (label: string) => context.sideEffects().labelsApplied.has(label);
   const alice = new SessionClient(dev.url);
@@ -57,7 +57,10 @@ export async function webInbox(context: FaultContext, report: FaultReport): Prom
       ['no interrupt id', () => alice.request(answerRoute, { body: { action: 'approve' } }), 400],
       ['an unknown action', () => alice.request(answerRoute, { body: { interruptId: target.interruptId, action: 'rm -rf' } }), 400],
       ['a 300 KB body', () => alice.request(answerRoute, { body: { interruptId: target.interruptId, action: 'deny', reason: 'x'.repeat(300_000) } }), 413],
-      ['an unknown question', () => alice.request(answerRoute, { body: { interruptId: 'hook:nope', action: 'approve' } }), 409],
+      ['an unknown question', () => alice.request(answerRoute, { body: { interruptId: 'hook:nope', action: 'approve', binding: target.binding } }), 409],
+      ['an answer that says nothing of the question it saw (no binding)', () => alice.request(answerRoute, { body: { interruptId: target.interruptId, action: 'approve' } }), 400],
+      ['a card that showed another call (a stale page)', () => alice.request(answerRoute, { body: { interruptId: target.interruptId, action: 'approve', binding: { ...target.binding, call: '0'.repeat(64) } } }), 409],
+      ['a card of another run', () => alice.request(answerRoute, { body: { interruptId: target.interruptId, action: 'approve', binding: { ...target.binding, workflowId: 'another-run' } } }), 409],
       ['an unknown run', () => alice.request('/api/runs/no-such-run/answer', { body: { interruptId: 'x', action: 'approve' } }), 404],
       ['no session', () => new SessionClient(dev.url).request(answerRoute, { body: { interruptId: target.interruptId, action: 'approve' } }), 401],
       ['a session without its CSRF token', () => Object.assign(new SessionClient(dev.url), { cookie: alice.cookie }).request(answerRoute, { body: { interruptId: target.interruptId, action: 'approve' } }), 403],
@@ -85,6 +88,8 @@ export async function webInbox(context: FaultContext, report: FaultReport): Prom
       ['cut short', token.slice(0, -5)],
       ['expired', links.sign(claims, -1)],
       ['8 KB of junk', 'A'.repeat(8192)],
+      ['made for an earlier execution under the same id', links.sign({ ...claims, binding: { ...target.binding!, execution: 'an-earlier-execution' } }, 600_000)],
+      ['made for another call under the same question id', links.sign({ ...claims, binding: { ...target.binding!, call: '0'.repeat(64) } }, 600_000)],
     ];
     for (const [name, bad] of damaged) {
       await report.check(group, `link refused: ${name}`, async () => {
@@ -96,7 +101,7 @@ export async function webInbox(context: FaultContext, report: FaultReport): Prom
     }
 
     await report.check(group, 'one link confirmed twice at once: one answer', async () => {
-      const both = await Promise.all([alice.request(`/api/links/${token}/confirm`, { body: {} }), alice.request(`/api/links/${token}/confirm`, { body: {} })]);
+      const both = await Promise.all([alice.request(`/api/links/${token}/confirm`, { body: { binding: target.binding } }), alice.request(`/api/links/${token}/confirm`, { body: { binding: target.binding } })]);
       const codes = both.map((response) => response.status).sort();
       assertThat(codes[0] === 200 && codes[1] === 410, `HTTP ${codes.join(', ')}`);
       await agents.result(target.workflowId);
@@ -111,8 +116,8 @@ export async function webInbox(context: FaultContext, report: FaultReport): Prom
       const bob = new SessionClient(people.url);
       await bob.start({ name: 'bob', password: 'the right password' });
       const answers = await Promise.all([
-        alice.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'deny', reason: 'alice says no' } }),
-        bob.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'deny', reason: 'bob says no' } }),
+        alice.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'deny', reason: 'alice says no', binding: run.binding } }),
+        bob.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'deny', reason: 'bob says no', binding: run.binding } }),
       ]);
       const codes = answers.map((response) => response.status).sort();
       assertThat(codes[0] === 200 && codes[1] === 409, `HTTP ${codes.join(', ')}: ${answers.map((a) => a.text.slice(0, 120)).join(' | ')}`);

@@ -15,6 +15,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { RunStatus } from '../../src/workflows/messages.js';
 import { SESSION_WORKFLOW, submitRunUpdate, type SubmitRun } from '../../src/workflows/session-messages.js';
 import { approverFiles } from '../support/approvers.js';
+import { freePort } from '../../src/temporal/ports.js';
 import { TestEnv } from '../support/env.js';
 import { assertOk, assertOneErrorLine, CLIENT, cleanEnv, json, runCli, TSX, type CliResult } from './cli-support.js';
 
@@ -193,7 +194,7 @@ test('serve --dev-user leaves the approvers file as it is, says what is missing,
   const approvers = path.join(scratch, 'approvers.json');
   writeFileSync(approvers, '{"alice": ["00"]}\n');
   const serve = async (extra: string[]) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLIENT, 'serve', '--dev-user', 'carol', '--port', '0', '--approvers', approvers, '--service-key', path.join(scratch, 'inbox-key.json'), ...extra], { env: cliEnv() });
+    const child = spawn(process.execPath, ['--import', TSX, CLIENT, 'serve', '--dev-user', 'carol', '--port', String(await freePort()), '--approvers', approvers, '--service-key', path.join(scratch, 'inbox-key.json'), ...extra], { env: cliEnv() });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -209,4 +210,12 @@ test('serve --dev-user leaves the approvers file as it is, says what is missing,
   const registered = await serve(['--register']);
   assert.match(registered, /listed the inbox's service key under carol/);
   assert.deepEqual(Object.keys(JSON.parse(readFileSync(approvers, 'utf8'))).sort(), ['alice', 'carol']);
+});
+
+test('respond with a wrong id on a caller names the questions it shows, its sub-agent\'s among them; approve says which call it answered', async () => {
+  const { workflowId, status } = await startWaiting('file-coordinator');
+  assert.match(status.pending[0]!.id, /^sub:/);
+  assertOneErrorLine(await cli(['respond', workflowId, 'nope', 'y']), new RegExp(`has no question "nope"; it waits for: ${status.pending[0]!.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const approved = await ok(['approve', workflowId]);
+  assert.match(approved.stdout, /the call you answered: runs delete_files \{"paths":\["old_report.txt","temp_data.csv"\]\}/);
 });

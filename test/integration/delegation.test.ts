@@ -242,6 +242,7 @@ test('a sub-agent that asks two questions at once shows both on its caller, ever
   for (let round = 0; round < 6; round++) {
     const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: `pair:pair${round}a,pair${round}b`, model: delegatingModel() });
     const childId = subAgentWorkflowId(workflowId, 'tu1');
+    await waitingFor(workflowId, 1);
     await env.untilPending(childId, 2);
     const reports = await reportsDelivered(childId, workflowId);
     const status = await env.agents.status(workflowId);

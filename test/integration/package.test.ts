@@ -117,7 +117,10 @@ test('temporal workflow update execute answers a waiting claim, with no help fro
   const temporal = findTemporalCli();
   assert.ok(temporal, 'no temporal CLI');
   const { workflowId, interruptId } = await startUnapproved('Carol: 300 USD conference fee');
-  const input = JSON.stringify({ interruptId, response: 'y', respondedBy: 'erin', reason: 'budgeted' });
+  // The question's binding, read with the same CLI: the answer repeats it (what you see is what you sign).
+  const query = await run(temporal, ['workflow', 'query', '--address', server.address, '--workflow-id', workflowId, '--type', 'status', '-o', 'json'], { cwd: app });
+  const shown = (JSON.parse(query.stdout) as { queryResult: RunStatus[] }).queryResult[0]!.pending.find((question) => question.id === interruptId)!;
+  const input = JSON.stringify({ interruptId, response: 'y', respondedBy: 'erin', reason: 'budgeted', binding: shown.binding });
   await run(temporal, ['workflow', 'update', 'execute', '--address', server.address, '--workflow-id', workflowId, '--name', 'respond', '--input', input], { cwd: app });
   const status = JSON.parse((await hitl(['wait', workflowId, '--json'])).stdout) as RunStatus;
   assert.equal(status.status, 'completed');

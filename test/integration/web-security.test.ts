@@ -45,7 +45,7 @@ async function waitingRun(agent: string, label: string) {
   const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label } }] }, { kind: 'text', text: `finished ${label}` });
   const { workflowId } = await env.agents.start({ agent, prompt: `record ${label}`, model });
   const status = await env.untilPending(workflowId, 1);
-  return { workflowId, interruptId: status.pending[0]!.id };
+  return { workflowId, interruptId: status.pending[0]!.id, binding: status.pending[0]!.binding };
 }
 
 test('sign-in: a wrong password and an unknown name get the same answer; the session cookie is __Host-, HttpOnly, Secure, SameSite=Strict', async () => {
@@ -91,7 +91,7 @@ test('CSRF: an answer without the token, with a wrong one, from another origin o
   const bob = new SessionClient(signedIn.url);
   await bob.start({ name: 'bob', password: 'correct horse battery staple' });
   const route = `/api/runs/${run.workflowId}/answer`;
-  const body = { interruptId: run.interruptId, action: 'approve' };
+  const body = { interruptId: run.interruptId, action: 'approve', binding: run.binding };
   const token = bob.csrf;
 
   bob.csrf = '';
@@ -198,9 +198,9 @@ test('links over the API: forged and expired links are refused, a used one is re
   const good = links.sign({ runId: run.workflowId, interruptId: run.interruptId, action: 'deny' }, 60_000);
   for (let i = 0; i < 3; i++) assert.equal((await alice.request(`/api/links/${good}`)).json.action, 'deny');
   assert.equal((await env.agents.status(run.workflowId)).status, 'waiting', 'opening a link three times answered nothing');
-  const confirmed = await alice.request(`/api/links/${good}/confirm`, { body: { reason: 'by link' } });
+  const confirmed = await alice.request(`/api/links/${good}/confirm`, { body: { reason: 'by link', binding: run.binding } });
   assert.equal(confirmed.status, 200, JSON.stringify(confirmed.json));
-  const reused = await alice.request(`/api/links/${good}/confirm`, { body: {} });
+  const reused = await alice.request(`/api/links/${good}/confirm`, { body: { binding: run.binding } });
   assert.deepEqual([reused.status, reused.json.error], [410, 'this link was used already']);
   const status = await env.agents.status(run.workflowId);
   assert.deepEqual([status.answered.length, status.answered[0]?.respondedBy, status.answered[0]?.reason], [1, 'alice', 'by link']);
@@ -218,7 +218,8 @@ test('--dev-user is refused on any non-loopback address', async () => {
 
 test('a spoofed respondedBy is refused in the dev setup: the temporal CLI cannot claim to be alice; the inbox, signed in as alice, can', { skip: !TEMPORAL && !process.env.CI && 'no temporal CLI' }, async () => {
   const run = await waitingRun('test-policy', 'escalate-spoofed');
-  const input = JSON.stringify({ interruptId: run.interruptId, response: 'y', respondedBy: 'alice' });
+  // Bound as the run shows it: what is refused is the claimed name without a signature.
+  const input = JSON.stringify({ interruptId: run.interruptId, response: 'y', respondedBy: 'alice', binding: run.binding });
   const args = ['workflow', 'update', 'execute', '--address', env.address, '--workflow-id', run.workflowId, '--name', 'respond', '--input', input];
   const refused = await promisify(execFile)(TEMPORAL!, args).then(
     () => '',
@@ -229,7 +230,7 @@ test('a spoofed respondedBy is refused in the dev setup: the temporal CLI cannot
 
   const alice = new SessionClient(dev.url);
   await alice.start();
-  const answered = await alice.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'approve' } });
+  const answered = await alice.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'approve', binding: run.binding } });
   assert.equal(answered.status, 200, JSON.stringify(answered.json));
   const status = await env.agents.status(run.workflowId);
   assert.deepEqual([status.answered[0]?.respondedBy, status.answered[0]?.verified], ['alice', true]);

@@ -30,14 +30,21 @@ export interface ReplayFailure {
  * bundle; a history passes when one of them replays it. Returns how many were replayed and which
  * failed on all of them.
  */
-export async function replayEveryHistory(client: Client, options: { query?: string; dataConverter?: DataConverter } = {}): Promise<{ replayed: number; failures: ReplayFailure[] }> {
+export async function replayEveryHistory(
+  client: Client,
+  options: { query?: string; dataConverter?: DataConverter; /** For servers without visibility (the time-skipping test server): these runs' histories. */ workflowIds?: readonly string[] } = {},
+): Promise<{ replayed: number; failures: ReplayFailure[] }> {
   const candidates = await Promise.all(bundles);
   // Histories can be larger than a gRPC message's default 4 MB (a run flooded with signals): a connection of its own takes them.
   const connection = await Connection.connect({ address: (client.connection as Connection).options.address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
   const histories: HistoryAndWorkflowId[] = [];
   try {
-    const reader = new Client({ connection, namespace: client.options.namespace });
-    for await (const history of reader.workflow.list(options.query !== undefined ? { query: options.query } : {}).intoHistories()) histories.push(history);
+    const reader = new Client({ connection, namespace: client.options.namespace, dataConverter: client.options.dataConverter });
+    if (options.workflowIds) {
+      for (const workflowId of new Set(options.workflowIds)) histories.push({ workflowId, history: await reader.workflow.getHandle(workflowId).fetchHistory() });
+    } else {
+      for await (const history of reader.workflow.list(options.query !== undefined ? { query: options.query } : {}).intoHistories()) histories.push(history);
+    }
   } finally {
     await connection.close();
   }

@@ -133,7 +133,21 @@ export const scenarios: Scenario[] = [
       return answerAll(env, workflowId, 'y');
     },
   },
+  // Recorded since baseline 2: answers settle with their activation, questions carry bindings, an
+  // edit shows the call that runs, sub-agents watch their caller and order their reports.
+  fileApproval('y', 'file-approval-baseline-2'),
+  parallelSmartDelete('smart-delete-parallel-baseline-2'),
 ];
+scenarios.push(
+  again('ops-files-edit-rechecked-signed-quorum', 'ops-files-edit-bound-baseline-2'),
+  again('file-coordinator-delegated-approved', 'file-coordinator-caller-watch-baseline-2'),
+);
+
+/** The scenario `name` recorded again under `as` (on today's code: new patches, new shapes). */
+function again(name: string, as: string): Scenario {
+  const scenario = scenarios.find((candidate) => candidate.name === name)!;
+  return { name: as, run: (env) => scenario.run.call({ ...scenario, name: as }, env) };
+}
 
 /** Two tool calls of one turn, each asking inside the tool; both answered yes. */
 function parallelSmartDelete(name: string): Scenario {
