@@ -7,7 +7,8 @@
 import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { errorsOnlyLogger } from '../src/temporal/quiet-logger.js';
-import { codeBytes, costRow, round, type BenchEnv, type BenchResult } from './harness.js';
+import { codeBytes } from '../src/temporal/bundle-size.js';
+import { costRow, round, type BenchEnv, type BenchResult } from './harness.js';
 
 const KB = 1024;
 

@@ -44,10 +44,6 @@ export function log(message: string): void {
 export const DEV_SERVER_TUNING = ['history.transferProcessorMaxPollRPS=10000'];
 
 /** The bundles' code without its inline source map (the size users ship in the worker). */
-export function codeBytes(bundle: WorkflowBundleWithSourceMap): number {
-  const map = bundle.code.lastIndexOf('//# sourceMappingURL=data:');
-  return Buffer.byteLength(map > 0 ? bundle.code.slice(0, map) : bundle.code);
-}
 
 /** The fake Bedrock answers like the instant model: from the prompt and the tool results so far. */
 function benchBedrock(bedrock: FakeBedrock): FakeBedrock {

@@ -5,6 +5,7 @@ import { AgentClient } from '../sdk/agent-client.js';
 import { configuredAddress, connectClient } from '../temporal/connection.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { CliError } from './errors.js';
+import { CLI_INVOCATION } from './invocation.js';
 
 /** `AGENT_TASK_QUEUE` when set (tests use their own), else the product's queue. Worker and client agree on it. */
 export function taskQueue(): string {
@@ -17,11 +18,11 @@ export async function connectOrExplain(): Promise<Client> {
     return await connectClient();
   } catch (error) {
     if (error instanceof EncryptionKeyError) throw new CliError(error.message);
-    const address = configuredAddress() ?? 'localhost:7233 (the default; TEMPORAL_ADDRESS is not set)';
+    const address = configuredAddress() ?? 'localhost:7233 (the default: no --address, TEMPORAL_ADDRESS or profile names one)';
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(
       `cannot reach the Temporal server at ${address}: ${reason}. ` +
-        'Start one with `npm run -s client -- dev`, or point TEMPORAL_ADDRESS at a running server.',
+        `Start one with \`${CLI_INVOCATION} dev\` (or \`temporal server start-dev\`), or point --address / TEMPORAL_ADDRESS at a running server.`,
     );
   }
 }

@@ -56,8 +56,7 @@ async function bringUp(out: ReturnType<typeof outputFor>, signal: AbortSignal): 
     }
   };
   try {
-    out.info('bundling the workflows and starting an in-process worker...');
-    const worker = await abortable(startInProcessWorker(nativeConnection, namespace, taskQueue()), signal);
+    const worker = await abortable(startInProcessWorker(nativeConnection, namespace, taskQueue(), { progress: (line) => out.info(line) }), signal);
     return {
       client,
       uiUrl: server?.uiUrl,

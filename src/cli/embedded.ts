@@ -4,13 +4,17 @@
  */
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
-import { clientDataConverterFromEnv } from '../codec/data-converter.js';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
+import { clientDataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../codec/data-converter.js';
+import { startTracing } from '../observability/tracing.js';
+import { withAgentBundling } from '../temporal/bundle-options.js';
+import { bundleSizeText } from '../temporal/bundle-size.js';
+import { errorsOnlyLogger } from '../temporal/quiet-logger.js';
 import { prometheusTelemetry } from '../observability/prometheus.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort, portTaken } from '../temporal/ports.js';
 import type { AgentDeployment } from '../plugin.js';
-import { createAgentWorker } from '../worker.js';
+import { createAgentWorker, WORKFLOWS_PATH } from '../worker.js';
 import { CliError } from './errors.js';
 
 let runtimeInstalled = false;
@@ -90,9 +94,26 @@ export interface InProcessWorker {
   stop(): Promise<void>;
 }
 
-/** Creates (bundles the workflows, connects) and runs an agent worker; with `deployment`, as that version of it. */
-export async function startInProcessWorker(connection: NativeConnection, namespace: string, taskQueue: string, deployment?: AgentDeployment): Promise<InProcessWorker> {
-  const worker = await createAgentWorker({ connection, namespace, taskQueue, ...(deployment ? { deployment } : {}) });
+/**
+ * Creates (bundles the workflows, connects) and runs an agent worker; with `deployment`, as that
+ * version of it. Bundling takes seconds (tens on a busy machine): `progress` hears when it starts
+ * and what it made, in the words the bench uses for the bundle's size.
+ */
+export async function startInProcessWorker(
+  connection: NativeConnection,
+  namespace: string,
+  taskQueue: string,
+  options: { deployment?: AgentDeployment; progress?: (line: string) => void } = {},
+): Promise<InProcessWorker> {
+  const { deployment, progress } = options;
+  const started = Date.now();
+  progress?.('bundling the agent workflows (webpack: seconds, tens of seconds on a busy machine)...');
+  // With tracing the tracing plugin shapes the bundle: the worker builds it then.
+  const workflowBundle = startTracing()
+    ? undefined
+    : await bundleWorkflowCode(withAgentBundling({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
+  if (workflowBundle) progress?.(`workflows bundled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${bundleSizeText(workflowBundle)}`);
+  const worker = await createAgentWorker({ connection, namespace, taskQueue, ...(workflowBundle ? { workflowBundle } : {}), ...(deployment ? { deployment } : {}) });
   const done = worker.run();
   return {
     done,

@@ -18,13 +18,11 @@ export class Interrupted extends Error {
 /** The one-line message for any error: never a stack trace. */
 export function errorLine(error: unknown): string {
   if (error instanceof CliError || error instanceof AgentClientError) return oneLine(error.message);
-  const err = error as { message?: unknown; details?: unknown; cause?: { message?: unknown } } | undefined;
-  // gRPC service errors carry the server's words in `details`.
-  const text =
-    (typeof err?.details === 'string' && err.details) ||
-    (typeof err?.message === 'string' && err.message) ||
-    (typeof err?.cause?.message === 'string' && err.cause.message) ||
-    String(error);
+  const err = error as { message?: unknown; details?: unknown; cause?: { message?: unknown; details?: unknown } } | undefined;
+  // gRPC service errors carry the server's words in `details`, also when the client wraps them ("Failed to describe workflow").
+  const details = (typeof err?.details === 'string' && err.details) || (typeof err?.cause?.details === 'string' && err.cause.details) || '';
+  const message = (typeof err?.message === 'string' && err.message) || (typeof err?.cause?.message === 'string' && err.cause.message) || '';
+  const text = details && message && !message.includes(details) ? `${message}: ${details}` : details || message || String(error);
   return oneLine(text);
 }
 

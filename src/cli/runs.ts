@@ -71,7 +71,7 @@ function describeStart(options: StartOptions): string {
 function warnIfQueued(started: StartedRun): void {
   if (started.accepted) return;
   process.stderr.write(
-    `warning: no worker has picked up run ${started.workflowId} yet; it stays queued and starts when a worker polls task queue "${taskQueue()}" (start one with: npm run -s client -- worker)\n`,
+    `warning: no worker has picked up run ${started.workflowId} yet; it stays queued and starts when a worker polls task queue "${taskQueue()}" (start one with: ${CLI_INVOCATION} worker --task-queue ${taskQueue()}, or your own project's worker; or pass --task-queue to name the queue your worker polls)\n`,
   );
 }
 
@@ -111,7 +111,7 @@ async function interactively(agents: AgentClient, workflowId: string, terminal: 
     return await driveRun(agents, workflowId, { answer: terminalAnswerer(terminal), output, signal: shutdownSignal(), signer });
   } catch (error) {
     if (error instanceof Interrupted) {
-      throw new Interrupted(`stopped asking; run ${workflowId} goes on waiting (answer later: npm run -s client -- status ${workflowId})`);
+      throw new Interrupted(`stopped asking; run ${workflowId} goes on waiting (answer later: ${CLI_INVOCATION} status ${workflowId})`);
     }
     throw error;
   }
@@ -134,7 +134,7 @@ export async function resultCommand(workflowId: string, flags: JsonFlag): Promis
     // A readable "no run with id" first; and a run waiting for a human would never finish here.
     const status = await agents.status(workflowId);
     if (status.status === 'waiting') {
-      throw new CliError(`run ${workflowId} has no result yet: it is waiting for ${status.pending.length === 1 ? 'an answer' : 'answers'} (see: npm run -s client -- status ${workflowId})`);
+      throw new CliError(`run ${workflowId} has no result yet: it is waiting for ${status.pending.length === 1 ? 'an answer' : 'answers'} (see: ${CLI_INVOCATION} status ${workflowId})`);
     }
     return agents.result(workflowId);
   });

@@ -1,4 +1,5 @@
 /** `worker` (a worker against the configured server) and `dev` (embedded dev server + UI + worker). */
+import { CLI_INVOCATION } from './invocation.js';
 import type { Client } from '@temporalio/client';
 import { startTracing } from '../observability/tracing.js';
 import type { AgentDeployment } from '../plugin.js';
@@ -12,8 +13,7 @@ import { outputFor, type JsonFlag } from './output.js';
 import { shutdownSignal } from './signals.js';
 import { describeDeployment, setCurrentVersion } from './versions.js';
 
-/** How the user runs this CLI: the `hitl` binary when compiled, `npm run -s client --` from the repo's sources. */
-const CLI = import.meta.url.endsWith('.ts') ? 'npm run -s client --' : 'hitl';
+const CLI = CLI_INVOCATION;
 
 /** Runs until the worker stops by itself (fatal error: rethrown) or a signal asks it to stop. */
 async function runUntilSignal(worker: InProcessWorker, signal: AbortSignal): Promise<void> {
@@ -69,8 +69,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
   try {
     const queue = taskQueue();
     const deployment = deploymentOf(flags, queue);
-    out.info(`bundling workflows and connecting to ${address}...`);
-    const worker = await startInProcessWorker(connection, namespace, queue, deployment);
+    const worker = await startInProcessWorker(connection, namespace, queue, { ...(deployment ? { deployment } : {}), progress: (line) => out.info(line) });
     const current = deployment ? await withClient(() => connectClient(), (client) => becomeCurrentIfFirst(client, deployment, false)) : false;
     out.emit({ address, namespace, taskQueue: queue, deployment, current, metricsPort: flags.metricsPort }, [
       `worker running: server ${address}, namespace ${namespace}, task queue ${queue}`,
@@ -120,7 +119,7 @@ export async function devCommand(flags: DevFlags): Promise<void> {
     const queue = taskQueue();
     const deployment = deploymentOf(flags, queue);
     out.info('bundling workflows and starting the worker...');
-    const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue, deployment);
+    const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue, { ...(deployment ? { deployment } : {}), progress: (line) => out.info(line) });
     // The dev server's one worker is always the current version (a restart with a new --build-id takes over new runs).
     if (deployment) await becomeCurrentIfFirst(server.client, deployment, true);
     out.emit({ address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, taskQueue: queue, deployment, metricsPort: flags.metricsPort }, [

@@ -20,9 +20,9 @@ function config(override?: Partial<TemporalTarget>) {
   };
 }
 
-/** The address the environment names, if any: then no embedded server is needed. */
+/** The address the environment or a temporal.toml profile names, if any: then no embedded server is needed. */
 export function configuredAddress(): string | undefined {
-  return process.env.TEMPORAL_ADDRESS || undefined;
+  return process.env.TEMPORAL_ADDRESS || loadClientConnectConfig().connectionOptions.address || undefined;
 }
 
 /** A client; payloads are encrypted and decrypted with the keys in PAYLOAD_ENCRYPTION_KEY(S) when set. */

@@ -292,7 +292,11 @@ function sessionWaiting(input: AgentRunInput, patched: (id: string) => boolean):
 }
 
 function unknownAgent(agents: readonly AgentDefinition[], name: string): string {
-  return `unknown agent ${JSON.stringify(name.slice(0, 100))}; this worker has: ${agents.map((candidate) => candidate.name).join(', ')}`;
+  const queue = workflowInfo().taskQueue;
+  return (
+    `unknown agent ${JSON.stringify(name.slice(0, 100))} on task queue "${queue}"; the worker polling it has: ${agents.map((candidate) => candidate.name).join(', ')}. ` +
+    "If your agent's worker polls another queue, name it: --task-queue <queue> (or AGENT_TASK_QUEUE; AgentClient's second argument)"
+  );
 }
 
 /** The agent's own model when it names one, else the worker's choice (`auto`: Bedrock with credentials, else the demo model). */

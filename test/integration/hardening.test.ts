@@ -109,7 +109,7 @@ test('an unknown agent or an oversized prompt is refused at the start, before an
   const model = env.model({ kind: 'text', text: 'never' });
   await assert.rejects(startWithAccept({ agent: 'nope', prompt: 'hi', model }, `nope-${Date.now()}`), (error: unknown) => {
     assert.ok(error instanceof WorkflowUpdateFailedError);
-    assert.match((error.cause as Error).message, /unknown agent "nope"; this worker has: .*file-approval/);
+    assert.match((error.cause as Error).message, /unknown agent "nope" on task queue "[^"]+"; the worker polling it has: .*file-approval.*--task-queue/);
     return true;
   });
   await assert.rejects(startWithAccept({ agent: 'test-tools', prompt: 'p'.repeat(MAX_PROMPT_BYTES + 1), model }, `big-${Date.now()}`), (error: unknown) => {

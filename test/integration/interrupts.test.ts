@@ -126,7 +126,7 @@ test('a hook that reuses an interrupt name fails the run cleanly with a readable
 });
 
 test('an unknown agent is refused at the start, naming the known agents', async () => {
-  await assert.rejects(start('no-such-agent', env.model()), /run refused: unknown agent "no-such-agent"; this worker has: file-approval, smart-delete/);
+  await assert.rejects(start('no-such-agent', env.model()), /run refused: unknown agent "no-such-agent" on task queue "test-[^"]+"; the worker polling it has: file-approval, smart-delete.*name it: --task-queue/);
 });
 
 test('cancelling a waiting run ends it cleanly as cancelled', async () => {
