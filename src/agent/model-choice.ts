@@ -2,6 +2,7 @@
  * A model named as `provider:id` (`openai:gpt-5-mini`, `bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0`).
  * Only the first colon separates: Bedrock model ids contain colons of their own.
  */
+import { describeInlineScript, SCRIPTED_PROVIDER } from './scripted-turns.js';
 import type { ModelChoice } from './types.js';
 
 const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
@@ -17,6 +18,8 @@ export function parseModelChoice(text: string): ModelChoice {
   return { provider, modelId };
 }
 
+/** For people: `provider:id`; an inline script (`scripted:FILE`) as `scripted (N turns)`. */
 export function formatModelChoice(model: ModelChoice): string {
-  return `${model.provider}:${model.modelId}`;
+  const script = model.provider === SCRIPTED_PROVIDER ? describeInlineScript(model.modelId) : undefined;
+  return script ?? `${model.provider}:${model.modelId}`;
 }

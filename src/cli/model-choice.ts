@@ -1,10 +1,13 @@
 /**
  * Which model a run uses, as the CLI sees it: `--model provider:id` (or `--provider NAME` with a
- * plain `--model id`), else `AGENT_MODEL=provider:id`, else `AGENT_MODEL_PROVIDER` /
+ * plain `--model id`; or `--model scripted:FILE`, a script of turns read here and sent with the
+ * run, because the worker that runs the model may be on another machine), else `AGENT_MODEL=provider:id`, else `AGENT_MODEL_PROVIDER` /
  * `BEDROCK_MODEL_ID`, else nothing: the run then uses the agent's own model, or the worker's
  * `auto` provider (Bedrock with AWS credentials on the worker, else the offline demo model).
  */
+import { readFileSync, statSync } from 'node:fs';
 import { parseModelChoice } from '../agent/model-choice.js';
+import { MAX_SCRIPT_CHARS, parseScript, scriptedModel, SCRIPTED_PROVIDER } from '../agent/scripted-turns.js';
 import type { ModelChoice } from '../agent/types.js';
 import { awsCredentialsDetectable, providersWithApiKeys } from '../models/credentials.js';
 import { DEFAULT_MODEL_IDS } from '../models/provider.js';
@@ -13,7 +16,8 @@ export const PROVIDERS = ['bedrock', 'openai', 'anthropic', 'demo'] as const;
 type Provider = (typeof PROVIDERS)[number];
 
 export const NO_CREDENTIALS_NOTICE =
-  'No AWS credentials found: the worker falls back to the offline demo model (deterministic, no network) unless the agent names its model.';
+  'No AWS credentials found: the worker falls back to the offline demo model (deterministic, no network) unless the agent names its model. ' +
+  'It only drives the example file agents: for your own agent, pass --model scripted:FILE (offline) or a provider.';
 
 export interface ModelFlags {
   provider?: string;
@@ -61,6 +65,7 @@ interface Named {
 }
 
 function fromParts(model: Named, provider: Named): ModelChoice {
+  if (provider.text === undefined && model.text?.startsWith(`${SCRIPTED_PROVIDER}:`)) return scripted(model.name, model.text.slice(SCRIPTED_PROVIDER.length + 1));
   if (provider.text !== undefined && !isProvider(provider.text)) {
     throw new Error(`${provider.name}: unknown provider ${JSON.stringify(provider.text.slice(0, 40))}; use one of ${PROVIDERS.join(', ')}`);
   }
@@ -77,7 +82,7 @@ function fromParts(model: Named, provider: Named): ModelChoice {
   }
   if (provider.text !== undefined) return checked(model.name, `${provider.text}:${text}`);
   if (/^[a-z][a-z0-9-]{0,31}$/.test(prefix)) {
-    throw new Error(`${model.name}: unknown provider "${prefix}" in ${shown}; use one of ${PROVIDERS.join(', ')} (for example openai:${text.slice(0, 100)})`);
+    throw new Error(`${model.name}: unknown provider "${prefix}" in ${shown}; use one of ${PROVIDERS.join(', ')} (for example openai:${text.slice(0, 100)}), or scripted:FILE`);
   }
   throw new Error(`${model.name} ${shown} names no provider: use provider:id, e.g. openai:gpt-5-mini, or add ${provider.name}`);
 }
@@ -85,6 +90,33 @@ function fromParts(model: Named, provider: Named): ModelChoice {
 function checked(name: string, text: string): ModelChoice {
   try {
     return parseModelChoice(text);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+}
+
+/** The most a script file may hold (pretty-printed, comments of JSON keys and all) before it is read. */
+const MAX_SCRIPT_FILE_BYTES = 64 * MAX_SCRIPT_CHARS;
+
+/**
+ * `scripted:FILE`: the file's script of turns, checked here and sent inline with the run (the
+ * worker answers turn N from the conversation). One line names what is wrong with a bad script.
+ */
+function scripted(name: string, file: string): ModelChoice {
+  if (file.trim() === '') throw new Error(`${name} scripted: needs a file: scripted:FILE, a JSON array of turns (docs/models.md)`);
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_SCRIPT_FILE_BYTES) {
+      throw new Error(`${name}: the script ${JSON.stringify(file)} is over ${MAX_SCRIPT_FILE_BYTES / 1024} KB; a script may hold at most ${MAX_SCRIPT_CHARS} characters of compact JSON`);
+    }
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new Error(`${name}: cannot read the script ${JSON.stringify(file)}${code === 'ENOENT' ? ': no such file' : `: ${(error as Error).message}`}`);
+  }
+  try {
+    return scriptedModel(parseScript(text, `the script ${JSON.stringify(file)}`));
   } catch (error) {
     throw new Error(`${name}: ${(error as Error).message}`);
   }

@@ -36,7 +36,7 @@ function startLike(command: Command): Command {
     .option('--workspace <dir>', "folder the file tools may touch, on the worker's machine, beneath its workspace roots (default: its first root)")
     .option('--prompt-file <file>', 'read the prompt from this file (- for standard input)')
     .option('--accept-timeout-ms <n>', 'how long to wait for a worker to accept the run before leaving it queued', integer('--accept-timeout-ms', 1))
-    .option('--model <provider:id>', "model as provider:id (openai:gpt-5-mini, anthropic:claude-haiku-4-5, bedrock:...), or a plain id with --provider; default: AGENT_MODEL, else the agent's own model, else the worker's auto choice")
+    .option('--model <provider:id>', "model as provider:id (openai:gpt-5-mini, anthropic:claude-haiku-4-5, bedrock:...), or a plain id with --provider, or scripted:FILE (offline: a JSON script of model turns, sent with the run); default: AGENT_MODEL, else the agent's own model, else the worker's auto choice")
     .addOption(new Option('--provider <name>', 'provider of a plain --model id').choices(PROVIDERS))
     .option('--max-model-calls <n>', 'stop after this many model calls', integer('--max-model-calls', 1))
     .addOption(json())
@@ -191,11 +191,19 @@ export function buildProgram(): Command {
     .description('self-contained demo: sample files in a fresh workspace, an agent that wants to delete them, you decide')
     .addOption(new Option('--agent <name>', 'example agent').choices(DEMO_AGENTS).default('file-approval'))
     .addOption(new Option('--answer <y|n|t>', 'answer every question with this (non-interactive; t = trust always)').choices(['y', 'n', 't']))
-    .option('--model <provider:id>', 'model as provider:id, or a plain id with --provider')
+    .option('--model <provider:id>', 'model as provider:id, or a plain id with --provider, or scripted:FILE')
     .addOption(new Option('--provider <name>', 'provider of a plain --model id').choices(PROVIDERS))
     .addOption(keyOption())
     .addOption(json())
     .action(async (flags) => (await import('./demo.js')).demoCommand(flags));
+
+  program
+    .command('init')
+    .description('add a runnable agent to this project (after npm install durable-hitl-agents): an agent with a tool behind an approval, a worker, a start script, a test; overwrites nothing')
+    .option('--force', 'overwrite the files and scripts it would otherwise refuse or keep')
+    .option('--dir <dir>', "the project's folder (default: the current one)")
+    .addOption(json())
+    .action(async (flags) => (await import('./init.js')).initCommand(flags));
 
   const keys = program.command('keys').description("approver keys: answers signed with one prove who gave them (the worker's AGENT_APPROVER_KEYS lists the public keys)");
   keys

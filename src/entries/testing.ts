@@ -4,4 +4,5 @@
  */
 export { AgentTestEnvironment, type AgentTestEnvironmentOptions } from '../testing/environment.js';
 export { ScriptedModels, SCRIPTED_PROVIDER, type ScriptedTurn } from '../testing/scripted-models.js';
+export { scriptedModel } from '../agent/scripted-turns.js';
 export { startDevServer, startTimeSkippingServer, type DevServerOptions } from '../temporal/dev-server.js';

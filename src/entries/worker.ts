@@ -11,6 +11,7 @@ export { BedrockProvider, bedrockOptionsFromEnv, type BedrockOptions } from '../
 export { OpenAIProvider, openaiOptionsFromEnv, type OpenAIOptions } from '../models/openai.js';
 export { AnthropicProvider, anthropicOptionsFromEnv, type AnthropicOptions } from '../models/anthropic.js';
 export { DemoProvider } from '../models/demo.js';
+export { ScriptedProvider } from '../models/scripted.js';
 export { defaultProviders, type OtherProviderOptions } from '../models/default-providers.js';
 export { createMcpTools, McpClientPool, type HttpServerConfig, type McpOptions, type McpServerConfig, type McpServers, type RunPlace, type StdioServerConfig } from '../mcp/index.js';
 export { AutoProvider } from '../models/auto.js';

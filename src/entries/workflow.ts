@@ -60,6 +60,7 @@ export type {
   ToolUse,
   Usage,
 } from '../agent/types.js';
+export { scriptedModel, SCRIPTED_PROVIDER, type ScriptedTurn } from '../agent/scripted-turns.js';
 export { createAgentRunWorkflow } from '../workflows/agent-run.js';
 export { runAgent, type RunAgentOptions } from '../workflows/run-agent.js';
 export type { AcceptedAnswers, AcceptsInfo } from '../agent/accepted-answers.js';

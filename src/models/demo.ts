@@ -5,7 +5,7 @@
  * with a sub-agent tool instead of file tools hands the files to it; an agent with no tools writes
  * a plan naming them.
  */
-import { resultText, type ContentBlock, type JsonObject, type Message, type ModelRequest, type ModelResponse, type ToolResult } from '../agent/types.js';
+import { resultText, type ContentBlock, type JsonObject, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolSpec } from '../agent/types.js';
 import type { ModelProvider } from './provider.js';
 
 const MAX_EXTENSION = 8;
@@ -51,11 +51,34 @@ function asFileName(text: string, start: number, end: number): string | undefine
   return text.slice(start, end);
 }
 
+/** Tools the demo model calls itself: `inspect_files`, and the agent's delete tool (`delete_files`, `smart_delete`). */
+function isFileTool(tool: ToolSpec): boolean {
+  return tool.name === 'inspect_files' || tool.name.includes('delete');
+}
+
+/**
+ * Whether the demo model can drive this request: the example file agents (an inspect or delete
+ * tool), and, when the prompt names files, a planner without tools or a coordinator whose tools
+ * are all sub-agents. Anything else would end at once with a sentence about file names, which
+ * helps nobody: the `auto` provider refuses it instead (see auto.ts).
+ */
+export function demoModelDrives(request: Pick<ModelRequest, 'messages' | 'tools'>): boolean {
+  const { tools } = request;
+  if (tools.some(isFileTool)) return true;
+  if (!tools.every((tool) => isPromptTool(tool.inputSchema))) return false;
+  return fileNamesIn(promptOf(request.messages).text).length > 0;
+}
+
+/** The run's prompt: the last user message with text, and where it is. */
+function promptOf(messages: Message[]): { index: number; text: string } {
+  const index = messages.findLastIndex((message) => message.role === 'user' && message.content.some((block) => 'text' in block));
+  return { index, text: messages[index]?.content.flatMap((block) => ('text' in block ? [block.text] : [])).join(' ') ?? '' };
+}
+
 export class DemoProvider implements ModelProvider {
   async invoke(request: ModelRequest): Promise<ModelResponse> {
     const { messages, tools } = request;
-    const promptIndex = messages.findLastIndex((message) => message.role === 'user' && message.content.some((block) => 'text' in block));
-    const prompt = messages[promptIndex]?.content.flatMap((block) => ('text' in block ? [block.text] : [])).join(' ') ?? '';
+    const { index: promptIndex, text: prompt } = promptOf(messages);
     const paths = fileNamesIn(prompt);
     const since = messages.slice(promptIndex + 1);
     const calledTools = since.flatMap((message) => message.content.flatMap((block) => ('toolUse' in block ? [block.toolUse.name] : [])));

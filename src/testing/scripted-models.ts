@@ -2,19 +2,23 @@
  * A model provider for tests: each `script(...)` is a model of its own (a fresh model id) that
  * replays the given turns in order and records the requests it got. Tests never consume each
  * other's turns, and an agent's approval flow runs offline and deterministically.
+ *
+ * Registered as the worker's `scripted` provider it also answers inline scripts (`scripted:FILE`
+ * from the CLI, `scriptedModel(turns)` in code) as every worker's own `scripted` provider does.
+ * Both share the turn type and the turn-to-response code (agent/scripted-turns.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ContentBlock, JsonValue, ModelChoice, ModelRequest, ModelResponse } from '../agent/types.js';
+import type { ModelChoice, ModelRequest, ModelResponse } from '../agent/types.js';
+import { isInlineScript, scriptedResponse, SCRIPTED_PROVIDER, type ScriptedTurn } from '../agent/scripted-turns.js';
 import type { ModelProvider } from '../models/provider.js';
+import { ScriptedProvider } from '../models/scripted.js';
 
-/** One model turn: plain text (ends the turn), or tool calls. */
-export type ScriptedTurn = { text: string } | { tools: Array<{ name: string; input: JsonValue; id?: string }> };
-
-export const SCRIPTED_PROVIDER = 'scripted';
+export { SCRIPTED_PROVIDER, type ScriptedTurn };
 
 export class ScriptedModels implements ModelProvider {
   private readonly scripts = new Map<string, ScriptedTurn[]>();
   private readonly received = new Map<string, ModelRequest[]>();
+  private readonly inline = new ScriptedProvider();
   private count = 0;
 
   /** A model that answers with these turns, one per call; register this provider as `scripted`. */
@@ -25,7 +29,7 @@ export class ScriptedModels implements ModelProvider {
     return { provider: SCRIPTED_PROVIDER, modelId };
   }
 
-  /** What the scripted model was asked, call by call. */
+  /** What the scripted model (or an inline script, `scriptedModel(turns)`) was asked, call by call. */
   requests(model: ModelChoice): ModelRequest[] {
     return this.received.get(model.modelId) ?? [];
   }
@@ -37,6 +41,11 @@ export class ScriptedModels implements ModelProvider {
 
   async invoke(request: ModelRequest): Promise<ModelResponse> {
     const turns = this.scripts.get(request.model.modelId);
+    if (!turns && isInlineScript(request.model.modelId)) {
+      const response = await this.inline.invoke(request);
+      this.received.set(request.model.modelId, [...this.requests(request.model), structuredClone(request)]);
+      return response;
+    }
     const turn = turns?.shift();
     if (!turns || !turn) {
       const why = turns ? `was called more often than scripted` : 'was never scripted';
@@ -44,14 +53,6 @@ export class ScriptedModels implements ModelProvider {
     }
     this.received.get(request.model.modelId)?.push(structuredClone(request));
     const calls = this.received.get(request.model.modelId)?.length ?? 0;
-    const content: ContentBlock[] =
-      'text' in turn
-        ? [{ text: turn.text }]
-        : turn.tools.map((tool, index) => ({ toolUse: { toolUseId: tool.id ?? `${request.model.modelId}-${calls}-${index}`, name: tool.name, input: tool.input } }));
-    return {
-      message: { role: 'assistant', content },
-      stopReason: 'text' in turn ? 'end_turn' : 'tool_use',
-      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-    };
+    return scriptedResponse(turn, `${request.model.modelId}-${calls}`);
   }
 }

@@ -1,7 +1,14 @@
-/** Child processes for the package and fresh-machine tests: commands that must succeed, and a PATH without `temporal`. */
+/**
+ * Child processes for the package, init and fresh-machine tests: commands that must succeed, a
+ * PATH without `temporal`, npm, and the packed package.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** This repository: the package that `packPackage` packs. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Ran {
   stdout: string;
@@ -26,9 +33,16 @@ export function run(command: string, args: string[], options: { cwd: string; env
   });
 }
 
-/** Starts a long-running process and resolves once its stdout has printed a line matching `ready`. */
-export function startUntil(command: string, args: string[], ready: RegExp, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ChildProcess> {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Children started in a process group of their own (`npm run …` runs the command beneath a shell): `stop` signals the whole group. */
+const groups = new WeakSet<ChildProcess>();
+
+/**
+ * Starts a long-running process and resolves once its stdout has printed a line matching `ready`.
+ * `group`: in a process group of its own, for commands that run the real process beneath them (`npm run worker`).
+ */
+export function startUntil(command: string, args: string[], ready: RegExp, options: { cwd: string; env: NodeJS.ProcessEnv; group?: boolean }): Promise<ChildProcess> {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group === true });
+  if (options.group) groups.add(child);
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not print ${ready} within 2 minutes:\n${output}`)), 120_000);
@@ -52,7 +66,8 @@ export function startUntil(command: string, args: string[], ready: RegExp, optio
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGINT');
+  if (groups.has(child) && child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+  else child.kill('SIGINT');
   await exited;
 }
 
@@ -65,4 +80,27 @@ export function pathWithoutTemporal(): string {
 /** The environment without Temporal, agent, AWS or npm settings from the outside, nor the test runner's own (a nested `node --test` would report to it). */
 export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|TEMPORAL_|AGENT_|BEDROCK_|npm_|NODE_TEST_CONTEXT$)/.test(name)));
+}
+
+/** PATH with this Node first, so that `npm` and the scripts it runs use it. */
+export function pathWithThisNode(): string {
+  return [path.dirname(process.execPath), process.env['PATH'] ?? ''].join(path.delimiter);
+}
+
+/** npm in `cwd`, with a clean environment (no outside Temporal, agent, AWS or npm settings) and this Node first on PATH. */
+export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, env: { ...cleanEnv(), PATH: pathWithThisNode(), ...env }, timeoutMs: 10 * 60_000 });
+}
+
+export interface Packed {
+  /** The tarball's absolute path. */
+  tarball: string;
+  /** The paths it ships. */
+  files: string[];
+}
+
+/** `npm pack` of this repository into `destination`: builds dist (prepack) and ships only what package.json's `files` names. */
+export async function packPackage(destination: string): Promise<Packed> {
+  const packed = JSON.parse((await npm(['pack', '--json', '--pack-destination', destination], ROOT)).stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  return { tarball: path.join(destination, packed[0]!.filename), files: packed[0]!.files.map((file) => file.path) };
 }

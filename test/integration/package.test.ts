@@ -11,14 +11,12 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli, TEMPORAL_CLI, toolsDir } from '../../src/temporal/binaries.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import type { RunStatus } from '../../src/workflows/messages.js';
-import { cleanEnv, pathWithoutTemporal, run, startUntil, stop } from './package-support.js';
+import { cleanEnv, npm, packPackage, pathWithoutTemporal, ROOT, run, startUntil, stop } from './package-support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = path.join(ROOT, 'examples', 'expense-approval');
 const scratch = realpathSync(mkdtempSync(path.join(tmpdir(), 'hitl-package-')));
 const app = path.join(scratch, 'expense-approval');
@@ -45,8 +43,6 @@ function appEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 const node = (args: string[], env = appEnv()) => run(process.execPath, args, { cwd: app, env });
 const hitl = (args: string[], env = appEnv()) => run(path.join(app, 'node_modules', '.bin', 'hitl'), args, { cwd: app, env });
-const npm = (args: string[], cwd: string) =>
-  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, env: { ...cleanEnv(), PATH: [path.dirname(process.execPath), process.env['PATH'] ?? ''].join(path.delimiter) }, timeoutMs: 10 * 60_000 });
 
 /** Starts a claim without approving it: the run waits on one interrupt. */
 async function startUnapproved(prompt: string): Promise<{ workflowId: string; interruptId: string }> {
@@ -62,10 +58,9 @@ async function resultOf(workflowId: string): Promise<{ text: string; interrupts:
 }
 
 before(async () => {
-  // npm pack builds dist (prepack) and ships only what package.json's `files` names.
-  const packed = JSON.parse((await npm(['pack', '--json', '--pack-destination', scratch], ROOT)).stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  tarball = path.join(scratch, packed[0]!.filename);
-  const shipped = packed[0]!.files.map((file) => file.path);
+  const packed = await packPackage(scratch);
+  tarball = packed.tarball;
+  const shipped = packed.files;
   assert.ok(shipped.includes('dist/entries/workflow.js') && shipped.includes('dist/entries/workflow.d.ts'), 'the tarball ships the compiled entries');
   assert.deepEqual(shipped.filter((file) => /^(src|test|bench|examples|scripts)\//.test(file) || file.endsWith('.ts') && !file.endsWith('.d.ts')), []);
 

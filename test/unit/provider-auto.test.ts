@@ -47,9 +47,9 @@ describe('auto provider', () => {
 });
 
 describe('defaultProviders', () => {
-  it('registers bedrock, openai, anthropic, demo and auto without any key or network', async () => {
+  it('registers bedrock, openai, anthropic, demo, auto and scripted without any key or network', async () => {
     const providers = defaultProviders({ region: 'us-east-1' }, { openai: { baseURL: 'http://127.0.0.1:9/v1' }, anthropic: { baseURL: 'http://127.0.0.1:9' } });
-    assert.deepEqual(Object.keys(providers).sort(), ['anthropic', 'auto', 'bedrock', 'demo', 'openai']);
+    assert.deepEqual(Object.keys(providers).sort(), ['anthropic', 'auto', 'bedrock', 'demo', 'openai', 'scripted']);
     const response = await providers.demo!.invoke({ ...request, model: { provider: 'demo', modelId: 'offline-demo' } });
     assert.match(JSON.stringify(response.message), /offline demo model/);
   });
