@@ -31,8 +31,24 @@ export interface AnswerBinding extends RunScope {
 /** The call a question is about, as its digest covers it. */
 export type BoundCall = { tool: string; input: JsonValue } | { tools: Array<{ tool: string; input: JsonValue }> };
 
+/** SHA-256 of the value as JSON carries it (a Date as its ISO text, undefined left out), keys sorted. */
 export function digestOf(value: JsonValue): string {
-  return bytesToHex(sha256(new TextEncoder().encode(canonicalJson(value))));
+  const asSent = JSON.parse(JSON.stringify(value) ?? 'null') as JsonValue;
+  return bytesToHex(sha256(new TextEncoder().encode(canonicalJson(asSent))));
+}
+
+/** The call a question is about: its tool call, or a before-tools question's whole batch. */
+export function callOf(question: { toolName?: string; toolInput?: JsonValue; calls?: Array<{ tool: string; input: JsonValue }> }): BoundCall {
+  if (question.toolName !== undefined) return { tool: question.toolName, input: question.toolInput ?? null };
+  return { tools: question.calls ?? [] };
+}
+
+/** Whether a question's binding is the one its own content (id, name, reason, call) gives: a question shown elsewhere cannot have been altered. */
+export function bindingDescribes(question: { id: string; name: string; reason: JsonValue; binding?: AnswerBinding } & Parameters<typeof callOf>[0], runId: string, interruptId: string): boolean {
+  const binding = question.binding;
+  if (!binding || binding.workflowId !== runId || binding.interruptId !== interruptId) return false;
+  const expected = bindingFor(binding, { ...question, id: interruptId }, callOf(question));
+  return expected.call === binding.call && expected.question === binding.question;
 }
 
 export function bindingFor(scope: RunScope, question: { id: string; name: string; reason: JsonValue }, call: BoundCall): AnswerBinding {

@@ -6,6 +6,7 @@
  * Naming: `Before<Noun>`/`After<Noun>` events; `After*` callbacks run in reverse order of
  * registration so that hooks nest like middleware.
  */
+import { digestOf } from './binding.js';
 import { checkToolInput, type RunTool } from './definition.js';
 import { InterruptNames, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
 import { PATCHES } from './patches.js';
@@ -181,6 +182,23 @@ export class BeforeToolCallEvent extends InterruptibleEvent {
     const checked = checkToolInput(this.tool, input);
     if (!checked.ok) throw new TypeError(`replacement input for ${this.tool.name} is invalid: ${checked.problem}`);
     this.current = { ...this.current, input: checked.input };
+  }
+
+  /** The call an approval judged (a digest), when one did: see `judge`. */
+  private judged: string | undefined;
+
+  /**
+   * Records the call as it is now as the one an approval judged (the approval policy calls it when
+   * it decides). If a hook changes the call afterwards, it does not run (tool-calls.ts): nobody
+   * approved what it became.
+   */
+  judge(): void {
+    this.judged = digestOf({ tool: this.current.name, input: this.current.input });
+  }
+
+  /** Whether the call is no longer the one an approval judged. */
+  get changedSinceJudged(): boolean {
+    return this.judged !== undefined && this.judged !== digestOf({ tool: this.current.name, input: this.current.input });
   }
 
   protected override noteScope() {

@@ -19,7 +19,7 @@ import {
 } from './interrupts.js';
 import { jsonBytes } from './payload-budget.js';
 import { acceptedProblem, acceptsInfo, type AcceptedAnswers } from './accepted-answers.js';
-import { bindingFor, bindingProblem, type BoundCall, type RunScope } from './binding.js';
+import { bindingFor, bindingProblem, callOf, type RunScope } from './binding.js';
 import { proofProblem } from './proof.js';
 import { oneLine } from './types.js';
 
@@ -250,6 +250,8 @@ export class InterruptBook {
     if (interrupt.binding) {
       const problem = bindingProblem(interrupt.binding, response.binding, () => describeCall(interrupt));
       if (problem) return problem;
+      // Only a deadline answers as the deadline: a person who claims to be one is refused.
+      if (response.respondedBy === DEADLINE_RESPONDER) return `"${DEADLINE_RESPONDER}" answers only when a question's time is up; say who you are`;
     }
     if (response.proof !== undefined && (typeof response.proof !== 'object' || response.proof === null)) return 'proof must be an object { signedAt, signature }';
     const allowed = interrupt.allowedResponders;
@@ -346,12 +348,6 @@ export class InterruptBook {
     this.answeredById.set(answer.interrupt.id, answer);
     return answer;
   }
-}
-
-/** The call a question is about: its tool call, or a before-tools question's whole batch. */
-function callOf(interrupt: RaisedInterrupt): BoundCall {
-  if (interrupt.toolName !== undefined) return { tool: interrupt.toolName, input: interrupt.toolInput ?? null };
-  return { tools: interrupt.calls ?? [] };
 }
 
 function describeCall(interrupt: Interrupt): string {

@@ -264,7 +264,9 @@ export class AgentLoop {
     if (calling) await calling;
     const response = await this.runtime.callModel(request, this.revision);
     this.modelCalls += 1;
-    if (this.runtime.patched(PATCHES.uniqueToolUseIds)) response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls);
+    if (this.runtime.patched(PATCHES.uniqueToolUseIds)) {
+      response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls, this.runtime.patched(PATCHES.safeToolUseIds));
+    }
     this.usage = addUsage(this.usage, response.usage);
     return response;
   }

@@ -37,6 +37,10 @@ export const PATCHES = {
   orderedReports: 'ordered-reports',
   /** The callbacks of one hook event ask their questions together, in registration order (hooks.ts). */
   hooksAskTogether: 'hooks-ask-together',
+  /** A call a hook changed after the approval policy judged it does not run (tool-calls.ts). */
+  judgedCallHolds: 'judged-call-holds',
+  /** Model tool-use ids that could collide in derived ids (`--`, separators) are replaced (tool-use-ids.ts). */
+  safeToolUseIds: 'safe-tool-use-ids',
 } as const;
 
 /**
@@ -77,6 +81,8 @@ export const PATCH_BASELINE: PatchBaseline = {
     PATCHES.callerWatch,
     PATCHES.orderedReports,
     PATCHES.hooksAskTogether,
+    PATCHES.judgedCallHolds,
+    PATCHES.safeToolUseIds,
   ]),
 };
 

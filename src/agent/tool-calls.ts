@@ -16,6 +16,7 @@ import { BeforeToolCallEvent, type HookRegistry, type HookServices } from './hoo
 import type { InterruptBook, RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolCallInterruptId, toolInterruptId, type InterruptRequest } from './interrupts.js';
 import { canonicalJson } from './canonical-json.js';
+import { PATCHES } from './patches.js';
 import { jsonBytes, TOOL_INPUT_MAX_BYTES } from './payload-budget.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentState } from './state.js';
@@ -38,6 +39,8 @@ export interface ToolCallScope {
 }
 
 export const DEFAULT_CANCEL_MESSAGE = 'Tool call cancelled by a hook';
+/** What the model reads when a hook changed a call after the approval policy judged it. */
+export const CHANGED_AFTER_APPROVAL = 'This call was changed by a hook after it was approved, so it did not run.';
 
 export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): Promise<ToolResult> {
   const { agent, hooks, state, book } = scope;
@@ -73,6 +76,10 @@ export async function executeToolUse(scope: ToolCallScope, requested: ToolUse): 
   before = new BeforeToolCallEvent(agent.name, state, toolUse, tool, services);
   const beforeEmitted = hooks.emit(before);
   if (beforeEmitted) await beforeEmitted;
+  if (before.cancel === false && before.changedSinceJudged && scope.runtime.patched(PATCHES.judgedCallHolds)) {
+    before.cancel = CHANGED_AFTER_APPROVAL;
+    before.note('refused', { because: 'a hook changed the call after the approval policy judged it', runs: before.toolUse.input });
+  }
   const result =
     before.cancel !== false
       ? errorResult(toolUse.toolUseId, typeof before.cancel === 'string' ? before.cancel : DEFAULT_CANCEL_MESSAGE)

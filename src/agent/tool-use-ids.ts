@@ -10,18 +10,24 @@ import type { Message } from './types.js';
 /** Provider rules (Bedrock, Anthropic): `[A-Za-z0-9_-]{1,64}`. */
 const UNSAFE = /[^A-Za-z0-9_-]/g;
 
-export function withUniqueToolUseIds(message: Message, used: Set<string>, turn: number): Message {
+/**
+ * `strict` (runs since it): an id is also replaced when it is not what providers allow, or holds
+ * `--`, which separates a sub-agent's run id from its caller's (an id `a--b` would name another
+ * run's sub-agent).
+ */
+export function withUniqueToolUseIds(message: Message, used: Set<string>, turn: number, strict = false): Message {
   let position = 0;
   let changed = false;
   const content = message.content.map((block) => {
     if (!('toolUse' in block)) return block;
     const index = position++;
     const id = block.toolUse.toolUseId;
-    if (typeof id === 'string' && id !== '' && !used.has(id)) {
+    const acceptable = typeof id === 'string' && id !== '' && (!strict || (/^[A-Za-z0-9_-]{1,64}$/.test(id) && !id.includes('--')));
+    if (acceptable && !used.has(id)) {
       used.add(id);
       return block;
     }
-    const base = `${typeof id === 'string' ? id.replace(UNSAFE, '').slice(0, 40) : ''}` || 'tooluse';
+    const base = `${typeof id === 'string' ? id.replace(UNSAFE, '').replace(/-{2,}/g, '-').slice(0, 40) : ''}` || 'tooluse';
     let fresh = `${base}_t${turn}_${index}`;
     for (let n = 2; used.has(fresh); n++) fresh = `${base}_t${turn}_${index}_${n}`;
     used.add(fresh);

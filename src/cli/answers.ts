@@ -11,6 +11,8 @@ import { signerFor, type KeyFlags, type Signer } from './signing.js';
 export interface RespondFlags extends JsonFlag, KeyFlags {
   reason?: string;
   signal?: boolean;
+  /** The call digest (or a prefix of 8+ characters) the person saw: the answer goes only if the call is still that one. */
+  call?: string;
 }
 
 /** RESPONSE as JSON when it parses (`true`, `{"a":1}`, `"quoted"`), else the plain string. */
@@ -38,6 +40,7 @@ export async function respondCommand(workflowId: string, interruptId: string, re
   }
   const { shown, status } = await withAgents(async (agents) => {
     const shown = await questionsShown(agents, workflowId, [interruptId]);
+    checkCall(flags, [interruptId], shown);
     return { shown, status: await agents.answer(workflowId, [draft], signer.sign, shown) };
   });
   out.emit(status, () => [...answeredLines([interruptId], draft.response, signer, shown), ...formatStatus(workflowId, status)]);
@@ -50,12 +53,27 @@ export async function respondCommand(workflowId: string, interruptId: string, re
  */
 async function questionsShown(agents: AgentClient, workflowId: string, ids: readonly string[] = []): Promise<Interrupt[]> {
   const { status, pending } = await agents.status(workflowId);
+  if (status !== 'waiting' && status !== 'running') throw new CliError(`run ${workflowId} has ended (${status}); it takes no more answers`);
   const unknown = ids.find((id) => !pending.some((question) => question.id === id));
   if (unknown !== undefined) {
     if (pending.length === 0) throw new CliError(`run ${workflowId} is not waiting for an answer (status: ${status})`);
     throw new CliError(`run ${workflowId} has no question ${JSON.stringify(unknown)}; it waits for: ${pending.map((question) => escapeInline(question.id)).join(', ')}`);
   }
   return pending;
+}
+
+/** `--call`: each question answered must still be about the call the person saw. */
+function checkCall(flags: RespondFlags, ids: readonly string[], shown: readonly Interrupt[]): void {
+  if (flags.call === undefined) return;
+  const prefix = flags.call.trim().toLowerCase();
+  if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new CliError('--call takes the call digest status and inbox show (8 to 64 hex characters)');
+  for (const id of ids) {
+    const question = shown.find((candidate) => candidate.id === id);
+    if (!question?.binding) throw new CliError(`"${escapeInline(id)}" carries no call digest (a run from before bindings): answer it without --call`);
+    if (!question.binding.call.startsWith(prefix)) {
+      throw new CliError(`the call changed since you saw it: "${escapeInline(id)}" is now about call ${question.binding.call.slice(0, 12)} (${callLines(question).join('; ')}); not answered`);
+    }
+  }
 }
 
 function answeredLines(ids: readonly string[], response: JsonValue, signer: Signer, shown: readonly Interrupt[]): string[] {
@@ -83,6 +101,7 @@ export async function decideCommand(
   const { ids, shown, status } = await withAgents(async (agents) => {
     const shown = await questionsShown(agents, workflowId, interruptId !== undefined ? [interruptId] : []);
     const ids = interruptId !== undefined ? [interruptId] : pendingIds(workflowId, shown, Boolean(flags.all));
+    checkCall(flags, ids, shown);
     // Each answer goes to the run that asks the question (a sub-agent's, for `sub:` ids), bound to it as read here and signed for it.
     return { ids, shown, status: await agents.answer(workflowId, ids.map((id) => draftOf(id, response, flags)), signer.sign, shown) };
   });

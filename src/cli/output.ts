@@ -80,11 +80,13 @@ function formatPending(interrupt: Interrupt): string[] {
 }
 
 /** The call a question is about, as it will run: after an approver's edit, with the model's proposal beside it. */
-export function callLines(question: Pick<Interrupt, 'toolName' | 'toolInput' | 'proposedInput' | 'calls'>): string[] {
+export function callLines(question: Pick<Interrupt, 'toolName' | 'toolInput' | 'proposedInput' | 'calls' | 'binding'>): string[] {
+  // The digest to pin an answer to with --call: what you saw is what you answer.
+  const digest = question.binding ? `  (call ${question.binding.call.slice(0, 12)})` : '';
   if (question.toolName === undefined) {
-    return question.calls ? [`runs the batch: ${question.calls.map((call) => `${escapeInline(call.tool)} ${shownJson(call.input)}`).join(', ')}`] : [];
+    return question.calls ? [`runs the batch: ${question.calls.map((call) => `${escapeInline(call.tool)} ${shownJson(call.input)}`).join(', ')}${digest}`] : [];
   }
-  const runs = `runs ${escapeInline(question.toolName)} ${shownJson(question.toolInput ?? {})}`;
+  const runs = `runs ${escapeInline(question.toolName)} ${shownJson(question.toolInput ?? {})}${digest}`;
   return question.proposedInput === undefined ? [runs] : [`${runs}  (edited by an approver)`, `the model proposed ${shownJson(question.proposedInput)}`];
 }
 

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { decideCommand, respondCommand } from './answers.js';
 import { DEMO_AGENTS } from './demo-workspace.js';
+import { withConnectionFlags } from './connection-flags.js';
 import { errorLine, Interrupted } from './errors.js';
 import { PROVIDERS } from './model-choice.js';
 import { inboxCommand, setupCommand } from './inbox.js';
@@ -29,6 +30,9 @@ const keyOption = () => new Option('--key <file>', 'sign the answers with this a
 
 const json = () => new Option('--json', 'print JSON instead of text');
 
+const callOption = () =>
+  new Option('--call <digest>', 'answer only if the call is still the one you saw: the digest (or its first 8+ characters) that status and inbox show as "call …"');
+
 function startLike(command: Command): Command {
   return command
     .requiredOption('--agent <name>', 'agent registered in the worker (file-approval, smart-delete, ...)')
@@ -45,11 +49,12 @@ function startLike(command: Command): Command {
 
 export function buildProgram(): Command {
   const program = new Command('hitl')
-    .description('Durable human-in-the-loop agents on Temporal. The server comes from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Temporal env config).')
+    .description('Durable human-in-the-loop agents on Temporal. The server comes from the flags below, else TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / a temporal.toml profile (Temporal env config).')
     .usage('<command> [options]')
     // commander's own errors (unknown command, missing argument) stay one line, suggestion included
     .configureOutput({ outputError: (text, write) => write(`${text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ')}\n`) })
     .showSuggestionAfterError(true);
+  withConnectionFlags(program);
 
   startLike(program.command('start').description('start a run; prints its workflow id')).action((words: string[], flags) => startCommand(words, flags));
 
@@ -96,6 +101,7 @@ export function buildProgram(): Command {
     .option('--by <name>', "who answers (default: the key's name, else your OS user name)")
     .option('--reason <text>', 'why, for the audit')
     .option('--signal', 'send the respond signal (unchecked) instead of the validated update')
+    .addOption(callOption())
     .addOption(keyOption())
     .addOption(json())
     .action((id: string, interruptId: string, response: string, flags) => respondCommand(id, interruptId, response, flags));
@@ -112,6 +118,7 @@ export function buildProgram(): Command {
       .argument('[interrupt-id]', 'id of the pending interrupt')
       .option('--all', 'answer every pending interrupt in one update')
       .option('--by <name>', "who answers (default: the key's name, else your OS user name)")
+      .addOption(callOption())
       .addOption(keyOption())
       .option('--reason <text>', verdict === 'n' ? 'why: the model reads it (approval policy), and the audit keeps it' : 'why, for the audit');
     if (verdict === 'y') command.option('--edit <json>', "approve with this tool input instead (edit-and-approve; checked against the tool's schema)");

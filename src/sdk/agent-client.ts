@@ -296,6 +296,10 @@ export class AgentClient {
   private aimed(workflowId: string, answer: InterruptResponse, question: Interrupt | undefined): { runId: string; bound: InterruptResponse } {
     const target = question?.runId !== undefined && question.ownId !== undefined ? { runId: question.runId, interruptId: question.ownId } : { runId: workflowId, interruptId: answer.interruptId };
     const binding = answer.binding ?? question?.binding;
+    // Never sign for one run what was shown as another's question.
+    if (binding !== undefined && (binding.workflowId !== target.runId || binding.interruptId !== target.interruptId)) {
+      throw new AgentClientError(`the question shown as "${answer.interruptId}" is bound to question "${binding.interruptId}" of run ${binding.workflowId}, not to "${target.interruptId}" of run ${target.runId}: not answered`);
+    }
     return { runId: target.runId, bound: { ...answer, interruptId: target.interruptId, ...(binding !== undefined ? { binding } : {}) } };
   }
 

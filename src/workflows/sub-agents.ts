@@ -23,6 +23,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import type { AgentDefinition } from '../agent/definition.js';
 import { HandOffWhileWaiting } from '../agent/interrupt-book.js';
+import { bindingDescribes } from '../agent/binding.js';
 import { PATCHES } from '../agent/patches.js';
 import type { Interrupt, PathStep } from '../agent/interrupts.js';
 import type { SubAgentCall, SubAgentOutcome } from '../agent/runtime.js';
@@ -79,9 +80,11 @@ export class SubAgents {
     setHandler(subAgentWaitingSignal, (report) => {
       const child = this.children.get(report.childId);
       if (!child) return;
-      // Since the patch a report older than the one shown is dropped: it would hide newer questions.
-      if (report.seq && child.seq && !isNewer(report.seq, child.seq) && context.patched(PATCHES.orderedReports)) return;
-      child.pending = report.pending;
+      // Since the patch a report older than the one shown is dropped (it would hide newer questions),
+      // and so is every question the child's own runs could not have asked (a forged report).
+      const checked = context.patched(PATCHES.orderedReports);
+      if (checked && report.seq && child.seq && !isNewer(report.seq, child.seq)) return;
+      child.pending = checked ? report.pending.filter((question) => askedBelow(child.childId, question)) : report.pending;
       if (report.seq) child.seq = report.seq;
       context.onChange();
     });
@@ -185,6 +188,17 @@ export class SubAgents {
       return;
     }
   }
+}
+
+/**
+ * Whether a reported question comes from the child's run or a run below it, and its binding is
+ * the one its own content gives: anyone who may signal a run could otherwise show its people one
+ * call and have them sign another run's.
+ */
+function askedBelow(childId: string, question: Interrupt): boolean {
+  const runId = question.runId ?? childId;
+  if (runId !== childId && !runId.startsWith(`${childId}--`)) return false;
+  return question.binding === undefined || bindingDescribes(question, runId, question.ownId ?? question.id);
 }
 
 function isNewer(seq: [number, number], than: [number, number]): boolean {

@@ -212,10 +212,33 @@ test('serve --dev-user leaves the approvers file as it is, says what is missing,
   assert.deepEqual(Object.keys(JSON.parse(readFileSync(approvers, 'utf8'))).sort(), ['alice', 'carol']);
 });
 
-test('respond with a wrong id on a caller names the questions it shows, its sub-agent\'s among them; approve says which call it answered', async () => {
+test('respond with a wrong id on a caller names the questions it shows, its sub-agent\'s among them; approve --call answers only the call seen, and says which call it answered', async () => {
   const { workflowId, status } = await startWaiting('file-coordinator');
   assert.match(status.pending[0]!.id, /^sub:/);
   assertOneErrorLine(await cli(['respond', workflowId, 'nope', 'y']), new RegExp(`has no question "nope"; it waits for: ${status.pending[0]!.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-  const approved = await ok(['approve', workflowId]);
-  assert.match(approved.stdout, /the call you answered: runs delete_files \{"paths":\["old_report.txt","temp_data.csv"\]\}/);
+  // --call pins the answer to the call the person saw: another digest is refused, nothing is answered.
+  assertOneErrorLine(await cli(['approve', workflowId, '--call', 'deadbeef']), /the call changed since you saw it: .* is now about call [0-9a-f]{12} \(runs delete_files/);
+  assert.equal(json<RunStatus>(await ok(['status', workflowId, '--json'])).pending.length, 1);
+  const approved = await ok(['approve', workflowId, '--call', status.pending[0]!.binding!.call.slice(0, 8)]);
+  assert.match(approved.stdout, /the call you answered: runs delete_files \{"paths":\["old_report.txt","temp_data.csv"\]\}  \(call [0-9a-f]{12}\)/);
+});
+
+test("the Temporal CLI's connection flags: --address, --namespace, --task-queue, and a temporal.toml profile reach the run; an unknown agent names the queue asked", async () => {
+  const { workflowId } = await startWaiting();
+  // Nothing in the environment says where the server or the worker is: only the flags do.
+  const bare = { ...cleanEnv(), AGENT_MODEL_PROVIDER: 'demo', AGENT_KEYS_DIR: path.join(scratch, 'no-keys') };
+  const viaFlags = json<RunStatus>(await ok(['status', workflowId, '--json', '--address', env.address, '--namespace', 'default'], { env: bare }));
+  assert.equal(viaFlags.status, 'waiting');
+  const config = path.join(scratch, 'temporal.toml');
+  writeFileSync(config, `[profile.local]\naddress = "${env.address}"\nnamespace = "default"\n`);
+  const viaProfile = json<RunStatus>(await ok(['status', workflowId, '--json', '--config-file', config, '--profile', 'local'], { env: bare }));
+  assert.equal(viaProfile.status, 'waiting');
+  const started = json<{ workflowId: string }>(
+    await ok(['start', '--agent', 'file-approval', '--workspace', env.workspace(FILES), '--json', '--address', env.address, '--task-queue', env.taskQueue, PROMPT], { env: bare }),
+  );
+  assert.equal(json<RunStatus>(await ok(['wait', started.workflowId, '--json', '--address', env.address], { env: bare })).status, 'waiting');
+  assertOneErrorLine(
+    await cli(['start', '--agent', 'refunds', '--address', env.address, '--task-queue', env.taskQueue, 'hi'], { env: bare }),
+    new RegExp(`unknown agent "refunds" on task queue "${env.taskQueue}".*--task-queue`),
+  );
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { respondSignal, respondUpdate, statusQuery, type RunStatus } from '../../src/workflows/messages.js';
-import { subAgentWorkflowId } from '../../src/workflows/sub-agent-messages.js';
+import { subAgentWaitingSignal, subAgentWorkflowId } from '../../src/workflows/sub-agent-messages.js';
 import type { RecordedRequest, ScriptedReply } from '../support/fake-bedrock.js';
 import { TestEnv } from '../support/env.js';
 import { readLedger } from '../support/test-tools.js';
@@ -287,3 +287,33 @@ for (const [how, close] of [
     assert.equal(ran(label), 0);
   });
 }
+
+test("a forged sub-agent report cannot show a caller's people another run's question, nor a question whose content is not its binding's", async () => {
+  // Another run, whose dangerous call only alice may approve.
+  const dangerous = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'escalate-forged-target' } }] }, { kind: 'text', text: 'ok' });
+  const target = await env.agents.start({ agent: 'test-policy', prompt: 'dangerous', model: dangerous });
+  const targetQuestion = (await env.agents.wait(target.workflowId)).pending[0]!;
+  const { workflowId } = await env.agents.start({ agent: 'test-coordinator', prompt: 'forged-harmless', model: delegatingModel() });
+  const real = (await waitingFor(workflowId, 1)).pending[0]!;
+  const childId = subAgentWorkflowId(workflowId, 'tu1');
+  const report = (pending: unknown[]) => env.client.workflow.getHandle(workflowId).signal(subAgentWaitingSignal, { childId, pending: pending as never, seq: [Date.now() + 1e9, 1] });
+  const { id: _id, runId: _runId, ownId: _ownId, path: _path, ...childQuestion } = real;
+  // 1. The other run's question, dressed as the child's harmless one.
+  await report([{ ...childQuestion, id: real.ownId!, runId: target.workflowId, ownId: targetQuestion.id, binding: targetQuestion.binding }]);
+  // 2. The child's own question and binding, with a harmless-looking call shown instead of its own.
+  await report([{ ...childQuestion, id: real.ownId!, toolInput: { prompt: 'nothing to see' } }]);
+  // Both forged reports have reached the caller (its history holds two more reports than the child sent).
+  const reports = async (id: string, kind: 'signalExternalWorkflowExecutionInitiatedEventAttributes' | 'workflowExecutionSignaledEventAttributes') =>
+    ((await env.client.workflow.getHandle(id).fetchHistory()).events ?? []).filter((event) => event[kind]?.signalName === 'subAgentWaiting').length;
+  while ((await reports(workflowId, 'workflowExecutionSignaledEventAttributes')) < (await reports(childId, 'signalExternalWorkflowExecutionInitiatedEventAttributes')) + 2) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (let i = 0; i < 20; i++) {
+    const shown = (await env.agents.status(workflowId)).pending;
+    assert.ok(shown.every((question) => question.runId === childId && question.binding?.workflowId === childId), `the caller shows ${JSON.stringify(shown.map((q) => [q.runId, q.toolInput]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal((await env.agents.status(target.workflowId)).answered.length, 0);
+  await env.agents.cancel(target.workflowId);
+  await env.agents.cancel(workflowId);
+});

@@ -128,3 +128,15 @@ test('a binding of the wrong shape is refused with what is wrong, never accepted
     { numRuns: 300 },
   );
 });
+
+test('digests cover what JSON carries: dates by their text, undefined left out', () => {
+  const day = (ms: number) => ({ tool: 't', input: { when: new Date(ms) } }) as unknown as Parameters<typeof digestOf>[0];
+  assert.notEqual(digestOf(day(0)), digestOf(day(86_400_000)));
+  assert.equal(digestOf({ a: 1, b: undefined } as never), digestOf({ a: 1 }));
+});
+
+test('a person cannot answer as the deadline', async () => {
+  const book = await askingBook(false);
+  const binding = book.pending[0]!.binding!;
+  assert.match(book.check({ interruptId: QUESTION.id, response: 'y', respondedBy: 'deadline', binding })!, /answers only when a question's time is up/);
+});

@@ -15,6 +15,7 @@ import { ScriptedModel, type Turn } from '../support/scripted-model.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { withUniqueToolUseIds } from '../../src/agent/tool-use-ids.js';
 
 const MODEL = { provider: 'scripted', modelId: 'scripted' };
 
@@ -391,4 +392,13 @@ describe('answers mean what they say', () => {
     assert.deepEqual(local.loop.book.pending, [], 'nobody was asked');
     assert.equal(local.loop.book.answered.length, 0);
   });
+});
+
+test('tool-use ids that could name another run (`--`) or break a provider are replaced in runs since safe ids', () => {
+  const message = { role: 'assistant' as const, content: [{ toolUse: { toolUseId: 'a--b', name: 't', input: {} } }, { toolUse: { toolUseId: 'ok-id_1', name: 't', input: {} } }, { toolUse: { toolUseId: 'x:y/z', name: 't', input: {} } }] };
+  const strict = withUniqueToolUseIds(message, new Set(), 3, true).content.map((block) => ('toolUse' in block ? block.toolUse.toolUseId : ''));
+  assert.deepEqual(strict, ['a-b_t3_0', 'ok-id_1', 'xyz_t3_2']);
+  // Runs from before keep ids that were unique, as they did.
+  const lax = withUniqueToolUseIds(message, new Set(), 3, false).content.map((block) => ('toolUse' in block ? block.toolUse.toolUseId : ''));
+  assert.deepEqual(lax, ['a--b', 'ok-id_1', 'x:y/z']);
 });

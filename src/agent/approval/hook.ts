@@ -30,6 +30,7 @@ export function approvalPolicy(policy: ApprovalPolicy): (hooks: HookRegistry) =>
 async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent): Promise<void> {
   const { name, input } = event.proposed;
   let verdict = decide(policy, name, input, event.state);
+  event.judge();
   if (verdict.action === 'allow') {
     event.note('allowed', { because: verdict.because });
     return;
@@ -54,6 +55,7 @@ async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent): 
     // answer approves the edited call if they may approve it; whatever more it needs is asked for.
     if (!event.patched(PATCHES.editRecheck)) return;
     const next = decide(policy, name, event.toolUse.input, event.state);
+    event.judge();
     event.note('rechecked', { because: next.because, action: next.action, ...(next.action === 'ask' ? { quorum: next.quorum } : {}) });
     if (next.action === 'allow') return;
     verdict = next;
