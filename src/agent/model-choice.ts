@@ -2,7 +2,7 @@
  * A model named as `provider:id` (`openai:gpt-5-mini`, `bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0`).
  * Only the first colon separates: Bedrock model ids contain colons of their own.
  */
-import { describeInlineScript, SCRIPTED_PROVIDER } from './scripted-turns.js';
+import { describeInlineScript, isInlineScript, SCRIPTED_PROVIDER } from './scripted-turns.js';
 import type { ModelChoice } from './types.js';
 
 const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
@@ -16,6 +16,11 @@ export function parseModelChoice(text: string): ModelChoice {
     throw new TypeError(`invalid model ${JSON.stringify(text.slice(0, 100))}: use provider:id, e.g. openai:gpt-5-mini or bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0`);
   }
   return { provider, modelId };
+}
+
+/** The model's id where a short label is wanted (Web UI summaries, metric labels): an inline script is "inline script", not its JSON. */
+export function modelLabel(model: ModelChoice): string {
+  return model.provider === SCRIPTED_PROVIDER && isInlineScript(model.modelId) ? 'inline script' : model.modelId;
 }
 
 /** For people: `provider:id`; an inline script (`scripted:FILE`) as `scripted (N turns)`. */

@@ -8,6 +8,7 @@
  *
  * Outside an activity (unit tests calling the functions directly) nothing is recorded.
  */
+import { modelLabel } from '../agent/model-choice.js';
 import { Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
 import type { ModelChoice, Usage } from '../agent/types.js';
@@ -28,7 +29,7 @@ function meter(): MetricMeter | undefined {
 export function recordModelCall(model: ModelChoice, latencyMs: number, usage: Usage | undefined): void {
   const metrics = meter();
   if (!metrics) return;
-  const tags = { provider: model.provider, model: model.modelId };
+  const tags = { provider: model.provider, model: modelLabel(model) };
   metrics.createHistogram(MODEL_LATENCY, 'int', 'ms', 'model call latency').record(Math.round(latencyMs), { ...tags, outcome: usage ? 'ok' : 'error' });
   if (!usage) return;
   const tokens = metrics.createCounter(MODEL_TOKENS, 'tokens', 'model tokens');

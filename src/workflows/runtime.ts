@@ -6,6 +6,7 @@ import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@
 import type { ModelActivityInput } from '../activities/conversation-cache.js';
 import { modelRequestQuery, type SentModelRequest } from './messages.js';
 import type { Message, ModelRequest } from '../agent/types.js';
+import { modelLabel } from '../agent/model-choice.js';
 import type { RemoteToolDefinition } from '../agent/definition.js';
 import type { AgentRuntime, RemoteToolsRequest } from '../agent/runtime.js';
 import type { createActivities } from '../activities/index.js';
@@ -66,7 +67,7 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
     runSubAgent,
     callModel: (request, revision) =>
       model.executeWithOptions(
-        { summary: `model: ${request.model.modelId}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
+        { summary: `model: ${modelLabel(request.model)}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
         [revision === undefined ? request : sent.delta(request, revision)],
       ),
     runTool: (call) =>
