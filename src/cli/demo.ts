@@ -90,7 +90,7 @@ export async function demoCommand(flags: DemoFlags): Promise<void> {
   // The in-process worker loads the AWS SDK, which nags about Node 20 on stderr; not a newcomer's concern.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const signal = shutdownSignal();
-  const model = chooseModel(flags);
+  const model = chooseModel(flags, true);
   const signer = signerFor(flags);
   const workspace = createDemoWorkspace();
   out.info(`workspace ${workspace}: ${Object.keys(DEMO_FILES).join(', ')}`);

@@ -46,10 +46,13 @@ export function resolveModel(flags: ModelFlags, env: NodeJS.ProcessEnv = process
   return { model: undefined, ...(notice ? { notice } : {}) };
 }
 
-/** Resolves the model and prints the fallback notice, if any, on stderr. */
-export function chooseModel(flags: ModelFlags): ModelChoice | undefined {
+/**
+ * Resolves the model. The fallback notice is about this machine's credentials, so it is printed (on
+ * stderr) only where a worker runs in this process (`workerHere`: `demo`), never by a client command.
+ */
+export function chooseModel(flags: ModelFlags, workerHere = false): ModelChoice | undefined {
   const { model, notice } = resolveModel(flags);
-  if (notice) process.stderr.write(`${notice}\n`);
+  if (notice && workerHere) process.stderr.write(`${notice}\n`);
   return model;
 }
 
@@ -124,8 +127,8 @@ function scripted(name: string, file: string): ModelChoice {
 
 const isProvider = (name: string): name is Provider => (PROVIDERS as readonly string[]).includes(name);
 
-/** Said when this machine has no credentials of any kind, or when only other providers have keys. */
-function noCredentialsNotice(env: NodeJS.ProcessEnv): string | undefined {
+/** Said where a worker runs when this machine has no credentials of any kind, or when only other providers have keys. */
+export function noCredentialsNotice(env: NodeJS.ProcessEnv): string | undefined {
   if (awsCredentialsDetectable(env)) return undefined;
   const keyed = providersWithApiKeys(env);
   if (keyed.length === 0) return NO_CREDENTIALS_NOTICE;

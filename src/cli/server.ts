@@ -1,5 +1,6 @@
 /** `worker` (a worker against the configured server) and `dev` (embedded dev server + UI + worker). */
 import { CLI_INVOCATION } from './invocation.js';
+import { noCredentialsNotice } from './model-choice.js';
 import type { Client } from '@temporalio/client';
 import { startTracing } from '../observability/tracing.js';
 import type { AgentDeployment } from '../plugin.js';
@@ -71,6 +72,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     const deployment = deploymentOf(flags, queue);
     const worker = await startInProcessWorker(connection, namespace, queue, { ...(deployment ? { deployment } : {}), progress: (line) => out.info(line) });
     const current = deployment ? await withClient(() => connectClient(), (client) => becomeCurrentIfFirst(client, deployment, false)) : false;
+    const notice = noCredentialsNotice(process.env);
+    if (notice) out.info(notice);
     out.emit({ address, namespace, taskQueue: queue, deployment, current, metricsPort: flags.metricsPort }, [
       `worker running: server ${address}, namespace ${namespace}, task queue ${queue}`,
       `version: ${versionLine(deployment, current)}`,
@@ -122,6 +125,8 @@ export async function devCommand(flags: DevFlags): Promise<void> {
     const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue, { ...(deployment ? { deployment } : {}), progress: (line) => out.info(line) });
     // The dev server's one worker is always the current version (a restart with a new --build-id takes over new runs).
     if (deployment) await becomeCurrentIfFirst(server.client, deployment, true);
+    const notice = noCredentialsNotice(process.env);
+    if (notice) out.info(notice);
     out.emit({ address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, taskQueue: queue, deployment, metricsPort: flags.metricsPort }, [
       `Temporal dev server: ${server.address} (namespace ${server.namespace}${flags.dbFilename ? `, data in ${flags.dbFilename}` : ', in memory'})`,
       `Web UI:              ${server.uiUrl}`,
