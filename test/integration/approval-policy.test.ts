@@ -1,5 +1,8 @@
 /** The approval policy end to end: answers through the real update, signal and CLI; what the model sees at the fake Bedrock. */
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { digestOf } from '../../src/agent/binding.js';
 import { after, before, test } from 'node:test';
 import { respondSignal, statusQuery } from '../../src/workflows/messages.js';
 import { signedBy } from '../support/approvers.js';
@@ -85,4 +88,28 @@ test('the classifier asks the same model through Bedrock; a classifier error fal
   await env.agents.result(failing.workflowId);
   assert.equal(ran('classify-fail'), 0);
   assert.deepEqual(env.bedrock.violations, []);
+});
+
+test('after an edit, the question asked again shows and binds the call that will run (with the proposal beside it); an answer bound to the proposal is refused', async () => {
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'delete_files', input: { paths: ['notes1.txt'] } }] }, { kind: 'text', text: 'done' });
+  const workspace = env.workspace({ 'notes1.txt': 'n' });
+  mkdirSync(path.join(workspace, 'logs'));
+  for (const name of ['x.log', 'y.log']) writeFileSync(path.join(workspace, 'logs', name), 'l');
+  const { workflowId } = await env.agents.start({ agent: 'ops-files', prompt: 'Delete notes1.txt', model, workspace });
+  const first = (await env.agents.wait(workflowId)).pending[0]!;
+  const edited = { paths: ['logs/x.log', 'logs/y.log'] };
+  await env.agents.respond(workflowId, await env.signed('alice', workflowId, { interruptId: first.id, response: { decision: 'edit', input: edited } }));
+  let status = await env.agents.wait(workflowId);
+  while (status.pending[0]?.id === first.id) status = await env.agents.status(workflowId);
+  const second = status.pending[0]!;
+  assert.deepEqual(second.toolInput, edited, 'the question shows the call that will run');
+  assert.deepEqual(second.proposedInput, { paths: ['notes1.txt'] }, 'and what the model proposed');
+  assert.equal(second.binding!.call, digestOf({ tool: 'delete_files', input: edited }));
+  // Bob signs what an out-of-date view showed: the model's proposal.
+  const stale = signedBy('bob', workflowId, { interruptId: second.id, response: 'y', binding: { ...second.binding!, call: first.binding!.call } });
+  await assert.rejects(env.agents.respond(workflowId, stale), /the call changed since you saw it: it now runs delete_files \{"paths":\["logs\/x.log","logs\/y.log"\]\}/);
+  await env.agents.respond(workflowId, await env.signed('bob', workflowId, { interruptId: second.id, response: 'y' }));
+  await env.agents.result(workflowId);
+  assert.deepEqual(readdirSync(path.join(workspace, 'logs')), []);
+  assert.ok(existsSync(path.join(workspace, 'notes1.txt')), "the model's proposal did not run");
 });
