@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { defineAgent, defineTool, type AgentDefinition } from '../src/agent/definition.js';
-import { APPROVAL_NAME, BENCH_AGENT, BENCH_APPROVAL_AGENT, NOOP_TOOL } from './protocol.js';
+import { APPROVAL_NAME, approvalReason, BENCH_AGENT, BENCH_APPROVAL_AGENT, NOOP_TOOL } from './protocol.js';
 
 export const noopTool = defineTool({
   name: NOOP_TOOL,
@@ -32,7 +32,7 @@ export const benchApprovalAgent = defineAgent({
   hooks(hooks) {
     hooks.on('beforeToolCall', async (event) => {
       const { step } = event.toolUse.input as { step: number };
-      const answer = await event.interrupt({ name: APPROVAL_NAME, reason: { message: `approve step ${step}?`, step } });
+      const answer = await event.interrupt({ name: APPROVAL_NAME, reason: approvalReason(step) });
       if (answer !== 'y') event.cancel = `step ${step} denied`;
     });
   },

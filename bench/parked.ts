@@ -10,7 +10,7 @@ import { respondUpdate } from '../src/workflows/messages.js';
 import { MB } from './child-worker.js';
 import { costRow, log, mapLimit, median, taskQueue, workflowId, type BenchEnv, type BenchResult } from './harness.js';
 import {
-  approvalIdFor,
+  approvalAnswerFor,
   BENCH_APPROVAL_AGENT,
   FLOOR_APPROVALS_WORKFLOW,
   floorApproveUpdate,
@@ -43,13 +43,15 @@ interface SideResult {
  * Parked, as the server sees it: running, with no activity and no workflow task pending, after
  * the first model-like activity. Asking the server (describe) replays nothing on the worker.
  */
-async function isParked(env: BenchEnv, id: string): Promise<boolean> {
+/** The run's first execution id once it is parked (it waits with no work left), else undefined. */
+async function parkedExecution(env: BenchEnv, id: string): Promise<string | undefined> {
   try {
-    const { raw } = await env.client.workflow.getHandle(id).describe();
+    const { raw, runId } = await env.client.workflow.getHandle(id).describe();
     const activities = raw.pendingActivities?.length ?? 0;
-    return activities === 0 && !raw.pendingWorkflowTask && Number(raw.workflowExecutionInfo?.historyLength ?? 0) > 6;
+    const parked = activities === 0 && !raw.pendingWorkflowTask && Number(raw.workflowExecutionInfo?.historyLength ?? 0) > 6;
+    return parked ? raw.workflowExecutionInfo?.firstRunId || runId : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -78,10 +80,13 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
         await env.client.workflow.start(FLOOR_APPROVALS_WORKFLOW, { taskQueue: queue, workflowId: id, args: [input] });
       }
     });
+    // Each parked run's first execution: ours answers as a client that knows the question, bound to it.
+    const executions = new Map<string, string>();
     let unconfirmed = ids;
     while (unconfirmed.length > 0) {
       if (performance.now() - parkStart > PARK_LIMIT_MS) throw new Error(`${unconfirmed.length} runs did not park`);
-      const parked = await mapLimit(unconfirmed, 50, (id) => isParked(env, id));
+      const parked = await mapLimit(unconfirmed, 50, (id) => parkedExecution(env, id));
+      parked.forEach((execution, i) => execution && executions.set(unconfirmed[i]!, execution));
       unconfirmed = unconfirmed.filter((_, i) => !parked[i]);
       if (unconfirmed.length > 0) await sleep(200);
     }
@@ -92,10 +97,9 @@ async function parkAndDrain(env: BenchEnv, side: Side, options: { runs: number; 
     const cachedWhenParked = child.lastCached;
     log(`parked (${side}): ${options.runs} runs waiting after ${(parkMs / 1000).toFixed(1)} s; worker RSS ${(parkedRss / MB).toFixed(0)} MB, ${cachedWhenParked} cached`);
 
-    const interruptId = approvalIdFor(1);
     const drainStart = performance.now();
     await mapLimit(ids, 50, async (id) => {
-      if (side === 'ours') await handle(id).executeUpdate(respondUpdate, { args: [{ interruptId, response: 'y', respondedBy: 'bench' }] });
+      if (side === 'ours') await handle(id).executeUpdate(respondUpdate, { args: [approvalAnswerFor(1, { namespace: 'default', workflowId: id, execution: executions.get(id)! })] });
       else await handle(id).executeUpdate(floorApproveUpdate);
     });
     const finished = await mapLimit(ids, 100, async (id) => {

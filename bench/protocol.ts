@@ -4,7 +4,8 @@
  * floor workflows' messages. Workflow-safe: no Node, no I/O.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { beforeToolCallInterruptId } from '../src/agent/interrupts.js';
+import { bindingFor } from '../src/agent/binding.js';
+import { beforeToolCallInterruptId, type InterruptResponse } from '../src/agent/interrupts.js';
 
 export const BENCH_AGENT = 'bench-instant';
 export const BENCH_APPROVAL_AGENT = 'bench-approval';
@@ -52,6 +53,18 @@ export function toolUseIdFor(step: number): string {
 
 export function approvalIdFor(step: number): string {
   return beforeToolCallInterruptId(toolUseIdFor(step), APPROVAL_NAME);
+}
+
+/** The question the approval agent asks before step `step`. */
+export function approvalReason(step: number): { message: string; step: number } {
+  return { message: `approve step ${step}?`, step };
+}
+
+/** A yes to step `step` of run `run` (its first execution `execution`), bound as the run binds its question (src/agent/binding.ts). */
+export function approvalAnswerFor(step: number, run: { namespace: string; workflowId: string; execution: string }, toolMs = 0): InterruptResponse {
+  const interruptId = approvalIdFor(step);
+  const binding = bindingFor(run, { id: interruptId, name: APPROVAL_NAME, reason: approvalReason(step) }, { tool: NOOP_TOOL, input: { step, sleepMs: toolMs } });
+  return { interruptId, response: 'y', respondedBy: 'bench', binding };
 }
 
 /** The key under which a tool start is reported: the tool's idempotency key, `<workflowId>:<toolUseId>`. */

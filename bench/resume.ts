@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { respondSignal, respondUpdate } from '../src/workflows/messages.js';
+import type { InterruptResponse } from '../src/agent/interrupts.js';
 import { costRow, log, percentile, round, workflowId, type BenchEnv, type BenchResult } from './harness.js';
 import type { Queues } from './per-step.js';
 import { monotonicMs, whenToolStarts } from './probe.js';
@@ -63,9 +64,13 @@ async function oneRun(env: BenchEnv, queues: Queues, side: Side, channel: Channe
   const samples: Sample[] = [];
   for (let step = 1; step <= steps; step++) {
     const interruptId = approvalIdFor(step);
+    // Ours answers as a client that read the question: with its binding.
+    let answer: InterruptResponse | undefined;
     if (side === 'ours') {
       const status = await env.agents(queues.agent).wait(id, { timeoutMs: WAIT_LIMIT_MS });
-      if (!status.pending.some((pending) => pending.id === interruptId)) throw new Error(`${id} does not wait for ${interruptId}: ${status.status}`);
+      const question = status.pending.find((pending) => pending.id === interruptId);
+      if (!question) throw new Error(`${id} does not wait for ${interruptId}: ${status.status}`);
+      answer = { interruptId, response: 'y', respondedBy: 'bench', ...(question.binding ? { binding: question.binding } : {}) };
     } else {
       await until(`${id} to wait for step ${step}`, async () => (await handle.query(floorWaitingQuery)) === step);
     }
@@ -73,8 +78,8 @@ async function oneRun(env: BenchEnv, queues: Queues, side: Side, channel: Channe
     await sleep(SETTLE_MS);
     const started = whenToolStarts(toolKey(id, step));
     const sent = monotonicMs();
-    if (side === 'ours' && channel === 'update') await handle.executeUpdate(respondUpdate, { args: [{ interruptId, response: 'y', respondedBy: 'bench' }] });
-    else if (side === 'ours') await handle.signal(respondSignal, { interruptId, response: 'y', respondedBy: 'bench' });
+    if (answer && channel === 'update') await handle.executeUpdate(respondUpdate, { args: [answer] });
+    else if (answer) await handle.signal(respondSignal, answer);
     else if (channel === 'update') await handle.executeUpdate(floorApproveUpdate);
     else await handle.signal(floorApproveSignal);
     const returned = monotonicMs();
