@@ -39,12 +39,10 @@ export async function replayEveryHistory(
   const connection = await Connection.connect({ address: (client.connection as Connection).options.address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
   const histories: HistoryAndWorkflowId[] = [];
   try {
-    const reader = new Client({ connection, namespace: client.options.namespace, dataConverter: client.options.dataConverter });
-    if (options.workflowIds) {
-      for (const workflowId of new Set(options.workflowIds)) histories.push({ workflowId, history: await reader.workflow.getHandle(workflowId).fetchHistory() });
-    } else {
-      for await (const history of reader.workflow.list(options.query !== undefined ? { query: options.query } : {}).intoHistories()) histories.push(history);
-    }
+    // Raw: listing decodes nothing (memos may be sealed with keys this process no longer holds); histories are replayed as stored.
+    const reader = new Client({ connection, namespace: client.options.namespace });
+    const runs = options.workflowIds ? [...new Set(options.workflowIds)].map((workflowId) => ({ workflowId, runId: undefined })) : await listRuns(reader, options.query);
+    for (const { workflowId, runId } of runs) histories.push({ workflowId, history: await reader.workflow.getHandle(workflowId, runId).fetchHistory() });
   } finally {
     await connection.close();
   }
@@ -66,6 +64,18 @@ export async function replayEveryHistory(
   }
   const failures = left.map((history) => ({ workflowId: history.workflowId, runId: runIdOf(history), error: errors.get(history)!.join(' | ') }));
   return { replayed: histories.length, failures };
+}
+
+/** Every execution visibility lists, without decoding anything. */
+async function listRuns(client: Client, query: string | undefined): Promise<Array<{ workflowId: string; runId: string | undefined }>> {
+  const runs: Array<{ workflowId: string; runId: string | undefined }> = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, ...(query !== undefined ? { query } : {}), ...(nextPageToken ? { nextPageToken } : {}) });
+    for (const execution of page.executions ?? []) runs.push({ workflowId: execution.execution?.workflowId ?? '', runId: execution.execution?.runId ?? undefined });
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return runs;
 }
 
 function runIdOf({ history }: HistoryAndWorkflowId): string {
