@@ -9,7 +9,7 @@ import type { NotificationEvent, NotificationKind } from './event.js';
 import { LINK_ACTIONS, type LinkAction } from './links.js';
 
 export interface NotificationLinks {
-  /** The question in the web inbox (the run's page). */
+  /** The question's own page in the web inbox: the question, its run, and what happened after it was answered. */
   open?: string;
   /** One-click answers: each opens the question pre-filled, with a confirm step. */
   approve?: string;
@@ -57,12 +57,17 @@ export function viewOf(event: NotificationEvent, config: Pick<NotifyConfig, 'inb
 /** Links only while the question can be answered: not for the deadline's outcome. */
 export function linksOf(event: NotificationEvent, config: Pick<NotifyConfig, 'inboxUrl' | 'links'>, now = Date.now()): NotificationLinks {
   if (!config.inboxUrl) return {};
-  const open = `${config.inboxUrl}/runs/${encodeURIComponent(event.runId)}`;
+  const open = questionUrl(config.inboxUrl, event.runId, event.interrupt.id);
   if (event.kind === 'deadline' || !config.links) return { open };
   const { signer, ttlMs } = config.links;
   const oneClick = (action: LinkAction) =>
     `${config.inboxUrl}/links/${signer.sign({ runId: event.runId, interruptId: event.interrupt.id, action, ...(event.interrupt.binding ? { binding: event.interrupt.binding } : {}) }, ttlMs, now)}`;
   return { open, ...Object.fromEntries(LINK_ACTIONS.map((action) => [action, oneClick(action)])) };
+}
+
+/** The web inbox's page of one question: `<inbox>/runs/<run id>/questions/<interrupt id>`, each part URL-encoded. */
+export function questionUrl(inboxUrl: string, runId: string, interruptId: string): string {
+  return `${inboxUrl}/runs/${encodeURIComponent(runId)}/questions/${encodeURIComponent(interruptId)}`;
 }
 
 /** The input the call will run with; after an approver's edit, the model's proposal beside it. */

@@ -1,12 +1,14 @@
 /**
  * The web approval inbox (hono): a static page and its script, and a JSON API behind sign-in.
  *
- *   GET  /, /runs/:id, /links/:token, /signin   the page (public/index.html; public/app.js builds the DOM)
+ *   GET  /, /runs/:id, /runs/:id/questions/:question, /links/:token, /signin
+ *                                the page (public/index.html; public/app.js builds the DOM)
  *   GET  /api/session            who is signed in, and the CSRF token for actions
  *   POST /api/signin, /api/signout
  *   GET  /api/inbox              every pending question across runs
  *   GET  /api/events             the same, pushed as server-sent events when it changes
- *   GET  /api/runs/:id           a run's status and audit (answers, decisions)
+ *   GET  /api/runs/:id           a run's status and audit (answers, decisions); questions in web words, with `offersTrust`
+ *   GET  /api/runs/:id/timeline  its prompt, final result and timeline (questions, answers, tool calls)
  *   POST /api/runs/:id/answer    approve / deny (reason) / trust / edit, signed as the person
  *   GET  /api/links/:token       what a one-click link would answer (no side effect)
  *   POST /api/links/:token/confirm   give that answer (once)
@@ -23,8 +25,11 @@ import { codecEndpoint } from '../codec/endpoint.js';
 import type { LinkSigner } from '../notify/links.js';
 import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import { canonicalJson } from '../agent/canonical-json.js';
+import type { RunStatus } from '../workflows/messages.js';
 import { answerFor } from './answers.js';
 import { InboxFeed } from './inbox-feed.js';
+import { readRunView } from './run-view.js';
+import { forWeb, offersTrust } from './web-question.js';
 import { RateLimiter } from './rate-limit.js';
 import { sameOriginOnly, securityHeaders } from './security.js';
 import type { ServiceSigner } from './service-key.js';
@@ -51,7 +56,7 @@ export interface InboxAppOptions {
 type Env = { Variables: { session: Session } };
 
 const COOKIE = 'hitl-session';
-const PAGE_PATHS = ['/', '/signin', '/runs/:id', '/links/:token'];
+const PAGE_PATHS = ['/', '/signin', '/runs/:id', '/runs/:id/questions/:question', '/links/:token'];
 
 function asset(name: string): string {
   return readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8');
@@ -136,7 +141,9 @@ export function createInboxApp(options: InboxAppOptions) {
     }),
   );
 
-  api.get('/runs/:id', async (c) => clientErrors(c, async () => c.json(await agents.status(c.req.param('id')))));
+  api.get('/runs/:id', async (c) => clientErrors(c, async () => c.json(webStatus(await agents.status(c.req.param('id'))))));
+
+  api.get('/runs/:id/timeline', async (c) => clientErrors(c, async () => c.json(await readRunView(agents, c.req.param('id')))));
 
   /** Gives `unsigned` (bound to the question as the page showed it) in the run that asks it, signed there as the person. */
   const answer = (c: Context<Env>, runId: string, unsigned: InterruptResponse) =>
@@ -155,7 +162,12 @@ export function createInboxApp(options: InboxAppOptions) {
     const runId = c.req.param('id');
     return clientErrors(c, async () => {
       // The question's accepted answers decide the form (words, or the approval policy's objects).
-      const asked = (await agents.status(runId)).pending.find((pending) => pending.id === checked.interruptId);
+      const status = await agents.status(runId);
+      const asked = status.pending.find((pending) => pending.id === checked.interruptId);
+      // "Trust always" is offered only where a session remembers it (web-question.ts); the page shows no button elsewhere.
+      if (asked && (request as { action?: unknown }).action === 'trust' && !offersTrust(asked, status.sessionId)) {
+        return c.json({ error: status.sessionId === undefined ? 'this run belongs to no session, so nothing would remember a trust: approve instead' : 'this question cannot be answered with trust: approve instead' }, 400);
+      }
       const unsigned = asked?.accepts ? answerFor(request, asked.accepts) : checked;
       if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
       return answer(c, runId, unsigned);
@@ -175,14 +187,14 @@ export function createInboxApp(options: InboxAppOptions) {
     if (claims.binding && interrupt.binding && canonicalJson({ ...claims.binding }) !== canonicalJson({ ...interrupt.binding })) {
       return { problem: 'this link was made for another question under this id (the run was started again, or the call changed): answer from the inbox instead', status: 410 as const };
     }
-    return { claims, interrupt, agent: status.agent };
+    return { claims, interrupt, agent: status.agent, sessionId: status.sessionId };
   };
 
   api.get('/links/:token', async (c) =>
     clientErrors(c, async () => {
       const link = await openLink(c);
       if ('problem' in link) return c.json({ error: link.problem }, link.status);
-      return c.json({ action: link.claims.action, runId: link.claims.runId, agent: link.agent, interrupt: link.interrupt, expiresAt: new Date(link.claims.expiresAt).toISOString() });
+      return c.json({ action: link.claims.action, runId: link.claims.runId, agent: link.agent, interrupt: forWeb(link.interrupt, link.sessionId), expiresAt: new Date(link.claims.expiresAt).toISOString() });
     }),
   );
 
@@ -204,6 +216,15 @@ export function createInboxApp(options: InboxAppOptions) {
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => c.json({ error: `the inbox failed: ${oneLine(error)}` }, 500));
   return { app, feed };
+}
+
+/** A run's status for the page: every question (waiting or answered) in web words, with whether trust is offered. */
+function webStatus(status: RunStatus) {
+  return {
+    ...status,
+    pending: status.pending.map((interrupt) => forWeb(interrupt, status.sessionId)),
+    answered: status.answered.map((answer) => ({ ...answer, interrupt: forWeb(answer.interrupt, status.sessionId) })),
+  };
 }
 
 /** The client's refusals as 4xx with their message; Temporal trouble as 502. */

@@ -1,23 +1,20 @@
 /**
  * The inbox as the web page sees it: `listInbox` (every pending question across runs), each item
- * with its run's prompt, read again every few seconds while a browser listens, and pushed to the
- * listeners (server-sent events) when it changed. One read serves every open page.
+ * with its run's prompt, its question in web words and whether trust is offered (web-question.ts),
+ * read again every few seconds while a browser listens, and pushed to the listeners (server-sent
+ * events) when it changed. One read serves every open page.
  */
 import type { Client } from '@temporalio/client';
 import { listInbox, type InboxItem } from '../sdk/inbox.js';
+import { RunPrompts } from './run-prompt.js';
+import { offersTrust, webQuestion } from './web-question.js';
 
-export type InboxEntry = Omit<InboxItem, 'ageMs'> & { prompt?: string };
+export type InboxEntry = Omit<InboxItem, 'ageMs'> & { prompt?: string; offersTrust: boolean };
 type Listener = (entries: InboxEntry[]) => void;
-
-/** The prompt from the run's static summary (`<agent>: <prompt>`, markdown-escaped when the run started). */
-export function promptFromSummary(summary: string, agent: string): string {
-  const text = summary.replace(/\\(.)/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  return text.startsWith(`${agent}: `) ? text.slice(agent.length + 2) : text;
-}
 
 export class InboxFeed {
   private readonly listeners = new Set<Listener>();
-  private readonly prompts = new Map<string, string | undefined>();
+  private readonly prompts: RunPrompts;
   private timer: NodeJS.Timeout | undefined;
   private last = '';
   private current: InboxEntry[] = [];
@@ -26,7 +23,9 @@ export class InboxFeed {
   constructor(
     private readonly client: Client,
     private readonly pollMs = 2000,
-  ) {}
+  ) {
+    this.prompts = new RunPrompts(client);
+  }
 
   /** The inbox now (one read shared by concurrent callers). */
   read(): Promise<InboxEntry[]> {
@@ -64,23 +63,11 @@ export class InboxFeed {
   private async load(): Promise<InboxEntry[]> {
     const items = await listInbox(this.client);
     return Promise.all(
-      items.map(async ({ ageMs: _age, ...item }) => {
-        const prompt = await this.promptOf(item.workflowId, item.agent);
-        return prompt !== undefined ? { ...item, prompt } : item;
+      items.map(async ({ ageMs: _age, ...item }): Promise<InboxEntry> => {
+        const prompt = await this.prompts.of(item.workflowId, item.agent, item.binding?.execution);
+        const web = { ...item, question: webQuestion(item.question), offersTrust: offersTrust({ accepts: item.accepts, reason: item.question }, item.sessionId) };
+        return prompt !== undefined ? { ...web, prompt } : web;
       }),
     );
-  }
-
-  private async promptOf(workflowId: string, agent: string): Promise<string | undefined> {
-    if (!this.prompts.has(workflowId)) {
-      const summary = await this.client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .then((description) => description.staticSummary())
-        .catch(() => undefined);
-      if (this.prompts.size > 5000) this.prompts.clear();
-      this.prompts.set(workflowId, summary === undefined ? undefined : promptFromSummary(summary, agent));
-    }
-    return this.prompts.get(workflowId);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * The web approval inbox in headless Chromium (Debian's package), against real runs on a dev
- * server: questions listed and updated live, approve, deny with a reason, a bad edit refused with
- * the run's own error shown, trust, a question that names its approver, the audit view, one-click
- * links (confirm step; used, forged and expired links refused), and model text that tries to be
- * markup shown as text. INBOX_SCREENSHOTS=docs writes the README's screenshots into docs/.
+ * server: questions listed and updated live, in web words (no terminal "(y/N)"), approve, deny
+ * with a reason, a bad edit refused with the run's own error shown, trust (only in a session's
+ * run, only where the question takes it), a question that names its approver, the audit view, a
+ * question's own page from the notification's link, the run page's prompt, timeline and result,
+ * one-click links (confirm step; used, forged and expired links refused), and model text that tries
+ * to be markup shown as text. INBOX_SCREENSHOTS=docs writes the README's screenshots into docs/.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -60,13 +62,28 @@ after(async () => {
   await env?.teardown();
 });
 
-/** Starts a run whose model asks for `record_action(label)` once, then says `text`. */
-async function startRun(agent: string, label: string, prompt = `record ${label}`) {
+/** Starts a run (in a session when given) whose model asks for `record_action(label)` once, then says `finished <label>`. */
+async function startRun(agent: string, label: string, prompt = `record ${label}`, sessionId?: string) {
   const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label } }] }, { kind: 'text', text: `finished ${label}` });
-  const { workflowId } = await env.agents.start({ agent, prompt, model });
+  const { workflowId } = await env.agents.start({ agent, prompt, model, ...(sessionId !== undefined ? { sessionId } : {}) });
   const status = await env.untilPending(workflowId, 1);
-  return { workflowId, interruptId: status.pending[0]!.id };
+  return { workflowId, interruptId: status.pending[0]!.id, prompt };
 }
+
+/** A session of its own for one test (a session runs one run at a time). */
+function newSession(name: string): string {
+  return `web-${name}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+/** Which of a card's buttons show. */
+async function buttons(question: ReturnType<typeof card>): Promise<Record<string, boolean>> {
+  const shown: Record<string, boolean> = {};
+  for (const action of ['approve', 'deny', 'trust', 'edit']) shown[action] = await question.locator(`[data-action="${action}"]`).isVisible();
+  return shown;
+}
+
+/** A terminal's answer hint, which the web leaves out: "(y/N)", "(t/y/N)". */
+const TERMINAL_HINT = /\((t\/)?y\/N\)/i;
 
 function card(workflowId: string) {
   return page.locator(`li.card[data-run="${workflowId}"]`);
@@ -89,7 +106,7 @@ async function finished(workflowId: string) {
   return (await env.agents.result(workflowId)).text;
 }
 
-const runs: Record<string, { workflowId: string; interruptId: string }> = {};
+const runs: Record<string, { workflowId: string; interruptId: string; prompt: string }> = {};
 
 test('the inbox lists every pending question with agent, prompt, tool, input, question and approvers; model text stays text', { skip }, async () => {
   runs.approve = await startRun('test-guarded', XSS_LABEL, XSS_PROMPT);
@@ -114,21 +131,38 @@ test('the inbox lists every pending question with agent, prompt, tool, input, qu
   assert.equal(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), undefined);
   assert.deepEqual(dialogs, []);
 
+  // The policy's questions in web words: the buttons are the choices, no "(t/y/N)" to type.
+  assert.equal(await card(runs.deny!.workflowId).locator('[data-field="question"]').innerText(), 'Approve record_action?');
+  assert.doesNotMatch(await page.locator('main').innerText(), TERMINAL_HINT);
+  // Runs of no session: nothing would remember a trust, so no card offers it.
+  assert.deepEqual(await buttons(card(runs.deny!.workflowId)), { approve: true, deny: true, trust: false, edit: true });
+  assert.deepEqual(await buttons(hostile), { approve: true, deny: true, trust: false, edit: true });
+  assert.equal(
+    await hostile.locator('[data-field="open"]').getAttribute('href'),
+    `/runs/${encodeURIComponent(runs.approve!.workflowId)}/questions/${encodeURIComponent(runs.approve!.interruptId)}`,
+    "each card links to the question's own page",
+  );
+
   const named = card(runs.named!.workflowId);
   assert.equal(await named.locator('[data-field="approvers"]').innerText(), 'may answer: alice');
   assert.match(await named.locator('[data-field="deadline"]').innerText(), /^deadline \d{4}-\d\d-\d\dT/);
   await page.screenshot({ path: path.join(shots, 'inbox.png'), fullPage: true });
 });
 
-test('a question that arrives while the page is open appears without a reload; trust answers it', { skip }, async () => {
+test("a question that arrives while the page is open appears without a reload; in a session's run it offers trust, and trust answers it", { skip }, async () => {
   const navigations: string[] = [];
-  page.on('framenavigated', (frame) => navigations.push(frame.url()));
-  runs.trust = await startRun('test-policy', 'trust-me');
+  const onNavigation = (frame: { url(): string }) => navigations.push(frame.url());
+  page.on('framenavigated', onNavigation);
+  runs.trust = await startRun('test-policy', 'trust-me', 'record trust-me', newSession('trust'));
   await card(runs.trust.workflowId).waitFor({ timeout: 20_000 });
+  page.off('framenavigated', onNavigation);
   assert.deepEqual(navigations, [], 'the page was not reloaded');
   assert.ok(await page.locator('#live.on').count(), 'the live indicator is on');
+  assert.deepEqual(await buttons(card(runs.trust.workflowId)), { approve: true, deny: true, trust: true, edit: true });
+  // A session's run is summarised without its prompt: the card has it from the run's input.
+  assert.equal(await card(runs.trust.workflowId).locator('[data-field="prompt"]').innerText(), 'record trust-me');
   await card(runs.trust.workflowId).locator('[data-action="trust"]').click();
-  assert.equal(await outcome(runs.trust.workflowId), 'Trusted as alice (signed)');
+  assert.equal(await outcome(runs.trust.workflowId), 'Trusted as alice (unverified claim)');
   assert.equal(await finished(runs.trust.workflowId), 'finished trust-me');
   // Answered questions leave the list by themselves.
   await gone(runs.trust.workflowId);
@@ -137,7 +171,8 @@ test('a question that arrives while the page is open appears without a reload; t
 test('approve: the run goes on, with the answer signed as the person', { skip }, async () => {
   const { workflowId } = runs.approve!;
   await card(workflowId).locator('[data-action="approve"]').click();
-  assert.equal(await outcome(workflowId), 'Approved as alice (signed)');
+  // The inbox signs every answer; this question names no approver, so the run records the name as a claim.
+  assert.equal(await outcome(workflowId), 'Approved as alice (unverified claim)');
   assert.equal(await finished(workflowId), `finished ${XSS_LABEL}`);
   const status = await env.agents.status(workflowId);
   assert.equal(status.answered[0]!.respondedBy, 'alice');
@@ -150,7 +185,7 @@ test('deny with a reason: the run is told why', { skip }, async () => {
   await card(workflowId).locator('[data-action="deny"]').click();
   await card(workflowId).locator('.deny-form input[name="reason"]').fill('not in production <please>');
   await card(workflowId).locator('.deny-form button[type="submit"]').click();
-  assert.equal(await outcome(workflowId), 'Denied as alice (signed)');
+  assert.equal(await outcome(workflowId), 'Denied as alice (unverified claim)');
   assert.equal(await finished(workflowId), 'finished drop-the-table');
   const status = await env.agents.status(workflowId);
   assert.deepEqual(status.answered[0]!.response, { decision: 'deny', reason: 'not in production <please>' });
@@ -178,7 +213,7 @@ test("edit and approve: not JSON, then an input the run's update refuses, each s
 
   await editor.fill('{"label": "edited-by-alice"}');
   await editCard.locator('.edit-form button[type="submit"]').click();
-  assert.equal(await outcome(workflowId), 'Approved with your edit as alice (signed)');
+  assert.equal(await outcome(workflowId), 'Approved with your edit as alice (unverified claim)');
   assert.equal(await finished(workflowId), 'finished edit-me');
   assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'edited-by-alice').length, 1);
   assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'edit-me').length, 0);
@@ -188,13 +223,15 @@ test("edit and approve: not JSON, then an input the run's update refuses, each s
 test('a question that names its approver takes the inbox answer as proven; the audit view shows it verified', { skip }, async () => {
   const { workflowId } = runs.named!;
   await card(workflowId).locator('[data-action="approve"]').click();
-  assert.equal(await outcome(workflowId), 'Approved as alice (signed)');
+  assert.equal(await outcome(workflowId), 'Approved as alice (verified signature)');
   assert.equal(await finished(workflowId), 'finished escalate-to-alice');
   await page.goto(`${inbox.url}/runs/${encodeURIComponent(workflowId)}`);
   await page.locator('#run-phase').getByText('completed').waitFor();
   const row = page.locator('#run-answers tbody tr').first();
   assert.equal(await row.locator('td').nth(3).innerText(), 'alice');
   assert.equal(await row.locator('td').nth(4).innerText(), 'verified signature');
+  const answered = page.locator('#run-timeline li[data-kind="answer"]');
+  assert.deepEqual([await answered.locator('[data-field="who"]').textContent(), await answered.locator('[data-field="proof"]').textContent()], ['by alice', 'verified signature']);
   assert.ok((await page.locator('#run-decisions tbody tr').count()) > 0, 'the policy decisions are listed');
   const delivery = page.locator('#run-notifications tbody tr').first();
   await delivery.waitFor();
@@ -225,7 +262,7 @@ test('a question from a sub-agent shows the path that led to it and is answered 
   );
   await page.screenshot({ path: path.join(shots, 'inbox-sub-agent.png'), fullPage: true });
   await question.locator('[data-action="approve"]').click();
-  assert.equal(await outcome(asker), 'Approved as alice (signed)');
+  assert.equal(await outcome(asker), 'Approved as alice (unverified claim)');
   assert.match(await finished(workflowId), /Successfully deleted files: old_report\.txt, temp_data\.csv/);
   assert.equal(existsSync(path.join(workspace, 'old_report.txt')), false);
   await gone(asker);
@@ -252,7 +289,7 @@ test("the notification's one-click link opens the question pre-filled and answer
   await page.screenshot({ path: path.join(shots, 'inbox-link.png'), fullPage: true });
   assert.equal((await env.agents.status(run.workflowId)).status, 'waiting', 'opening the link answered nothing');
   await page.locator('#link-confirm').click();
-  await page.locator('#link-done').getByText('Approved as alice (signed).').waitFor();
+  await page.locator('#link-done').getByText('Approved as alice (unverified claim).').waitFor();
   assert.equal(await finished(run.workflowId), 'finished by-link');
 
   await page.goto(`${inbox.url}/links/${token}`);
@@ -268,4 +305,127 @@ test("the notification's one-click link opens the question pre-filled and answer
   await page.locator('#link-error').getByText(/this link expired at/).waitFor();
   assert.equal((await env.agents.status(other.workflowId)).status, 'waiting');
   await env.agents.cancel(other.workflowId);
+});
+
+/** What the page says in an element, as written (innerText would follow the CSS, e.g. upper-case labels). */
+async function text(locator: ReturnType<Page['locator']>): Promise<string> {
+  return (await locator.textContent()) ?? '';
+}
+
+/** The kinds of a timeline's entries, in order. */
+async function kinds(entries: ReturnType<Page['locator']>): Promise<Array<string | null>> {
+  const count = await entries.count();
+  return Promise.all(Array.from({ length: count }, (_, index) => entries.nth(index).getAttribute('data-kind')));
+}
+
+test("a question's own page, opened from the notification's link: the question in web words, its run and prompt; approved there, it shows who answered and what the run did next", { skip }, async () => {
+  const prompt = 'Please record own-page for the <i>audit</i>';
+  runs.ownPage = await startRun('test-policy', 'own-page', prompt);
+  const { workflowId, interruptId } = runs.ownPage;
+  const own = `/runs/${encodeURIComponent(workflowId)}/questions/${encodeURIComponent(interruptId)}`;
+  const { open } = (await notification(workflowId)).links;
+  assert.equal(open, `${inbox.url}${own}`, "the notification's open link is the question's page");
+
+  await page.goto(open);
+  const question = card(workflowId);
+  await question.waitFor();
+  assert.equal(await page.locator('#question-state').innerText(), 'Waiting for an answer.');
+  assert.equal(await question.locator('[data-field="question"]').innerText(), 'Approve record_action?');
+  assert.equal(await question.locator('[data-field="prompt"]').innerText(), prompt);
+  assert.deepEqual(JSON.parse(await question.locator('[data-field="input"]').innerText()), { label: 'own-page' });
+  assert.equal(await page.locator('#question-run').getAttribute('href'), `/runs/${encodeURIComponent(workflowId)}`);
+  assert.equal(await page.locator('#question-run').innerText(), workflowId);
+  assert.doesNotMatch(await page.locator('main').innerText(), TERMINAL_HINT);
+  assert.deepEqual(await buttons(question), { approve: true, deny: true, trust: false, edit: true }, 'no session, no trust');
+  assert.equal(await question.locator('[data-field="open"]').isVisible(), false, 'no link to the page it is on');
+  assert.equal(await page.locator('#question-next').innerText(), 'Nothing yet: the run waits for this answer.');
+  assert.equal(await page.locator('main i').count(), 0, 'the prompt is text');
+
+  await question.locator('[data-action="approve"]').click();
+  assert.equal(await outcome(workflowId), 'Approved as alice (unverified claim)');
+  // What the run did after the answer, as it recorded it: the answer, the call it let run, the run's end.
+  await page.locator('#question-result').getByText('The run completed: finished own-page').waitFor();
+  assert.match(await page.locator('#question-state').innerText(), /^Approved by alice \(unverified claim\) at \d{4}-\d\d-\d\dT/);
+  const after = page.locator('#question-outcome li');
+  assert.deepEqual(await kinds(after), ['answer', 'tool']);
+  assert.equal(await text(after.nth(0).locator('[data-field="who"]')), 'by alice');
+  assert.equal(await text(after.nth(1).locator('[data-field="tool"]')), 'record_action');
+  assert.equal(await text(after.nth(1).locator('[data-field="status"]')), 'success');
+  assert.equal(readLedger(env.ledger).filter((entry) => entry.label === 'own-page').length, 1);
+  await page.screenshot({ path: path.join(shots, 'inbox-question.png'), fullPage: true });
+
+  // Opened again once answered: who answered and when, the question as it was asked, no buttons.
+  await page.reload();
+  await page.locator('#question-state').getByText(/^Approved by alice/).waitFor();
+  assert.equal(await page.locator('#question-one [data-action]').count(), 0);
+  assert.equal(await card(workflowId).locator('[data-field="question"]').innerText(), 'Approve record_action?');
+  await page.locator('#question-result').getByText('The run completed: finished own-page').waitFor();
+});
+
+test('the run page: the prompt, the timeline of questions, answers (who, verified or not, when) and tool calls in order, and the final result', { skip }, async () => {
+  const { workflowId, interruptId, prompt } = runs.ownPage!;
+  await page.goto(`${inbox.url}/runs/${encodeURIComponent(workflowId)}`);
+  await page.locator('#run-result').getByText('finished own-page').waitFor();
+  assert.equal(await page.locator('#run-prompt').innerText(), prompt);
+  const entries = page.locator('#run-timeline li');
+  assert.deepEqual(await kinds(entries), ['question', 'answer', 'tool']);
+  const [asked, answer, call] = [entries.nth(0), entries.nth(1), entries.nth(2)];
+  assert.equal(await text(asked.locator('[data-field="question"]')), 'Approve record_action?');
+  assert.equal(await text(asked.locator('[data-field="tool"]')), 'record_action');
+  assert.equal(await asked.locator('[data-field="open"]').getAttribute('href'), `/runs/${encodeURIComponent(workflowId)}/questions/${encodeURIComponent(interruptId)}`);
+  assert.equal(await text(answer.locator('[data-field="what"]')), 'Approved');
+  assert.equal(await text(answer.locator('[data-field="who"]')), 'by alice');
+  assert.equal(await text(answer.locator('[data-field="proof"]')), 'unverified claim');
+  assert.match(await text(answer.locator('[data-field="at"]')), /^\d{4}-\d\d-\d\dT/);
+  assert.equal(await text(call.locator('[data-field="tool"]')), 'record_action');
+  assert.deepEqual(JSON.parse(await text(call.locator('[data-field="input"]'))), { label: 'own-page' });
+  assert.equal(await text(call.locator('[data-field="status"]')), 'success');
+  assert.doesNotMatch(await page.locator('main').innerText(), TERMINAL_HINT);
+  await page.screenshot({ path: path.join(shots, 'inbox-run-timeline.png'), fullPage: true });
+
+  // A denied call: the reason the agent read, and the call that never ran, its error result shown as text.
+  await page.goto(`${inbox.url}/runs/${encodeURIComponent(runs.deny!.workflowId)}`);
+  await page.locator('#run-result').getByText('finished drop-the-table').waitFor();
+  const denied = page.locator('#run-timeline li');
+  assert.deepEqual(await kinds(denied), ['question', 'answer', 'tool']);
+  assert.equal(await text(denied.nth(1).locator('[data-field="what"]')), 'Denied');
+  assert.equal(await text(denied.nth(1).locator('[data-field="reason"]')), 'not in production <please>');
+  assert.equal(await text(denied.nth(2).locator('[data-field="status"]')), 'error');
+  assert.match(await text(denied.nth(2).locator('[data-field="result"]')), /not in production <please>/);
+});
+
+test('in a session, a question the policy never lets be trusted offers no trust, on its card and on its page; the server refuses a trust for it, and for a run of no session', { skip }, async () => {
+  const run = await startRun('test-policy', 'quorum-no-trust', 'record quorum-no-trust', newSession('quorum'));
+  const plain = await startRun('test-policy', 'no-session-no-trust');
+  try {
+    await page.goto(inbox.url);
+    await card(run.workflowId).waitFor();
+    assert.deepEqual(await buttons(card(run.workflowId)), { approve: true, deny: true, trust: false, edit: true });
+    await page.goto(`${inbox.url}/runs/${encodeURIComponent(run.workflowId)}/questions/${encodeURIComponent(run.interruptId)}`);
+    await card(run.workflowId).waitFor();
+    assert.equal(await card(run.workflowId).locator('[data-field="question"]').innerText(), 'Approve record_action?');
+    assert.equal(await card(run.workflowId).locator('[data-action="trust"]').isVisible(), false);
+
+    // A hand-made request gets no further than the page would.
+    for (const [target, refusal] of [
+      [run, /this question cannot be answered with trust/],
+      [plain, /this run belongs to no session/],
+    ] as const) {
+      const binding = (await env.agents.status(target.workflowId)).pending[0]!.binding;
+      const response = await page.evaluate(
+        async ({ url, body }) => {
+          const session = (await (await fetch('/api/session')).json()) as { csrf: string };
+          const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf }, body: JSON.stringify(body) });
+          return { status: answer.status, body: (await answer.json()) as { error?: string } };
+        },
+        { url: `/api/runs/${encodeURIComponent(target.workflowId)}/answer`, body: { interruptId: target.interruptId, action: 'trust', binding } },
+      );
+      assert.equal(response.status, 400);
+      assert.match(String(response.body.error), refusal);
+      assert.equal((await env.agents.status(target.workflowId)).answered.length, 0);
+    }
+  } finally {
+    await env.agents.cancel(run.workflowId);
+    await env.agents.cancel(plain.workflowId);
+  }
 });

@@ -3,7 +3,8 @@
  * failure, rate limit), cookies (HttpOnly, Secure, SameSite=Strict, __Host-), CSRF (no token, a
  * wrong token, another site's origin, a form post from another site's page in Chromium), the
  * content security policy (no inline script runs), forged / expired / reused links, `--dev-user`
- * off loopback, and, in the dev setup, a `temporal workflow update` that merely claims who answered.
+ * off loopback, a question's own page and a run's timeline (served like every page, read only when
+ * signed in), and, in the dev setup, a `temporal workflow update` that merely claims who answered.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -207,6 +208,36 @@ test('links over the API: forged and expired links are refused, a used one is re
   // Another link to the same (answered) question is refused too.
   const another = links.sign({ runId: run.workflowId, interruptId: run.interruptId, action: 'approve' }, 60_000);
   assert.match(String((await alice.request(`/api/links/${another}`)).json.error), /not waiting any more|no run|ended/);
+});
+
+test("a question's own page is served like every page, with the same headers; a run's timeline only to a signed-in person, in the run's own words as data", async () => {
+  const run = await waitingRun('test-guarded', '<img src=x onerror=alert(1)>');
+  try {
+    const own = `/runs/${encodeURIComponent(run.workflowId)}/questions/${encodeURIComponent(run.interruptId)}`;
+    const page = await fetch(`${dev.url}${own}`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+    assert.equal(await page.text(), await (await fetch(`${dev.url}/`)).text(), 'the one page; its script reads the question');
+
+    const timeline = `/api/runs/${encodeURIComponent(run.workflowId)}/timeline`;
+    assert.equal((await new SessionClient(dev.url).request(timeline)).status, 401, 'nothing without a session');
+    const alice = new SessionClient(dev.url);
+    await alice.start();
+    const view = await alice.request(timeline);
+    assert.equal(view.status, 200, view.text);
+    assert.equal(view.headers.get('content-type'), 'application/json');
+    assert.equal(view.json.prompt, 'record <img src=x onerror=alert(1)>');
+    assert.equal(view.json.phase, 'waiting');
+    assert.deepEqual(
+      (view.json.timeline as Array<{ kind: string; waiting?: boolean; status?: string }>).map((entry) => [entry.kind, entry.waiting ?? entry.status]),
+      [['question', true], ['tool', 'waiting']],
+    );
+    assert.equal((await alice.request('/api/runs/no-such-run/timeline')).status, 404);
+  } finally {
+    await env.agents.cancel(run.workflowId);
+  }
 });
 
 test('--dev-user is refused on any non-loopback address', async () => {

@@ -14,6 +14,7 @@ import { createNotifyActivity } from '../../src/notify/activity.js';
 import { notifyConfigFromEnv, NotifyConfigError } from '../../src/notify/config.js';
 import type { DeliveryStatus, NotificationEvent } from '../../src/notify/event.js';
 import { LinkSigner } from '../../src/notify/links.js';
+import { linksOf } from '../../src/notify/message.js';
 import { HttpReceiver, mimeParts, SmtpReceiver } from './notify-receivers.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -110,7 +111,8 @@ test('the webhook is signed per Standard Webhooks: an independent HMAC and the s
   assert.equal(body.interrupt.question, `Approve deleting these files? ${HOSTILE}`);
   assert.equal(body.interrupt.deadline, interrupt.deadline);
   assert.deepEqual(body.path.map((step: { agent: string }) => step.agent), ['ops', 'file-approval']);
-  assert.equal(body.links.open, 'http://inbox.example:8787/runs/file-approval-abc');
+  // The open link is the question's own page; every part is URL-encoded (interrupt ids hold colons).
+  assert.equal(body.links.open, 'http://inbox.example:8787/runs/file-approval-abc/questions/hook%3AbeforeToolCall%3Atooluse_1%3Afilemanager-approval');
   const signer = new LinkSigner(LINK_SECRET);
   for (const action of ['approve', 'deny'] as const) {
     const token = (body.links[action] as string).replace('http://inbox.example:8787/links/', '');
@@ -238,4 +240,19 @@ test('links: a forged, a tampered or an expired link is refused; a good one veri
   const tampered = `${Buffer.from(JSON.stringify({ ...claims, action: 'deny' })).toString('base64url')}.${mac}`;
   assert.match((signer.verify(tampered, 1_000_000) as { problem: string }).problem, /signature does not match/);
   for (const junk of ['', 'x', 'a.b.c', `${'a'.repeat(5000)}.b`]) assert.ok('problem' in signer.verify(junk, 1_000_000));
+});
+
+test("the open link is the question's own page, with the run id and the question id each one URL-encoded path segment; a deadline's message links there too", () => {
+  const config = { inboxUrl: 'https://inbox.example' };
+  const odd = eventOf({ runId: 'ops/run?x=1#frag', interrupt: { ...interrupt, id: 'sub:tu/1:approval?' } });
+  const open = linksOf(odd, config).open!;
+  assert.equal(open, 'https://inbox.example/runs/ops%2Frun%3Fx%3D1%23frag/questions/sub%3Atu%2F1%3Aapproval%3F');
+  const url = new URL(open);
+  assert.deepEqual(url.pathname.split('/').slice(1).map(decodeURIComponent), ['runs', 'ops/run?x=1#frag', 'questions', 'sub:tu/1:approval?']);
+  assert.equal(url.search + url.hash, '', 'nothing of the ids spills into the query or the fragment');
+  // The deadline answered it: no one-click links, but the page says who answered (the deadline) and when.
+  assert.deepEqual(linksOf(eventOf({ kind: 'deadline' }), { ...config, links: { signer: new LinkSigner(LINK_SECRET), ttlMs: 60_000 } }), {
+    open: `https://inbox.example/runs/file-approval-abc/questions/${encodeURIComponent(interrupt.id)}`,
+  });
+  assert.deepEqual(linksOf(odd, {}), {}, 'no inbox, no links');
 });

@@ -24,7 +24,7 @@ async function api(path, body) {
 // ---------- small helpers ----------
 
 function show(id) {
-  for (const section of ['loading', 'signin', 'inbox', 'run', 'link']) $(`#${section}`).hidden = section !== id;
+  for (const section of ['loading', 'signin', 'inbox', 'run', 'question', 'link']) $(`#${section}`).hidden = section !== id;
 }
 
 function json(value) {
@@ -52,6 +52,52 @@ function questionText(item) {
   return typeof item.question === 'string' ? item.question : json(item.question);
 }
 
+function runUrl(runId) {
+  return `/runs/${encodeURIComponent(runId)}`;
+}
+
+/** A question's own page (the notifications' "open" link leads there too). */
+function questionUrl(runId, interruptId) {
+  return `${runUrl(runId)}/questions/${encodeURIComponent(interruptId)}`;
+}
+
+/** Reads again every `ms` after each read has finished (a slow server never gets two at once). */
+function every(ms, read) {
+  const next = async () => {
+    await read();
+    setTimeout(next, ms);
+  };
+  return next();
+}
+
+/** What an answer did, in words: the approval forms read as such, anything else as its JSON. */
+function answerWords(response) {
+  const word = typeof response === 'string' ? response.trim().toLowerCase() : undefined;
+  const decision = response && typeof response === 'object' && !Array.isArray(response) ? response.decision : undefined;
+  if (['y', 'yes', 'approve'].includes(word) || decision === 'approve' || response === true) return 'Approved';
+  if (['n', 'no', 'deny'].includes(word) || decision === 'deny' || response === false) return 'Denied';
+  if (['t', 'trust'].includes(word) || decision === 'trust') return 'Trusted';
+  if (decision === 'edit') return 'Approved with an edit';
+  return `Answered ${json(response)}`;
+}
+
+function whoAnswered(answer) {
+  if (answer.respondedBy === 'deadline') return 'by the deadline';
+  return answer.respondedBy ? `by ${answer.respondedBy}` : 'by someone who gave no name';
+}
+
+/** Changes whenever the run moved on: its page then reads its timeline again. */
+function progressKey(status) {
+  return JSON.stringify([
+    status.status,
+    status.modelCalls,
+    (status.pending ?? []).map((question) => question.id),
+    (status.answered ?? []).length,
+    (status.decisions ?? []).length,
+    JSON.stringify(status.lastMessage ?? null).length,
+  ]);
+}
+
 // ---------- question cards (inbox, run view, link view) ----------
 
 /** A pending question as the inbox and the run view show it: { workflowId, agent, interruptId, name, tool, toolInput, question, raisedAt, deadline, allowedResponders, path, prompt }. */
@@ -66,7 +112,11 @@ function itemOfInterrupt(runId, agent, interrupt) {
     proposedInput: interrupt.proposedInput,
     calls: interrupt.calls,
     binding: interrupt.binding,
-    question: typeof interrupt.reason === 'string' ? interrupt.reason : (interrupt.reason && typeof interrupt.reason.message === 'string' ? interrupt.reason.message : interrupt.reason),
+    // The server words the question for the web (no terminal hint such as "(y/N)": the buttons are the choices).
+    question: interrupt.question !== undefined ? interrupt.question : typeof interrupt.reason === 'string' ? interrupt.reason : (interrupt.reason && typeof interrupt.reason.message === 'string' ? interrupt.reason.message : interrupt.reason),
+    offersTrust: interrupt.offersTrust === true,
+    // A sub-agent's question shown in its caller has its page in the run that asks it.
+    page: interrupt.runId !== undefined && interrupt.ownId !== undefined ? { runId: interrupt.runId, interruptId: interrupt.ownId } : undefined,
     raisedAt: interrupt.raisedAt,
     deadline: interrupt.deadline,
     allowedResponders: interrupt.allowedResponders,
@@ -104,7 +154,12 @@ function fillCard(card, item) {
   setText(field('agent'), item.agent);
   const run = field('run');
   setText(run, item.workflowId);
-  run.href = `/runs/${encodeURIComponent(item.workflowId)}`;
+  run.href = runUrl(item.workflowId);
+  const open = field('open');
+  const page = questionUrl(item.page?.runId ?? item.workflowId, item.page?.interruptId ?? item.interruptId);
+  open.href = page;
+  // Not on the question's own page (compared as written: a card cloned from the template resolves no URL until it is in the page).
+  open.hidden = page === location.pathname;
   setText(field('age'), `asked ${age(item.raisedAt)} ago`);
   field('age').dataset.raisedAt = item.raisedAt;
   setText(field('deadline'), item.deadline ? `deadline ${item.deadline}` : '');
@@ -122,11 +177,12 @@ function fillCard(card, item) {
   setText(field('proposed'), item.proposedInput === undefined ? '' : json(item.proposedInput));
   field('proposed').parentElement.hidden = item.proposedInput === undefined;
   setText(field('approvers'), item.allowedResponders ? `may answer: ${item.allowedResponders.join(', ')}` : '');
-  // A question that accepts only some words shows only the buttons that give one of them.
+  // A question that accepts only some words shows only the buttons that give one of them; trust only
+  // where the server says a session remembers it and the question takes it (`offersTrust`).
   const choices = item.accepts?.choices?.map((choice) => choice.toLowerCase());
   for (const [action, word] of [['approve', 'y'], ['deny', 'n'], ['trust', 't'], ['edit', undefined]]) {
     const button = card.querySelector(`[data-action="${action}"]`);
-    if (button) button.hidden = Boolean(choices) && !choices.includes(word);
+    if (button) button.hidden = (Boolean(choices) && !choices.includes(word)) || (action === 'trust' && item.offersTrust !== true);
   }
 }
 
@@ -263,26 +319,52 @@ function startInbox() {
 
 // ---------- a run: its questions and its audit ----------
 
-async function startRun(runId) {
-  show('run');
-  $('#run-id').textContent = runId;
-  const refresh = async () => {
+/** Reads a run's status every few seconds, and its timeline (prompt, result, tool calls) whenever the run moved on. */
+function followRun(runId, render, showError) {
+  let shown = '';
+  let view;
+  return every(2500, async () => {
     try {
       const status = await api(`/runs/${encodeURIComponent(runId)}`);
-      $('#run-error').textContent = '';
-      renderRun(runId, status);
+      const key = progressKey(status);
+      if (key !== shown) {
+        view = await api(`/runs/${encodeURIComponent(runId)}/timeline`);
+        shown = key;
+      }
+      showError('');
+      render(status, view);
     } catch (failure) {
-      $('#run-error').textContent = failure.message;
+      showError(failure.message);
     }
-  };
-  await refresh();
-  setInterval(refresh, 3000);
+  });
 }
 
-function renderRun(runId, status) {
+function startRun(runId) {
+  show('run');
+  $('#run-id').textContent = runId;
+  return followRun(runId, (status, view) => renderRun(runId, status, view), (message) => ($('#run-error').textContent = message));
+}
+
+/** How the run ended, in words; undefined while it goes on. */
+function endText(view) {
+  if (view.phase === 'completed') return view.result ?? '';
+  if (view.phase === 'failed') return `The run failed: ${view.error ?? 'no reason given'}`;
+  if (view.phase === 'cancelled') return 'The run was cancelled.';
+  return undefined;
+}
+
+function renderRun(runId, status, view) {
   $('#run-agent').textContent = status.agent;
   $('#run-phase').textContent = status.status;
-  const pending = (status.pending ?? []).map((interrupt) => itemOfInterrupt(runId, status.agent, interrupt));
+  $('#run-session').textContent = status.sessionId !== undefined ? `in session ${status.sessionId}` : '';
+  setText($('#run-prompt'), view.prompt ?? '(the prompt cannot be read)');
+  setText($('#run-result'), endText(view) ?? `Not finished: the run is ${status.status}.`);
+  renderTimeline($('#run-timeline'), view.timeline, runId);
+  setText(
+    $('#run-timeline-note'),
+    view.timeline.length === 0 ? 'Nothing asked and no tool called yet.' : view.conversation ? '' : 'No worker answered for this run\'s conversation: its tool calls are not shown.',
+  );
+  const pending = (status.pending ?? []).map((interrupt) => ({ ...itemOfInterrupt(runId, status.agent, interrupt), prompt: view.prompt }));
   renderQuestions($('#run-pending'), pending);
   $('#run-nothing').hidden = pending.length > 0;
 
@@ -327,6 +409,105 @@ function renderRun(runId, status) {
       cell(row, delivery.at ?? '');
       return row;
     }),
+  );
+}
+
+// ---------- a run's timeline: questions, answers and tool calls, in order ----------
+
+function timelineEntry(entry, runId) {
+  const li = document.createElement('li');
+  li.className = `entry entry-${entry.kind}`;
+  li.dataset.kind = entry.kind;
+  const part = (text, field, tag = 'span', className = '') => {
+    const element = document.createElement(tag);
+    element.textContent = text;
+    element.dataset.field = field;
+    if (className) element.className = className;
+    li.append(element);
+    return element;
+  };
+  if (entry.kind === 'question') {
+    part(entry.waiting ? 'Waiting' : 'Asked', 'what', 'span', 'label');
+    if (entry.tool) part(entry.tool, 'tool', 'code');
+    part(questionText(entry), 'question', 'span', 'words');
+    const page = part('question page', 'open', 'a', 'open');
+    page.href = questionUrl(entry.runId ?? runId, entry.ownId ?? entry.interruptId);
+    part(entry.at, 'at', 'span', 'at');
+  } else if (entry.kind === 'answer') {
+    part(answerWords(entry.response), 'what', 'span', 'label');
+    part(whoAnswered(entry), 'who');
+    const proof = proofText(entry);
+    if (proof) part(proof, 'proof', 'span', entry.verified === true ? 'verified' : entry.verified === false ? 'unverified' : '');
+    if (entry.reason) part(entry.reason, 'reason', 'q');
+    part(entry.at, 'at', 'span', 'at');
+  } else {
+    part('Tool call', 'what', 'span', 'label');
+    part(entry.tool, 'tool', 'code');
+    part(entry.status, 'status', 'span', `status ${entry.status.replace(/\s+/g, '-')}`);
+    part(json(entry.input), 'input', 'pre', 'input');
+    if (entry.result !== undefined) part(entry.result, 'result', 'pre', 'output');
+  }
+  return li;
+}
+
+/** Shows `entries` in `list`, rebuilt only when they changed (a link is never swapped under the cursor). */
+function renderTimeline(list, entries, runId) {
+  const key = JSON.stringify(entries);
+  if (list.__key === key) return;
+  list.__key = key;
+  list.replaceChildren(...entries.map((entry) => timelineEntry(entry, runId)));
+}
+
+// ---------- one question's own page: the card, who answered, what the run did next ----------
+
+function startQuestion(runId, interruptId) {
+  show('question');
+  const run = $('#question-run');
+  run.textContent = runId;
+  run.href = runUrl(runId);
+  return followRun(runId, (status, view) => renderQuestionPage(runId, interruptId, status, view), (message) => ($('#question-error').textContent = message));
+}
+
+function renderQuestionPage(runId, interruptId, status, view) {
+  $('#question-agent').textContent = status.agent;
+  $('#question-phase').textContent = status.status;
+  const pending = (status.pending ?? []).find((question) => question.id === interruptId);
+  const answer = (status.answered ?? []).find((answered) => answered.interruptId === interruptId);
+  const list = $('#question-one');
+  const current = list.firstElementChild;
+  if (pending) {
+    const item = { ...itemOfInterrupt(runId, status.agent, pending), prompt: view.prompt };
+    if (current?.dataset.live === 'yes') {
+      current.__item = item;
+      fillCard(current, item);
+    } else {
+      const card = newCard(item);
+      card.dataset.live = 'yes';
+      list.replaceChildren(card);
+    }
+  } else if (!current || !(current.classList.contains('answered') || current.classList.contains('answering'))) {
+    // No longer waiting: the question as it was asked, without buttons (a card answered here stays as it is).
+    list.replaceChildren(...(answer ? [newCard({ ...itemOfInterrupt(runId, status.agent, answer.interrupt), prompt: view.prompt }, { actions: false })] : []));
+  }
+
+  let state;
+  if (pending) state = 'Waiting for an answer.';
+  else if (answer) {
+    const proof = proofText(answer);
+    state = `${answerWords(answer.response)} ${whoAnswered(answer)}${proof ? ` (${proof})` : ''} at ${answer.answeredAt}${answer.reason ? `: ${answer.reason}` : ''}`;
+  } else if (['completed', 'failed', 'cancelled'].includes(status.status)) state = `The run ended (${status.status}) before this question was answered.`;
+  else state = 'This run does not ask this question (now): it may have been asked under another id.';
+  setText($('#question-state'), state);
+
+  // What happened after: the answer as the run recorded it, the calls it let run (or not), how the run ended.
+  const outcome = view.timeline.filter((entry) => (entry.kind === 'answer' && entry.interruptId === interruptId) || (entry.kind === 'tool' && entry.questions.includes(interruptId)));
+  renderTimeline($('#question-outcome'), outcome, runId);
+  const ended = endText(view);
+  $('#question-result').hidden = ended === undefined;
+  setText($('#question-result'), ended === undefined ? '' : view.phase === 'completed' ? `The run completed: ${ended}` : ended);
+  setText(
+    $('#question-next'),
+    pending ? 'Nothing yet: the run waits for this answer.' : !view.conversation ? 'No worker answered for this run\'s conversation: its tool calls are not shown.' : outcome.length === 0 && ended === undefined ? 'The run goes on.' : '',
   );
 }
 
@@ -395,6 +576,8 @@ $('#signout').addEventListener('click', async () => {
 
 function route() {
   const path = location.pathname;
+  const question = /^\/runs\/([^/]+)\/questions\/([^/]+)$/.exec(path);
+  if (question) return startQuestion(decodeURIComponent(question[1]), decodeURIComponent(question[2]));
   const run = /^\/runs\/(.+)$/.exec(path);
   if (run) return startRun(decodeURIComponent(run[1]));
   const link = /^\/links\/(.+)$/.exec(path);
