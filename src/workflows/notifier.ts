@@ -6,7 +6,8 @@
  */
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { DecisionNote } from '../agent/hooks.js';
-import { DEADLINE_RESPONDER, durationMs, type AnsweredInterrupt, type Interrupt } from '../agent/interrupts.js';
+import { escapeMarkdown } from '../agent/escape.js';
+import { DEADLINE_RESPONDER, durationMs, questionOf, type AnsweredInterrupt, type Interrupt } from '../agent/interrupts.js';
 import { fitJson } from '../agent/payload-budget.js';
 import type { AgentDefinition } from '../agent/definition.js';
 import { PATCHES } from '../agent/patches.js';
@@ -88,7 +89,8 @@ export class Notifier {
       },
       EVENT_BUDGET,
     );
-    notify.executeWithOptions({ summary: `notify: ${kind} ${interrupt.name}` }, [event]).then(
+    // The activity's summary is what the Web UI's timeline shows of the question, without a click.
+    notify.executeWithOptions({ summary: notifySummary(kind, interrupt) }, [event]).then(
       (statuses) => statuses.forEach((status) => this.note(status)),
       (error: unknown) =>
         this.note({ eventId: event.eventId, kind, interruptId: interrupt.id, channel: '*', outcome: 'failed', detail: (error as Error).message, at: new Date().toISOString() }),
@@ -98,6 +100,13 @@ export class Notifier {
   private note(status: DeliveryStatus): void {
     this.run.record({ kind: 'notified', detail: { ...status } });
   }
+}
+
+/** "notify: waiting — Approve delete_files? — delete_files {"paths":[…]}", on one short line, escaped for the Web UI's markdown. */
+function notifySummary(kind: NotificationKind, interrupt: Interrupt): string {
+  const question = questionOf(interrupt.reason) ?? interrupt.name;
+  const call = interrupt.toolName !== undefined ? ` — ${interrupt.toolName} ${JSON.stringify(interrupt.toolInput ?? null)}` : '';
+  return escapeMarkdown(oneLine(`notify: ${kind} — ${question}${call}`, 200));
 }
 
 function isEscalation(interrupt: Interrupt): boolean {

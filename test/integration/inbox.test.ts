@@ -80,7 +80,13 @@ test('the Web UI metadata: static summary, current details in words, activity su
   assert.equal(description.typedSearchAttributes.get(PendingInterrupts), 1);
   const history = await handle.fetchHistory();
   const summaries = history.events!.flatMap((event) => (event.activityTaskScheduledEventAttributes && event.userMetadata?.summary?.data ? [JSON.parse(Buffer.from(event.userMetadata.summary.data).toString())] : []));
-  assert.deepEqual(summaries, [`model: ${DEMO_MODEL_ID}`, 'tool: inspect_files', `model: ${DEMO_MODEL_ID}`, 'notify: waiting filemanager-approval']);
+  // The question, readable in the Web UI's timeline without opening the run's metadata.
+  assert.deepEqual(summaries, [
+    `model: ${DEMO_MODEL_ID}`,
+    'tool: inspect_files',
+    `model: ${DEMO_MODEL_ID}`,
+    'notify: waiting — Approve deleting these files? \\(y/N\\) — delete\\_files \\{"paths":\\["a\\.txt","b\\.txt"\\]\\}',
+  ]);
   await env.agents.respond(workflowId, { interruptId: waiting.pending[0]!.id, response: 'n', respondedBy: 'zoe', reason: 'keep them' });
   const done = await env.agents.wait(workflowId);
   assert.deepEqual(done.answered.map((a) => [a.respondedBy, a.reason, a.response]), [['zoe', 'keep them', 'n']]);
