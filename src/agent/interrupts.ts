@@ -119,8 +119,8 @@ export interface InterruptResponse {
   response: JsonValue;
   respondedBy?: string;
   reason?: string;
-  /** The binding of the question as its author saw it (see binding.ts): required by runs since bindings. */
-  binding?: AnswerBinding;
+  /** The binding of the question as its author saw it (see binding.ts): required by runs since bindings. Undefined: none (runs from before). */
+  binding?: AnswerBinding | undefined;
   /** Proof that `respondedBy` gave this answer (see proof.ts); required where the interrupt names approvers. */
   proof?: AnswerProof;
 }

@@ -3,16 +3,15 @@
  *   node dist/start.js "Alice: 420 EUR team dinner"               start, approve every question, print the result
  *   node dist/start.js --no-approve "Bob: 250 EUR train tickets"   start, wait for the question, print it as JSON
  */
-import { Client, Connection } from '@temporalio/client';
-import { AgentClient } from 'durable-hitl-agents/client';
+import { AgentClient, connectClient } from 'durable-hitl-agents/client';
 
 const args = process.argv.slice(2);
 const approve = !args.includes('--no-approve');
 const prompt = args.filter((arg) => arg !== '--no-approve').join(' ') || 'Alice: 420 EUR team dinner';
 
-const connection = await Connection.connect({ address: process.env['TEMPORAL_ADDRESS'] ?? 'localhost:7233' });
+// Temporal's environment configuration: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, a temporal.toml profile...
+const client = await connectClient();
 try {
-  const client = new Client({ connection, namespace: process.env['TEMPORAL_NAMESPACE'] ?? 'default' });
   const agents = new AgentClient(client, process.env['EXPENSE_TASK_QUEUE'] ?? 'expenses');
   const { workflowId } = await agents.start({ agent: 'expense-approval', prompt, model: { provider: 'rules', modelId: 'expense-rules' } });
 
@@ -22,9 +21,10 @@ try {
   } else {
     while (status.status === 'waiting') {
       for (const interrupt of status.pending) console.error(`approving ${interrupt.id} (${interrupt.toolName ?? interrupt.name})`);
+      // Bound to the questions as printed above: a run that changed meanwhile refuses the answers.
       await agents.respond(
         workflowId,
-        status.pending.map((interrupt) => ({ interruptId: interrupt.id, response: 'y', respondedBy: 'expense-script', reason: 'within budget' })),
+        status.pending.map((interrupt) => ({ interruptId: interrupt.id, response: 'y', respondedBy: 'expense-script', reason: 'within budget', binding: interrupt.binding })),
       );
       status = await agents.wait(workflowId);
     }
@@ -32,5 +32,5 @@ try {
     console.log(JSON.stringify({ workflowId, status: status.status, text: result.text }));
   }
 } finally {
-  await connection.close();
+  await client.connection.close();
 }

@@ -1,16 +1,17 @@
 /** Your worker, as it would be anyway, plus one plugin: the agents, their tools and a model. */
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { agentsPlugin } from 'durable-hitl-agents/worker';
+import { Worker } from '@temporalio/worker';
+import { agentsPlugin, connectWorker } from 'durable-hitl-agents/worker';
 import { ExpenseRulesModel } from './model.js';
 import { submitExpenseTool } from './tools.js';
 
 export const TASK_QUEUE = process.env['EXPENSE_TASK_QUEUE'] ?? 'expenses';
 
-const connection = await NativeConnection.connect({ address: process.env['TEMPORAL_ADDRESS'] ?? 'localhost:7233' });
+// Temporal's environment configuration: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, a temporal.toml profile...
+const { connection, namespace } = await connectWorker();
 try {
   const worker = await Worker.create({
     connection,
-    namespace: process.env['TEMPORAL_NAMESPACE'] ?? 'default',
+    namespace,
     taskQueue: TASK_QUEUE,
     plugins: [
       agentsPlugin({
