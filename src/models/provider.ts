@@ -1,8 +1,18 @@
 /** A model provider turns a Converse-shaped request into a validated Converse-shaped response. */
 import type { ModelRequest, ModelResponse } from '../agent/types.js';
 
+/** How a caller follows one model call while it runs. */
+export interface InvokeOptions {
+  /**
+   * Given: the provider streams, and calls this with each piece of the answer's text as the
+   * service sends it (the response it resolves with still holds the whole text). A provider that
+   * cannot stream ignores it.
+   */
+  onText?(delta: string): void;
+}
+
 export interface ModelProvider {
-  invoke(request: ModelRequest): Promise<ModelResponse>;
+  invoke(request: ModelRequest, options?: InvokeOptions): Promise<ModelResponse>;
 }
 
 export const DEFAULT_BEDROCK_MODEL_ID = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
