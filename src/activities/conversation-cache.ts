@@ -14,7 +14,12 @@ import type { Message, ModelRequest } from '../agent/types.js';
 import { conversationQuery, modelRequestQuery, type ConversationDelta, type ModelSetup } from '../workflows/messages.js';
 
 /** What the model activity is called with: a request that may hold only the tail of the conversation, and no setup. */
-export type ModelActivityInput = Omit<ModelRequest, keyof ModelSetup> & Partial<ModelSetup> & { conversation?: ConversationDelta };
+export type ModelActivityInput = Omit<ModelRequest, keyof ModelSetup> &
+  Partial<ModelSetup> & {
+    conversation?: ConversationDelta;
+    /** Stream the answer's text to the run's watchers as this message (see src/agent/run-events.ts). */
+    stream?: { id: string };
+  };
 
 /** Conversations kept per worker (characters of their JSON), least recently used first out. */
 const MAX_CACHED_BYTES = 256 * 1024 * 1024;
@@ -48,7 +53,7 @@ export class ConversationCache {
 
   /** The whole request: the cached head and setup plus what was sent, or the run's own copy on a miss. */
   async resolve(input: ModelActivityInput): Promise<ModelRequest> {
-    const { conversation, system, tools, ...request } = input;
+    const { conversation, system, tools, stream: _stream, ...request } = input;
     const sent = tools !== undefined ? { system: system ?? '', tools } : undefined;
     if (!conversation) {
       if (!sent) throw ApplicationFailure.nonRetryable('a model call without its setup must say which conversation it belongs to', 'ConversationMismatch');

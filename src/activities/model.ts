@@ -5,11 +5,12 @@ import { PERMANENT_MODEL_ERRORS } from '../models/errors.js';
 import type { ModelProvider } from '../models/provider.js';
 import { recordModelCall } from '../observability/activity-metrics.js';
 import { ConversationCache, type ModelActivityInput } from './conversation-cache.js';
+import { TextStream } from './text-stream.js';
 
 const PERMANENT = new Set(PERMANENT_MODEL_ERRORS);
 
 export function createModelActivity(providers: Record<string, ModelProvider>, conversations = new ConversationCache()) {
-  return async function invokeModel(input: ModelActivityInput): Promise<ModelResponse> {
+  return async function invokeModel(input: ModelActivityInput): Promise<ModelResponse & { streamed?: boolean }> {
     const request = await conversations.resolve(input);
     const provider = providers[request.model.provider];
     if (!provider) {
@@ -20,12 +21,16 @@ export function createModelActivity(providers: Record<string, ModelProvider>, co
       });
     }
     const started = performance.now();
+    // The run's watchers see the text as it comes (text-stream.ts); the run itself reads only the result.
+    const stream = input.stream ? TextStream.open(input.stream.id) : undefined;
     let response: ModelResponse | undefined;
     try {
-      response = await provider.invoke(request);
+      response = await provider.invoke(request, stream ? { onText: (delta) => stream.text(delta) } : undefined);
       if (input.conversation && toolUsesOf(response.message).length === 0) conversations.forget(input.conversation.key);
-      return response;
+      await stream?.close();
+      return stream?.streamed ? { ...response, streamed: true } : response;
     } catch (error) {
+      await stream?.abandon();
       throw nonRetryableWhenPermanent(error);
     } finally {
       recordModelCall(request.model, performance.now() - started, response?.usage);

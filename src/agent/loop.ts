@@ -14,12 +14,14 @@ import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
 import { HandOffWhileWaiting, InterruptBook, type CarriedWait, type RaisedInterrupt } from './interrupt-book.js';
 import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest, type InterruptResponse } from './interrupts.js';
 import type { RunScope } from './binding.js';
+import { messageIdOf, type RunEvent } from './run-events.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
 import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
 import {
   addUsage,
   errorResult,
+  resultText,
   textOf,
   toolUsesOf,
   ZERO_USAGE,
@@ -58,6 +60,8 @@ export interface AgentRunOptions {
   shouldHandOff?: () => boolean;
   /** Called when interrupts start or stop waiting (the workflow refreshes the Web UI and search attributes). */
   onInterruptsChange?: () => void;
+  /** Told what happens, for the run's watchers (see run-events.ts): model text and tool calls, and their results. */
+  onProgress?: (event: RunEvent) => void;
   /**
    * Asked while the run waits for people: true ends every wait and hands off with the waiting turn,
    * its finished tool results and its pending interrupts (the workflow: history grown too large,
@@ -184,6 +188,7 @@ export class AgentLoop {
         }
         if (this.options.shouldHandOff?.()) return this.handOff();
         const response = await this.callModel();
+        this.told(response);
         const called = this.hooks.emit({ type: 'afterModelCall', ...base, response });
         if (called) await called;
         if (toolUsesOf(response.message).length === 0) {
@@ -204,6 +209,7 @@ export class AgentLoop {
       }
       if (resumed) this.book.endCarriedWaits();
       resumed = undefined;
+      for (const result of results) this.options.onProgress?.(toolOutputEvent(result));
       this.pendingTurn = undefined;
       const turnAdded = this.append(turn);
       if (turnAdded) await turnAdded;
@@ -262,13 +268,27 @@ export class AgentLoop {
     };
     const calling = this.hooks.emit({ type: 'beforeModelCall', agentName: this.agent.name, state: this.state, request });
     if (calling) await calling;
-    const response = await this.runtime.callModel(request, this.revision);
+    const response = await this.runtime.callModel(request, this.revision, messageIdOf(this.modelCalls + 1));
     this.modelCalls += 1;
     if (this.runtime.patched(PATCHES.uniqueToolUseIds)) {
       response.message = withUniqueToolUseIds(response.message, this.usedToolUseIds(), this.modelCalls, this.runtime.patched(PATCHES.safeToolUseIds));
     }
     this.usage = addUsage(this.usage, response.usage);
     return response;
+  }
+
+  /** Tells watchers what the model said: its text when the model call did not stream it, and the tool calls it asks for. */
+  private told(response: ModelResponse & { streamed?: boolean }): void {
+    const tell = this.options.onProgress;
+    if (!tell) return;
+    const id = messageIdOf(this.modelCalls);
+    const text = textOf(response.message);
+    if (text && !response.streamed) {
+      tell({ type: 'text-start', id });
+      tell({ type: 'text-delta', id, delta: text });
+      tell({ type: 'text-end', id });
+    }
+    for (const toolUse of toolUsesOf(response.message)) tell({ type: 'tool-input-available', toolCallId: toolUse.toolUseId, toolName: toolUse.name, input: toolUse.input });
   }
 
   private handOff(waitingTurn?: RunCarry['waitingTurn']): AgentLoopOutcome {
@@ -418,4 +438,12 @@ function settleBatch(calls: Array<ToolResult | Promise<ToolResult>>, toolUses: r
       );
     });
   });
+}
+
+/** A tool call's result as its watchers see it. */
+function toolOutputEvent(result: ToolResult): RunEvent {
+  const text = resultText(result, '\n');
+  return result.status === 'error'
+    ? { type: 'tool-output-error', toolCallId: result.toolUseId, errorText: text }
+    : { type: 'tool-output-available', toolCallId: result.toolUseId, output: text };
 }

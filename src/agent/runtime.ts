@@ -30,8 +30,10 @@ export interface AgentRuntime {
    * One model call. `revision` changes whenever messages the run sent before were changed (shrunk
    * to fit the payload budget): a runtime that sends only new messages must then send them all.
    * Without a revision the call is a one-off outside the run's conversation (a hook's question).
+   * With `streamId` the answer's text is streamed to the run's watchers as message `streamId`, and
+   * `streamed` says whether any was (see run-events.ts).
    */
-  callModel(request: ModelRequest, revision?: number): Promise<ModelResponse>;
+  callModel(request: ModelRequest, revision?: number, streamId?: string): Promise<ModelResponse & { streamed?: boolean }>;
   runTool(call: ToolCall): Promise<ToolOutcome>;
   waitUntil: WaitUntil;
   now(): Date;

@@ -110,11 +110,11 @@ export async function demoCommand(flags: DemoFlags): Promise<void> {
       out.info(`started ${workflowId}: agent ${agent}, model ${modelText}${sessionId ? `, session ${sessionId}` : ''}`);
       out.info(`prompt: ${prompt}`);
       if (infra.uiUrl) out.info(`watch it in the Web UI: ${infra.uiUrl}/namespaces/${infra.namespace}/workflows/${workflowId}`);
-      const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, signal, signer }).catch((error: unknown) => {
+      const result = await driveRun(agents, workflowId, { answer, output: out.dialogue, live: out.dialogue, signal, signer }).catch((error: unknown) => {
         if (error instanceof Interrupted) throw new Interrupted('demo stopped');
         throw error;
       });
-      out.info(['', ...formatResult(result), ''].join('\n'));
+      out.info(['', ...formatResult(result, true), ''].join('\n'));
       results.push({ workflowId, result });
       if (sessionId) await settle(agents, sessionId);
     }

@@ -12,6 +12,7 @@ import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import type { AgentRunResult } from '../workflows/messages.js';
 import { Interrupted } from './errors.js';
 import { callLines } from './output.js';
+import { EventPrinter, printRun } from './watch.js';
 import type { Signer } from './signing.js';
 import { abortable, requestShutdown } from './signals.js';
 
@@ -170,6 +171,8 @@ export interface DriveOptions {
   answer: Answerer;
   /** Progress notes (answers refused because someone else answered first, ...). */
   output: NodeJS.WritableStream;
+  /** Given: the model's text and the tool calls are written here as they happen (the run's stream). */
+  live?: NodeJS.WritableStream;
   /** Who answers, and the key that signs the answers (see signing.ts); unsigned as the OS user when absent. */
   signer?: Signer;
   signal?: AbortSignal;
@@ -181,8 +184,12 @@ export interface DriveOptions {
  */
 export async function driveRun(agents: AgentClient, workflowId: string, options: DriveOptions): Promise<AgentRunResult> {
   const sign = options.signer?.sign ?? ((_runId: string, answer: InterruptResponse) => ({ ...answer, respondedBy: userName() }));
+  const printer = options.live ? new EventPrinter(options.live, 'text-and-tools') : undefined;
+  const watching = printer ? printRun(agents, workflowId, printer, options.signal ? { signal: options.signal } : {}).catch(() => undefined) : undefined;
   let status = await abortable(agents.wait(workflowId), options.signal);
   while (status.status === 'waiting') {
+    // The text the model wrote before it asked comes first.
+    await printer?.caughtUp(status.pending.map((question) => question.id), LIVE_CATCH_UP_MS);
     const responses: InterruptResponse[] = [];
     for (const interrupt of status.pending) {
       const response = await abortable(options.answer(interrupt), options.signal);
@@ -199,5 +206,9 @@ export async function driveRun(agents: AgentClient, workflowId: string, options:
     }
     status = await abortable(agents.wait(workflowId), options.signal);
   }
+  await watching;
   return abortable(agents.result(workflowId), options.signal);
 }
+
+/** How long `run` waits for the stream to show the text before a question, before it asks anyway. */
+const LIVE_CATCH_UP_MS = 3000;

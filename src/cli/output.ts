@@ -102,12 +102,9 @@ export function finalText(result: AgentRunResult): string {
 }
 
 /** `run` / `result`: the final text, then stop reason and usage. */
-export function formatResult(result: AgentRunResult): string[] {
-  const text = finalText(result);
-  return [
-    text,
-    '',
-    `stop reason: ${result.stopReason}; ${result.modelCalls} model call${result.modelCalls === 1 ? '' : 's'}; ${formatUsage(result.usage)}`,
-  ];
+export function formatResult(result: AgentRunResult, textShown = false): string[] {
+  const summary = `stop reason: ${result.stopReason}; ${result.modelCalls} model call${result.modelCalls === 1 ? '' : 's'}; ${formatUsage(result.usage)}`;
+  // After live text the final text is out already.
+  return textShown ? [summary] : [finalText(result), '', summary];
 }
 

@@ -86,6 +86,14 @@ export function buildProgram(): Command {
     .action((id: string, flags) => resultCommand(id, flags));
 
   program
+    .command('watch')
+    .description("the run as it happens: the model's text as it writes it, tool calls and results, questions and answers, until it ends")
+    .argument('<id>', 'workflow id')
+    .option('--from <offset>', 'start after a reconnect: the offset after the last event you saw (--json gives each its offset)', integer('--from', 0))
+    .addOption(new Option('--json', 'one JSON event per line (NDJSON), each with its offset'))
+    .action(async (id: string, flags) => (await import('./watch.js')).watchCommand(id, flags));
+
+  program
     .command('cancel')
     .description('cancel a run')
     .argument('<id>', 'workflow id')

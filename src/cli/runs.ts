@@ -99,7 +99,7 @@ export async function runCommand(words: string[], flags: StartFlags & KeyFlags):
     const terminal = new Terminal(out.dialogue);
     try {
       const result = await interactively(agents, workflowId, terminal, out.dialogue, signer);
-      out.emit({ workflowId, ...result }, ['', ...formatResult(result)]);
+      out.emit({ workflowId, ...result }, ['', ...formatResult(result, true)]);
     } finally {
       terminal.close();
     }
@@ -108,7 +108,7 @@ export async function runCommand(words: string[], flags: StartFlags & KeyFlags):
 
 async function interactively(agents: AgentClient, workflowId: string, terminal: Terminal, output: NodeJS.WritableStream, signer: ReturnType<typeof signerFor>) {
   try {
-    return await driveRun(agents, workflowId, { answer: terminalAnswerer(terminal), output, signal: shutdownSignal(), signer });
+    return await driveRun(agents, workflowId, { answer: terminalAnswerer(terminal), output, live: output, signal: shutdownSignal(), signer });
   } catch (error) {
     if (error instanceof Interrupted) {
       throw new Interrupted(`stopped asking; run ${workflowId} goes on waiting (answer later: ${CLI_INVOCATION} status ${workflowId})`);

@@ -24,6 +24,8 @@ import type { StateChange } from '../agent/state.js';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
+import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
+import { WorkflowStreamClient } from '@temporalio/workflow-streams/client';
 import { promptProblem } from '../agent/payload-budget.js';
 import { oneLine, type ModelChoice } from '../agent/types.js';
 import {
@@ -208,6 +210,57 @@ export class AgentClient {
    * nothing polls. With `timeoutMs`, returns the current status (possibly `running`) once it passes.
    * An ended run's status comes from Temporal's close status, as `status()` gives it.
    */
+  /**
+   * The run's events as they happen (see src/agent/run-events.ts): text as the model writes it, tool
+   * calls and results, questions and answers, and the end. `from` is an offset the stream gave
+   * before (each event comes with its own): a watcher that reconnects with the offset after the
+   * last one it saw misses nothing and gets nothing twice. Ends after `finish`; follows the run
+   * across continue-as-new (events from before the hand-off beyond its last thousand are not kept:
+   * the stream then starts again at the oldest kept). A run that has ended keeps no stream: for it,
+   * only its `finish` is given.
+   */
+  async *stream(workflowId: string, options: { from?: number } = {}): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
+    const handle = this.handle(workflowId);
+    const ended = await this.closeStatus(handle);
+    if (ended) {
+      yield { offset: options.from ?? 0, event: await this.endEvent(workflowId, ended) };
+      return;
+    }
+    const events = WorkflowStreamClient.create(this.client, workflowId, { batchInterval: '100ms' }).topic<RunEvent>(RUN_EVENTS_TOPIC);
+    let from = options.from ?? 0;
+    for (;;) {
+      try {
+        for await (const item of events.subscribe(from, { pollCooldown: '0ms' })) {
+          from = item.offset + 1;
+          yield { offset: item.offset, event: item.data };
+          if (item.data.type === 'finish') return;
+        }
+        // The run closed while we read: its end, from Temporal.
+        const closed = await this.closeStatus(handle);
+        if (closed) yield { offset: from, event: await this.endEvent(workflowId, closed) };
+        return;
+      } catch (error) {
+        // The run ended under the poll: its end, from Temporal.
+        const closed = await this.closeStatus(handle).catch(() => undefined);
+        if (closed) {
+          yield { offset: from, event: await this.endEvent(workflowId, closed) };
+          return;
+        }
+        // Asked from an offset the run no longer keeps: from the oldest it keeps. A run handing off: its next run.
+        const reason = messageOf(error);
+        if (/has been truncated/.test(reason)) from = 0;
+        else if (!/draining/i.test(reason)) throw error;
+      }
+    }
+  }
+
+  /** The `finish` event of a run that has ended, from its close status (and result, when it completed). */
+  private async endEvent(workflowId: string, closed: string): Promise<RunEvent> {
+    if (closed !== 'completed') return { type: 'finish', status: closed === 'cancelled' ? 'cancelled' : 'failed' };
+    const result = await this.handle(workflowId).result().catch(() => undefined) as AgentRunResult | undefined;
+    return { type: 'finish', status: 'completed', ...(result ? { finishReason: result.stopReason, text: result.text, usage: result.usage } : {}) };
+  }
+
   async wait(workflowId: string, options: { timeoutMs?: number } = {}): Promise<RunStatus> {
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
     const handle = this.handle(workflowId);

@@ -41,6 +41,8 @@ import {
 } from './messages.js';
 import { Notifier } from './notifier.js';
 import { RunMetrics } from './run-metrics.js';
+import { RunStream } from './run-stream.js';
+import type { RunEvent } from '../agent/run-events.js';
 import { parentReports } from './parent-link.js';
 import { fitCarry, fitResult, jsonCopy } from './run-payloads.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
@@ -71,6 +73,9 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       throw failure;
     }
     const { workflowId } = workflowInfo();
+    // Before any await: a watcher may poll from the run's first task (see run-stream.ts).
+    const stream = new RunStream(input.stream ?? {});
+    if (!input.carried) stream.publish({ type: 'start', messageId: workflowId, agent: agent.name });
     const handingOff = () => workflowInfo().continueAsNewSuggested;
     const subAgents = new SubAgents({
       agents,
@@ -100,6 +105,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       // grows anyway (signals nobody can refuse), carrying the waiting turn and its questions.
       shouldHandOff: handingOff,
       shouldHandOffWhileWaiting: handingOff,
+      onProgress: (event) => stream.publish(event),
       onInterruptsChange: () => {
         questionsChanged();
         notifier.update(loop.book.pending, loop.book.answered);
@@ -128,6 +134,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     const currentPhase = (): RunPhase => (phase === 'running' && (loop.book.isWaiting || subAgents.pending.length > 0) ? 'waiting' : phase);
     const questionsChanged = () => {
       const pending = questions();
+      stream.questions(pending, loop.book.answered);
       publishState(identity, currentPhase(), pending);
       parent.waiting(pending);
       tellSession(pending.length > 0);
@@ -141,9 +148,11 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       callerClosed = `the calling run ${input.parent!.runId} ${how === 'gone' ? 'is gone' : `was ${how}`}; this sub-agent takes no more answers`;
       loopScope.cancel();
     });
-    const end = (final: Exclude<RunPhase, 'running' | 'waiting'>) => {
+    const end = (final: Exclude<RunPhase, 'running' | 'waiting'>, told: Partial<Extract<RunEvent, { type: 'finish' }>> = {}) => {
       phase = final;
       callerWatch?.stop();
+      if (final === 'failed' && error !== undefined) stream.publish({ type: 'error', errorText: error });
+      stream.end({ type: 'finish', status: final, ...told });
       // Answers waiting for a carried question to be asked again are refused: it never will be.
       loop.book.endCarriedWaits();
       publishState(identity, final, []);
@@ -225,6 +234,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       const outcome = await (callerWatch ? loopScope.run(() => loop.run()) : loop.run());
       if (outcome.type === 'handOff') {
         callerWatch?.stop();
+        stream.detach();
         await condition(allHandlersFinished);
         return await continueAsNew<(input: AgentRunInput) => Promise<AgentRunResult>>({
           ...input,
@@ -232,10 +242,11 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
           state: outcome.state,
           carried: fitCarry(outcome.carry()),
           subAgents: subAgents.waiting,
+          stream: stream.handOff(),
         });
       }
-      end('completed');
       const result = fitResult(outcome.result);
+      end('completed', { finishReason: result.stopReason, text: result.text, usage: result.usage });
       await report({ outcome: 'completed', state: result.state, messages: result.messages });
       await finish('completed', { text: result.text });
       // Waiting clients get the final status rather than "aborted by closing workflow".

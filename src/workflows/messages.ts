@@ -8,6 +8,7 @@ import type { DecisionNote } from '../agent/hooks.js';
 import type { AgentRunResult, RunCarry } from '../agent/loop.js';
 import type { ActivityTimeouts } from './runtime.js';
 import type { ParentLink } from './sub-agent-messages.js';
+import type { CarriedStream } from './run-stream.js';
 import type { WaitingChild } from './sub-agents.js';
 import type { JsonObject, Message, ModelChoice, ModelRequest, Usage } from '../agent/types.js';
 
@@ -37,6 +38,8 @@ export interface AgentRunInput {
   parent?: ParentLink;
   /** The sub-agents a run was waiting for when it continued as new. */
   subAgents?: WaitingChild[];
+  /** The run's stream as it continued as new (run-stream.ts). */
+  stream?: CarriedStream;
 }
 
 export type { AgentRunResult };

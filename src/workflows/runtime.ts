@@ -65,11 +65,12 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
   const model = sent.omitsSetups ? invokeModelDelta : invokeModel;
   return {
     runSubAgent,
-    callModel: (request, revision) =>
-      model.executeWithOptions(
-        { summary: `model: ${modelLabel(request.model)}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) },
-        [revision === undefined ? request : sent.delta(request, revision)],
-      ),
+    callModel: (request, revision, streamId) => {
+      const input: ModelActivityInput = revision === undefined ? request : sent.delta(request, revision);
+      return model.executeWithOptions({ summary: `model: ${modelLabel(request.model)}`, ...(timeouts.model ? { startToCloseTimeout: timeouts.model } : {}) }, [
+        streamId !== undefined ? { ...input, stream: { id: streamId } } : input,
+      ]);
+    },
     runTool: (call) =>
       runTool.executeWithOptions(
         { summary: `tool: ${call.toolUse.name}`, ...(timeouts.tool ? { startToCloseTimeout: timeouts.tool } : {}) },

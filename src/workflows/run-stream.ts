@@ -1,0 +1,94 @@
+/**
+ * The run's stream (@temporalio/workflow-streams): an offset-addressed log of RunEvents that
+ * watchers read from any offset (AgentClient.stream, `hitl watch`, the web inbox, the AI SDK chat
+ * handler). The model activity publishes the text it streams; the run publishes the rest here: the
+ * tool calls the model asks for and their results, each question when it starts to wait, each
+ * answer, and the end. Publishing here writes nothing to the run's history (the log is rebuilt on
+ * replay from the same code and the activity's signals), and the run never reads it back.
+ *
+ * The log lives in the run's memory and travels with continue-as-new, shortened to its last
+ * CARRIED_EVENTS events within CARRIED_BYTES: a watcher that resumes from before that is told its
+ * offset was truncated, and starts again at the oldest kept.
+ */
+import { WorkflowStream, type WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
+import type { AnsweredInterrupt, Interrupt } from '../agent/interrupts.js';
+import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
+
+const CARRIED_EVENTS = 1000;
+const CARRIED_BYTES = 256 * 1024;
+
+/** What a run carries of its stream across continue-as-new. */
+export interface CarriedStream {
+  state: WorkflowStreamState;
+  asked: string[];
+  answered: string[];
+}
+
+export class RunStream {
+  private readonly stream: WorkflowStream;
+  private readonly events;
+  /** Questions and answers told already (a run that continued as new does not tell them again). */
+  private readonly asked: Set<string>;
+  private readonly answered: Set<string>;
+
+  constructor(prior: Partial<CarriedStream> = {}) {
+    this.stream = new WorkflowStream(prior.state);
+    this.events = this.stream.topic<RunEvent>(RUN_EVENTS_TOPIC);
+    this.asked = new Set(prior.asked);
+    this.answered = new Set(prior.answered);
+  }
+
+  publish(event: RunEvent): void {
+    this.events.publish(event);
+  }
+
+  /** Tells the questions that started to wait, and the answers given, since it was last told. */
+  questions(pending: readonly Interrupt[], answered: readonly AnsweredInterrupt[]): void {
+    for (const question of pending) {
+      if (this.asked.has(question.id)) continue;
+      this.asked.add(question.id);
+      this.publish({ type: 'tool-approval-request', approvalId: question.id, ...(question.toolUseId !== undefined ? { toolCallId: question.toolUseId } : {}), question });
+    }
+    for (const answer of answered) {
+      if (this.answered.has(answer.interruptId)) continue;
+      this.answered.add(answer.interruptId);
+      this.publish({
+        type: 'data-answer',
+        data: {
+          interruptId: answer.interruptId,
+          response: answer.response,
+          answeredAt: answer.answeredAt,
+          ...(answer.respondedBy !== undefined ? { respondedBy: answer.respondedBy } : {}),
+          ...(answer.verified !== undefined ? { verified: answer.verified } : {}),
+          ...(answer.interrupt.binding ? { binding: answer.interrupt.binding } : {}),
+        },
+      });
+    }
+  }
+
+  /** The run ends: the last event, and every watcher waiting for more is let go (the run waits for its handlers). */
+  end(event: RunEvent): void {
+    this.publish(event);
+    this.stream.detachPollers();
+  }
+
+  /** The run is about to continue as new: watchers waiting for more are let go (they follow to the new run). */
+  detach(): void {
+    this.stream.detachPollers();
+  }
+
+  /** What continue-as-new carries (once the run's handlers have finished): the log's last events, and what was told. */
+  handOff(): CarriedStream {
+    const state = this.stream.getState();
+    // The newest events that fit the budget (the carry is part of the new run's input).
+    let kept = 0;
+    let bytes = 0;
+    while (kept < Math.min(CARRIED_EVENTS, state.log.length) && bytes + state.log[state.log.length - 1 - kept]!.data.length <= CARRIED_BYTES) {
+      bytes += state.log[state.log.length - 1 - kept]!.data.length;
+      kept += 1;
+    }
+    const keepFrom = state.base_offset + state.log.length - kept;
+    if (keepFrom > state.base_offset) this.stream.truncate(keepFrom);
+    return { state: this.stream.getState(), asked: [...this.asked], answered: [...this.answered] };
+  }
+}
