@@ -1,14 +1,18 @@
 /**
- * Anthropic Messages (non-streaming) through the official `@anthropic-ai/sdk` client, configured
- * by `ANTHROPIC_BASE_URL` / `ANTHROPIC_API_KEY`. The client's retries are off: Temporal retries.
+ * Anthropic Messages through the official `@anthropic-ai/sdk` client, configured by
+ * `ANTHROPIC_BASE_URL` / `ANTHROPIC_API_KEY`. The client's retries are off: Temporal retries.
+ * Given `onText`, the call streams (`stream: true`): the events are put back together into the
+ * message the non-streaming call returns, parsed by the same code.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages.js';
+import type { ContentBlockParam, MessageCreateParamsNonStreaming, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages/messages.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { describeIssues, resultText, type ContentBlock, type JsonValue, type Message, type ModelRequest, type ModelResponse } from '../agent/types.js';
-import { classifyApiError, credentialsMissing, malformedResponse, type SdkErrorClasses, type ServiceDescription } from './api-errors.js';
-import { MODEL_REQUEST_TIMEOUT_MS, type ModelProvider } from './provider.js';
+import { classifyApiError, credentialsMissing, malformedResponse, streamTimedOut, type SdkErrorClasses, type ServiceDescription } from './api-errors.js';
+import { MODEL_REQUEST_TIMEOUT_MS, type InvokeOptions, type ModelProvider } from './provider.js';
 import { parseModelResponse } from './response-schema.js';
+import { CallerError, parseToolInput, StreamDeadline, textSink } from './streaming.js';
 
 export interface AnthropicOptions {
   apiKey?: string;
@@ -41,23 +45,46 @@ export class AnthropicProvider implements ModelProvider {
     this.service = { vendor: 'Anthropic', baseURL: this.options.baseURL ?? DEFAULT_BASE_URL, keyVariable: 'ANTHROPIC_API_KEY', timeoutMs };
   }
 
-  async invoke(request: ModelRequest): Promise<ModelResponse> {
+  async invoke(request: ModelRequest, options: InvokeOptions = {}): Promise<ModelResponse> {
     const { client, errors } = await this.connect();
+    const params: MessageCreateParamsNonStreaming = {
+      model: request.model.modelId,
+      max_tokens: request.maxTokens ?? this.options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+      ...(request.system ? { system: request.system } : {}),
+      messages: toAnthropicMessages(request.messages),
+      ...(request.tools.length > 0 ? { tools: request.tools.map(toAnthropicTool) } : {}),
+    };
     let body: unknown;
     try {
-      body = await client.messages.create({
-        model: request.model.modelId,
-        max_tokens: request.maxTokens ?? this.options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
-        ...(request.system ? { system: request.system } : {}),
-        messages: toAnthropicMessages(request.messages),
-        ...(request.tools.length > 0 ? { tools: request.tools.map(toAnthropicTool) } : {}),
-      });
+      body = options.onText ? await this.stream(client, params, options.onText) : await client.messages.create(params);
     } catch (error) {
-      throw classifyApiError(error, errors, this.service);
+      if (error instanceof CallerError) throw error.error;
+      throw error instanceof ApplicationFailure ? error : classifyApiError(error, errors, this.service);
     }
     const parsed = fromAnthropicMessage(body);
     if (!parsed.ok) throw malformedResponse('Anthropic', parsed.problem);
     return parsed.value;
+  }
+
+  /**
+   * The raw event stream rather than `messages.stream()`: that helper turns a dropped connection
+   * into its own client error class, which would read as a permanent failure.
+   */
+  private async stream(client: Anthropic, params: MessageCreateParamsNonStreaming, onText: (delta: string) => void): Promise<unknown> {
+    const deadline = new StreamDeadline(this.service.timeoutMs);
+    const message = new MessageFromEvents(textSink(onText));
+    try {
+      const events = await client.messages.create({ ...params, stream: true }, { signal: deadline.signal });
+      for await (const event of events) message.add(event);
+    } catch (error) {
+      if (deadline.expired) throw streamTimedOut('Anthropic', deadline.ms, message.started);
+      throw error;
+    } finally {
+      deadline.clear();
+    }
+    // The SDK ends the iteration quietly when the request is aborted.
+    if (deadline.expired) throw streamTimedOut('Anthropic', deadline.ms, message.started);
+    return message.result();
   }
 
   /** The SDK is loaded with the first call: a worker that never calls Anthropic never loads it. */
@@ -69,6 +96,79 @@ export class AnthropicProvider implements ModelProvider {
       errors: { BaseError: sdk.AnthropicError, APIError: sdk.APIError, APIConnectionError: sdk.APIConnectionError, APIConnectionTimeoutError: sdk.APIConnectionTimeoutError },
     }));
     return this.client;
+  }
+}
+
+type StreamedBlock = { type: string; text?: string; id?: string | null; name?: string; input?: unknown; json?: string };
+
+/**
+ * Stream events put back together as a Messages API `message`: message_start's message,
+ * content blocks by index (text from text_delta, tool input from its input_json_delta
+ * fragments), message_delta's stop reason and usage.
+ */
+class MessageFromEvents {
+  private events = 0;
+  private message: { role?: unknown; stop_reason?: unknown; usage?: Record<string, unknown> } | undefined;
+  private readonly blocks: StreamedBlock[] = [];
+  private stopped = false;
+
+  constructor(private readonly onText: (delta: string) => void) {}
+
+  get started(): boolean {
+    return this.events > 0;
+  }
+
+  add(event: RawMessageStreamEvent): void {
+    this.events += 1;
+    switch (event?.type) {
+      case 'message_start': {
+        const { role, stop_reason, usage } = event.message;
+        this.message = { role, stop_reason, usage: usage && { ...usage } };
+        break;
+      }
+      case 'content_block_start':
+        this.blocks[event.index] = { ...(event.content_block as StreamedBlock) };
+        break;
+      case 'content_block_delta': {
+        const block = (this.blocks[event.index] ??= { type: event.delta.type === 'input_json_delta' ? 'tool_use' : 'text' });
+        if (event.delta.type === 'text_delta') {
+          block.text = (block.text ?? '') + event.delta.text;
+          this.onText(event.delta.text);
+        } else if (event.delta.type === 'input_json_delta') {
+          block.json = (block.json ?? '') + event.delta.partial_json;
+        }
+        break;
+      }
+      case 'message_delta': {
+        if (!this.message) break;
+        if (event.delta.stop_reason != null) this.message.stop_reason = event.delta.stop_reason;
+        // Counts given here replace message_start's (output_tokens always; the others when known).
+        for (const [key, value] of Object.entries(event.usage ?? {})) if (value != null) this.message.usage = { ...this.message.usage, [key]: value };
+        break;
+      }
+      case 'message_stop':
+        this.stopped = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * What `fromAnthropicMessage` takes: nothing when no message_start came (it says what is
+   * missing). A stream that ended (cleanly) before message_stop is cut short, malformed like a
+   * truncated body; a cut connection fails the iteration instead, and is retried.
+   */
+  result(): unknown {
+    if (!this.message) return {};
+    if (!this.stopped) throw malformedResponse('Anthropic', 'the stream ended before message_stop');
+    const content = this.blocks.flatMap((block) => {
+      if (!block) return [];
+      const { json, ...rest } = block;
+      // Tool input arrives as JSON fragments; content_block_start's input stands when none came.
+      return [rest.type === 'tool_use' && json !== undefined && json.trim() !== '' ? { ...rest, input: parseToolInput(json) } : rest];
+    });
+    return { role: this.message.role, content, stop_reason: this.message.stop_reason, usage: this.message.usage };
   }
 }
 

@@ -3,6 +3,8 @@
  * error classes) as Temporal ApplicationFailures. The clients' own retries are off: 408, 409,
  * 429, 5xx, timeouts and connection errors are retried by Temporal with backoff; every other
  * HTTP error, an unparseable body and a client-side error fail at once with a readable reason.
+ * An error the service sends inside a stream (after a 200) is classified as the HTTP error its
+ * type stands for: `overloaded_error` as a 529, `invalid_request_error` as a 400.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { oneLine } from '../agent/types.js';
@@ -37,6 +39,26 @@ const NON_RETRYABLE_STATUS: Record<number, string> = {
 /** What the SDKs themselves would retry: request timeout, conflict, rate limit, server errors. */
 const isRetryableStatus = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
 
+/**
+ * The HTTP status an error type stands for, for errors sent inside a stream (they have no status
+ * of their own): Anthropic's `event: error` types and OpenAI's error chunk types and codes.
+ * An unknown type is taken for a server error: retried.
+ */
+const STREAM_ERROR_STATUS: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  api_error: 500,
+  server_error: 500,
+  service_unavailable: 503,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
 /** A retry-after hint longer than this is ignored: Temporal's own backoff takes over. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
@@ -48,8 +70,9 @@ export function classifyApiError(error: unknown, sdk: SdkErrorClasses, service: 
   if (error instanceof sdk.APIConnectionError) {
     return failure('ModelConnectionFailed', `could not reach ${vendor} at ${service.baseURL}: ${deepestCause(error)}`, false);
   }
-  if (error instanceof sdk.APIError && error.status !== undefined) {
-    const { status } = error;
+  const streamStatus = error instanceof sdk.APIError && error.status === undefined ? streamErrorStatus(error) : undefined;
+  if (error instanceof sdk.APIError && (error.status !== undefined || streamStatus !== undefined)) {
+    const status = error.status ?? streamStatus!;
     const detail = apiErrorDetail(error);
     if (isRetryableStatus(status)) {
       const what = status === 429 ? 'rate limited the request' : 'failed';
@@ -69,14 +92,27 @@ export function classifyApiError(error: unknown, sdk: SdkErrorClasses, service: 
   return failure(err?.name || 'Error', `${vendor} call failed: ${line(err?.message ?? String(error))}`, false);
 }
 
-/** `HTTP 401 invalid_api_key: Incorrect API key provided` from either SDK's error. */
+/**
+ * The status an error event inside a stream stands for; `undefined` for a status-less error that
+ * carries no body (the SDK's own abort).
+ */
+function streamErrorStatus(error: Error): number | undefined {
+  const e = error as Error & { error?: unknown; code?: unknown; type?: unknown };
+  if (e.error === undefined || e.error === null) return undefined;
+  const body = e.error as { type?: unknown; error?: { type?: unknown } };
+  const names = [e.code, e.type, body.error?.type, body.type].filter((name): name is string => typeof name === 'string');
+  return names.map((name) => STREAM_ERROR_STATUS[name]).find((status) => status !== undefined) ?? 500;
+}
+
+/** `HTTP 401 invalid_api_key: Incorrect API key provided` from either SDK's error; `stream error overloaded_error: Overloaded` from one inside a stream. */
 function apiErrorDetail(error: Error & { status: number | undefined }): string {
   const e = error as Error & { code?: unknown; errorCode?: unknown; type?: unknown; error?: unknown; apiMessage?: unknown };
   const body = e.error as { message?: unknown; error?: { message?: unknown } } | undefined;
   // OpenAI keeps the body's `error` object; Anthropic keeps the whole body and its message as apiMessage.
   const message = [e.apiMessage, body?.message, body?.error?.message].find((m): m is string => typeof m === 'string' && m.trim() !== '');
   const code = [e.errorCode, e.code, e.type].find((c): c is string => typeof c === 'string' && c !== '');
-  return `HTTP ${error.status}${code ? ` ${code}` : ''}: ${line(message ?? error.message)}`;
+  const where = error.status === undefined ? 'stream error' : `HTTP ${error.status}`;
+  return `${where}${code ? ` ${code}` : ''}: ${line(message ?? error.message)}`;
 }
 
 function retryAfterMs(headers: Headers | undefined): number | undefined {
@@ -111,4 +147,9 @@ export function malformedResponse(vendor: string, problem: string): ApplicationF
 /** The provider has no key: fail at once, saying what to set. */
 export function credentialsMissing(vendor: string, keyVariable: string, advice: string): ApplicationFailure {
   return failure('ModelCredentialsMissing', `${keyVariable} is not set on the worker: set it to use ${vendor}${advice}`, true);
+}
+
+/** A streamed call still running at its deadline: retried, like a service that does not answer. */
+export function streamTimedOut(vendor: string, ms: number, started: boolean): ApplicationFailure {
+  return failure('ModelTimeout', started ? `${vendor} did not finish streaming its answer within ${ms} ms` : `${vendor} did not answer within ${ms} ms`, false);
 }

@@ -1,15 +1,24 @@
 /**
- * OpenAI Chat Completions (non-streaming) through the official `openai` client, so the same
- * provider serves OpenAI and every OpenAI-compatible server (Ollama, vLLM, LM Studio,
- * llama.cpp) by `OPENAI_BASE_URL`. The client's retries are off: Temporal retries the activity.
+ * OpenAI Chat Completions through the official `openai` client, so the same provider serves
+ * OpenAI and every OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp) by
+ * `OPENAI_BASE_URL`. The client's retries are off: Temporal retries the activity. Given
+ * `onText`, the call streams (`stream: true`, usage in the last chunk) and the chunks are put back
+ * together into the completion the non-streaming call returns, parsed by the same code.
  */
 import type OpenAI from 'openai';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions/completions.js';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions/completions.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { describeIssues, resultText, UNPARSEABLE_ARGUMENTS, type ContentBlock, type JsonValue, type Message, type ModelRequest, type ModelResponse } from '../agent/types.js';
-import { classifyApiError, credentialsMissing, malformedResponse, type SdkErrorClasses, type ServiceDescription } from './api-errors.js';
-import { MODEL_REQUEST_TIMEOUT_MS, type ModelProvider } from './provider.js';
+import { classifyApiError, credentialsMissing, malformedResponse, streamTimedOut, type SdkErrorClasses, type ServiceDescription } from './api-errors.js';
+import { MODEL_REQUEST_TIMEOUT_MS, type InvokeOptions, type ModelProvider } from './provider.js';
 import { parseModelResponse } from './response-schema.js';
+import { CallerError, StreamDeadline, textSink } from './streaming.js';
 
 export interface OpenAIOptions {
   apiKey?: string;
@@ -39,22 +48,42 @@ export class OpenAIProvider implements ModelProvider {
     this.service = { vendor: 'OpenAI', baseURL: this.options.baseURL ?? DEFAULT_BASE_URL, keyVariable: 'OPENAI_API_KEY', timeoutMs };
   }
 
-  async invoke(request: ModelRequest): Promise<ModelResponse> {
+  async invoke(request: ModelRequest, options: InvokeOptions = {}): Promise<ModelResponse> {
     const { client, errors } = await this.connect();
+    const params: ChatCompletionCreateParamsNonStreaming = {
+      model: request.model.modelId,
+      messages: toChatMessages(request),
+      ...(request.tools.length > 0 ? { tools: request.tools.map(toChatTool) } : {}),
+      ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
+    };
     let body: unknown;
     try {
-      body = await client.chat.completions.create({
-        model: request.model.modelId,
-        messages: toChatMessages(request),
-        ...(request.tools.length > 0 ? { tools: request.tools.map(toChatTool) } : {}),
-        ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
-      });
+      body = options.onText ? await this.stream(client, params, options.onText) : await client.chat.completions.create(params);
     } catch (error) {
-      throw classifyApiError(error, errors, this.service);
+      if (error instanceof CallerError) throw error.error;
+      throw error instanceof ApplicationFailure ? error : classifyApiError(error, errors, this.service);
     }
     const parsed = fromChatCompletion(body);
     if (!parsed.ok) throw malformedResponse('OpenAI', parsed.problem);
     return parsed.value;
+  }
+
+  /** The streamed completion as the non-streaming call would have returned it. */
+  private async stream(client: OpenAI, params: ChatCompletionCreateParamsNonStreaming, onText: (delta: string) => void): Promise<unknown> {
+    const deadline = new StreamDeadline(this.service.timeoutMs);
+    const completion = new CompletionFromChunks(textSink(onText));
+    try {
+      const chunks = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: deadline.signal });
+      for await (const chunk of chunks) completion.add(chunk);
+    } catch (error) {
+      if (deadline.expired) throw streamTimedOut('OpenAI', deadline.ms, completion.started);
+      throw error;
+    } finally {
+      deadline.clear();
+    }
+    // The SDK ends the iteration quietly when the request is aborted.
+    if (deadline.expired) throw streamTimedOut('OpenAI', deadline.ms, completion.started);
+    return completion.result();
   }
 
   /** The SDK is loaded with the first call: a worker that never calls OpenAI never loads it. */
@@ -66,6 +95,91 @@ export class OpenAIProvider implements ModelProvider {
       errors: { BaseError: sdk.OpenAIError, APIError: sdk.APIError, APIConnectionError: sdk.APIConnectionError, APIConnectionTimeoutError: sdk.APIConnectionTimeoutError },
     }));
     return this.client;
+  }
+}
+
+interface StreamedToolCall {
+  id?: string | null;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * Chunks put back together as a `chat.completion`: the text, tool calls by index (id and name
+ * from their first delta, arguments from every fragment), the finish reason and the usage that
+ * `include_usage` adds as the last chunk. Only the first choice counts, as without streaming.
+ */
+class CompletionFromChunks {
+  private chunks = 0;
+  private content = '';
+  private refusal = '';
+  private readonly calls = new Map<number, StreamedToolCall>();
+  private finishReason: string | null = null;
+  private usage: unknown = null;
+  private lastIndex: number | undefined;
+
+  constructor(private readonly onText: (delta: string) => void) {}
+
+  get started(): boolean {
+    return this.chunks > 0;
+  }
+
+  add(chunk: ChatCompletionChunk): void {
+    this.chunks += 1;
+    if (typeof chunk !== 'object' || chunk === null) return;
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = (chunk.choices ?? []).find((c) => (c.index ?? 0) === 0);
+    if (!choice) return;
+    const { delta } = choice;
+    if (typeof delta?.content === 'string') {
+      this.content += delta.content;
+      this.onText(delta.content);
+    }
+    if (typeof delta?.refusal === 'string') {
+      this.refusal += delta.refusal;
+      this.onText(delta.refusal);
+    }
+    for (const part of delta?.tool_calls ?? []) {
+      const index = this.indexOf(part);
+      const call = this.calls.get(index) ?? { name: '', arguments: '' };
+      this.calls.set(index, call);
+      this.lastIndex = index;
+      // A later empty or missing id does not undo the one the call began with.
+      if (typeof part.id === 'string' && (part.id !== '' || call.id === undefined)) call.id = part.id;
+      if (part.function?.name) call.name = part.function.name;
+      if (part.function?.arguments) call.arguments += part.function.arguments;
+    }
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+  }
+
+  /** The call a delta belongs to: its index; without one (some local servers), a new id opens the next call and anything else continues the last. */
+  private indexOf(part: { index?: number; id?: string }): number {
+    if (typeof part.index === 'number') return part.index;
+    const last = this.lastIndex === undefined ? undefined : this.calls.get(this.lastIndex);
+    if (last && !(part.id && part.id !== last.id)) return this.lastIndex!;
+    return Math.max(-1, ...this.calls.keys()) + 1;
+  }
+
+  /**
+   * What `fromChatCompletion` takes: nothing when no chunk came (it says what is missing). A stream
+   * that ended (cleanly) before its finish reason is cut short, malformed like a truncated body;
+   * a cut connection fails the iteration instead, and is retried.
+   */
+  result(): unknown {
+    if (this.chunks === 0) return {};
+    if (!this.finishReason) throw malformedResponse('OpenAI', 'the stream ended before a finish_reason');
+    const toolCalls = [...this.calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, call]) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    return {
+      choices: [
+        {
+          message: { role: 'assistant', content: this.content || null, refusal: this.refusal || null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+          finish_reason: this.finishReason,
+        },
+      ],
+      usage: this.usage,
+    };
   }
 }
 

@@ -1,10 +1,14 @@
 /**
- * A fake Anthropic Messages service (`POST /v1/messages`, non-streaming) for the official
- * `@anthropic-ai/sdk` client: `new Anthropic({ baseURL: fake.baseURL, apiKey: 'test' })`.
- * Requests are checked with the rules the real service applies: alternating roles, tool_result
- * blocks answering the previous turn's tool_use blocks first thing, unique tool_use ids.
+ * A fake Anthropic Messages service (`POST /v1/messages`) for the official `@anthropic-ai/sdk`
+ * client: `new Anthropic({ baseURL: fake.baseURL, apiKey: 'test' })`. Requests are checked with
+ * the rules the real service applies: alternating roles, tool_result blocks answering the previous
+ * turn's tool_use blocks first thing, unique tool_use ids. With `"stream": true` the answer comes as
+ * the real server-sent events: message_start, ping, content_block_start / content_block_delta
+ * (text_delta, input_json_delta) / content_block_stop per block, message_delta with the stop
+ * reason and usage, message_stop; an error inside the stream is `event: error`.
  */
-import { ScriptedModelServer, type WireFormat, type WireReply } from './scripted-model-server.js';
+import { ScriptedModelServer, type ServerOptions, type WireFormat, type WireReply } from './scripted-model-server.js';
+import { groupPieces, splitFragments, splitText, type WireEvent } from './stream-pieces.js';
 
 type Json = Record<string, any>;
 
@@ -46,10 +50,7 @@ export const anthropicWire: WireFormat = {
   success(reply: WireReply) {
     messages += 1;
     const content: object[] = reply.text !== undefined ? [{ type: 'text', text: reply.text }] : [];
-    for (const use of reply.uses) {
-      if (use.rawArguments !== undefined) throw new Error('Anthropic tool input is JSON: it cannot carry raw arguments');
-      content.push({ type: 'tool_use', ...(use.id === null ? {} : { id: use.id }), name: use.name, input: use.input });
-    }
+    content.push(...toolUses(reply));
     return {
       id: `msg_fake${messages}`,
       type: 'message',
@@ -61,16 +62,68 @@ export const anthropicWire: WireFormat = {
       usage: { input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     };
   },
+  streams: (body) => isObject(body) && body.stream === true,
+  streamFields: ['stream'],
+  // The stream of exactly the message the non-streaming call returns.
+  streamPieces: (reply: WireReply) => eventsOf(anthropicWire.success(reply)),
+  streamOfBody: (body) => eventsOf(body),
+  streamErrorPiece(status, code, message) {
+    return `event: error\ndata: ${JSON.stringify(anthropicWire.errorBody(status, code, message))}\n\n`;
+  },
 };
 
-export const startFakeAnthropic = (): Promise<ScriptedModelServer> => ScriptedModelServer.start(anthropicWire);
+/**
+ * A Messages API `message` as the server-sent events that stream it, grouped into pieces:
+ * message_start (with the usage so far), ping, then per content block content_block_start, its
+ * deltas (text_delta pieces; input_json_delta fragments, the first one empty as the real service
+ * sends it; thinking_delta and signature_delta) and content_block_stop, then message_delta with
+ * the stop reason and output tokens, and message_stop.
+ */
+function eventsOf(message: Json): string[] {
+  const event = (type: string, data: Json = {}, opens = false): WireEvent<string> => ({ data: `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`, opens });
+  const { content, stop_reason, usage, ...rest } = message;
+  const outputTokens = isObject(usage) ? usage.output_tokens : undefined;
+  // The real service counts the output so far here (a token or so), and the total in message_delta.
+  const startUsage = isObject(usage) ? { ...usage, output_tokens: Math.min(1, Number(outputTokens) || 0) } : usage;
+  const events = [event('message_start', { message: { ...rest, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }), event('ping')];
+  (Array.isArray(content) ? content : []).forEach((block: unknown, index: number) => {
+    const b: Json = isObject(block) ? block : {};
+    if (b.type === 'text') {
+      events.push(event('content_block_start', { index, content_block: { ...b, text: '' } }, index > 0));
+      splitText(String(b.text)).forEach((text, i) => events.push(event('content_block_delta', { index, delta: { type: 'text_delta', text } }, i > 0)));
+    } else if (b.type === 'tool_use') {
+      events.push(event('content_block_start', { index, content_block: { ...b, input: {} } }, true));
+      for (const partial_json of ['', ...splitFragments(JSON.stringify(b.input) ?? '')]) events.push(event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }, partial_json !== ''));
+    } else if (b.type === 'thinking') {
+      events.push(event('content_block_start', { index, content_block: { ...b, thinking: '', signature: '' } }, true));
+      events.push(event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: b.thinking } }));
+      events.push(event('content_block_delta', { index, delta: { type: 'signature_delta', signature: b.signature } }));
+    } else {
+      events.push(event('content_block_start', { index, content_block: b }, true));
+    }
+    events.push(event('content_block_stop', { index }));
+  });
+  events.push(event('message_delta', { delta: { stop_reason: stop_reason ?? null, stop_sequence: null }, usage: { output_tokens: outputTokens } }, true));
+  events.push(event('message_stop'));
+  return groupPieces(events).map((piece) => piece.join(''));
+}
+
+/** The reply's tool_use blocks. */
+function toolUses(reply: WireReply): Array<{ type: 'tool_use'; id?: string; name: string; input: unknown }> {
+  return reply.uses.map((use) => {
+    if (use.rawArguments !== undefined) throw new Error('Anthropic tool input is JSON: it cannot carry raw arguments');
+    return { type: 'tool_use', ...(use.id === null ? {} : { id: use.id }), name: use.name, input: use.input };
+  });
+}
+
+export const startFakeAnthropic = (options: ServerOptions = {}): Promise<ScriptedModelServer> => ScriptedModelServer.start(anthropicWire, options);
 
 export function messagesRequestProblems(body: unknown): string[] {
   if (!isObject(body)) return ['messages: request body must be a JSON object'];
   const problems: string[] = [];
   if (typeof body.model !== 'string' || body.model === '') problems.push('model: Field required');
   if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) problems.push('max_tokens: Field required');
-  if (body.stream === true) problems.push('fake anthropic: streaming is not implemented (the providers do not stream)');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') problems.push('stream: Input should be a valid boolean');
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) problems.push('system: Input should be a valid string or a list of text blocks');
   const turns = body.messages;
   if (!Array.isArray(turns) || turns.length === 0) return [...problems, 'messages: at least one message is required'];

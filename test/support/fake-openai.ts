@@ -1,9 +1,13 @@
 /**
- * A fake OpenAI Chat Completions service (`POST /v1/chat/completions`, non-streaming) for the
- * official `openai` client: `new OpenAI({ baseURL: fake.baseURL, apiKey: 'test' })`. Requests are
- * checked with the rules the real service applies to messages, tool calls and tools.
+ * A fake OpenAI Chat Completions service (`POST /v1/chat/completions`) for the official `openai`
+ * client: `new OpenAI({ baseURL: fake.baseURL, apiKey: 'test' })`. Requests are checked with the
+ * rules the real service applies to messages, tool calls and tools. With `"stream": true` the
+ * answer comes as `chat.completion.chunk` events (`data: {...}` … `data: [DONE]`): the role, the
+ * text in pieces, each tool call's id and name and then its argument fragments, the finish reason,
+ * and the usage chunk when `stream_options.include_usage` asks for it.
  */
-import { ScriptedModelServer, type WireFormat, type WireReply } from './scripted-model-server.js';
+import { ScriptedModelServer, type ServerOptions, type WireFormat, type WireReply } from './scripted-model-server.js';
+import { groupPieces, splitFragments, splitText, type WireEvent } from './stream-pieces.js';
 
 type Json = Record<string, any>;
 
@@ -60,23 +64,73 @@ export const openaiWire: WireFormat = {
           finish_reason: FINISH_REASONS[reply.stopReason] ?? reply.stopReason,
         },
       ],
-      usage: {
-        prompt_tokens: reply.usage.inputTokens,
-        completion_tokens: reply.usage.outputTokens,
-        total_tokens: reply.usage.inputTokens + reply.usage.outputTokens,
-      },
+      usage: usageOf(reply),
     };
+  },
+  streams: (body) => isObject(body) && body.stream === true,
+  streamFields: ['stream', 'stream_options'],
+  // The stream of exactly the completion the non-streaming call returns.
+  streamPieces: (reply: WireReply, body: Json) => chunksOf(openaiWire.success(reply), isObject(body.stream_options) && body.stream_options.include_usage === true),
+  streamOfBody: (body) => chunksOf(body, isObject(body.usage)),
+  streamErrorPiece(status, code, message) {
+    return sse(openaiWire.errorBody(status, code, message));
   },
 };
 
-export const startFakeOpenAI = (): Promise<ScriptedModelServer> => ScriptedModelServer.start(openaiWire);
+const sse = (data: object): string => `data: ${JSON.stringify(data)}\n\n`;
+
+/**
+ * A `chat.completion` as the `chat.completion.chunk` events that stream it, grouped into pieces:
+ * the role, the text (or refusal) in pieces, each tool call's id, type and name and then its
+ * argument fragments, the finish reason, the usage chunk when asked for, `data: [DONE]`. A
+ * field the completion lacks is left out of the stream too.
+ */
+function chunksOf(completion: Json, includeUsage: boolean): string[] {
+  const base = { id: completion.id ?? 'chatcmpl-fake', object: 'chat.completion.chunk', created: completion.created ?? 1_700_000_000, model: completion.model ?? '', system_fingerprint: null };
+  // With include_usage every chunk carries `usage: null` but the last, which carries only usage.
+  const chunk = (delta: Json, finishReason: unknown = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  const choice: unknown = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+  const message: Json | undefined = isObject(choice) && isObject(choice.message) ? choice.message : undefined;
+  const events: Array<WireEvent<object>> = [];
+  if (message) {
+    const { content, refusal } = message;
+    events.push({ data: chunk({ role: message.role ?? 'assistant', content: typeof content === 'string' ? '' : null, refusal: null }) });
+    if (typeof content === 'string') splitText(content).forEach((piece, i) => events.push({ data: chunk({ content: piece }), opens: i > 0 }));
+    if (typeof refusal === 'string') splitText(refusal).forEach((piece) => events.push({ data: chunk({ refusal: piece }), opens: true }));
+    (Array.isArray(message.tool_calls) ? message.tool_calls : []).forEach((call: Json, index: number) => {
+      const { function: fn, ...head } = isObject(call) ? call : {};
+      const args = isObject(fn) && typeof fn.arguments === 'string' ? fn.arguments : '';
+      events.push({ data: chunk({ tool_calls: [{ index, ...head, function: { ...(isObject(fn) ? { name: fn.name } : {}), arguments: '' } }] }), opens: true });
+      for (const fragment of splitFragments(args)) events.push({ data: chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }), opens: true });
+    });
+  }
+  if (isObject(choice)) events.push({ data: chunk({}, choice.finish_reason ?? null), opens: true });
+  if (includeUsage && isObject(completion.usage)) events.push({ data: { ...base, choices: [], usage: completion.usage } });
+  const pieces = groupPieces(events).map((piece) => piece.map(sse).join(''));
+  return [...pieces.slice(0, -1), `${pieces.at(-1) ?? ''}data: [DONE]\n\n`];
+}
+
+function usageOf(reply: WireReply): object {
+  return {
+    prompt_tokens: reply.usage.inputTokens,
+    completion_tokens: reply.usage.outputTokens,
+    total_tokens: reply.usage.inputTokens + reply.usage.outputTokens,
+  };
+}
+
+export const startFakeOpenAI = (options: ServerOptions = {}): Promise<ScriptedModelServer> => ScriptedModelServer.start(openaiWire, options);
 
 /** The checks of the real service that a mapping bug would trip. */
 export function chatRequestProblems(body: unknown): string[] {
   if (!isObject(body)) return ['We could not parse the JSON body of your request.'];
   const problems: string[] = [];
   if (typeof body.model !== 'string' || body.model === '') problems.push('you must provide a model parameter');
-  if (body.stream === true) problems.push('fake openai: streaming is not implemented (the providers do not stream)');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') problems.push("Invalid type for 'stream': expected a boolean.");
+  if (body.stream_options !== undefined && body.stream !== true) problems.push("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
   if ('max_tokens' in body && 'max_completion_tokens' in body) problems.push("Use 'max_completion_tokens' instead of 'max_tokens', not both.");
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return [...problems, "Invalid 'messages': empty array. Expected an array with minimum length 1."];

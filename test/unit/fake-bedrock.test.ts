@@ -4,10 +4,14 @@ import {
   AccessDeniedException,
   BedrockRuntimeClient,
   ConverseCommand,
+  ConverseStreamCommand,
+  InternalServerException,
+  ModelStreamErrorException,
   ServiceUnavailableException,
   ThrottlingException,
   ValidationException,
   type ConverseCommandInput,
+  type ConverseStreamOutput,
   type Message,
   type ToolConfiguration,
 } from '@aws-sdk/client-bedrock-runtime';
@@ -166,6 +170,99 @@ describe('FakeBedrock', () => {
     assert.deepEqual(other.output?.message?.content, [{ text: 'per-model' }]);
     assert.deepEqual((await converse()).output?.message?.content, [{ text: 'shared' }]);
     assert.equal(fake.remaining(), 0);
+  });
+
+  const converseStream = (input: Partial<ConverseCommandInput> = {}) =>
+    client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: hello, ...input }));
+
+  /** Every event of a ConverseStream call, without the SDK's `$unknown` members. */
+  async function streamEvents(input: Partial<ConverseCommandInput> = {}): Promise<ConverseStreamOutput[]> {
+    const out = await converseStream(input);
+    const events: ConverseStreamOutput[] = [];
+    for await (const event of out.stream ?? []) events.push(event);
+    return events;
+  }
+
+  it('ConverseStream: the same scripted reply as event frames, text in pieces, toolUse opened by contentBlockStart', async () => {
+    const reply = { kind: 'toolUse' as const, text: 'Checking both cities now.', uses: [{ name: 'get_weather', input: { city: 'Paris' }, toolUseId: 'tooluse_paris' }] };
+    fake.script(reply, reply);
+    const converseOut = await converse({ toolConfig });
+    const events = await streamEvents({ toolConfig });
+    const kinds = events.map((event) => Object.keys(event).find((key) => key !== '$unknown'));
+    assert.deepEqual(kinds, [
+      'messageStart',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockStop',
+      'contentBlockStart',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockStop',
+      'messageStop',
+      'metadata',
+    ]);
+    assert.deepEqual(events[0], { messageStart: { role: 'assistant' } });
+    const text = events.flatMap((event) => (event.contentBlockDelta?.contentBlockIndex === 0 ? [event.contentBlockDelta.delta?.text] : []));
+    assert.deepEqual(text, ['Checking ', 'both ', 'cities ', 'now.']);
+    assert.deepEqual(events[6], { contentBlockStart: { contentBlockIndex: 1, start: { toolUse: { toolUseId: 'tooluse_paris', name: 'get_weather' } } } });
+    const input = events.flatMap((event) => (event.contentBlockDelta?.contentBlockIndex === 1 ? [event.contentBlockDelta.delta?.toolUse?.input] : [])).join('');
+    assert.deepEqual(JSON.parse(input), { city: 'Paris' });
+    assert.deepEqual(events[11], { messageStop: { stopReason: 'tool_use' } });
+    // The usage is the one Converse reported for the same reply and the same request.
+    assert.deepEqual(events[12]?.metadata?.usage, converseOut.usage);
+    const [plain, streamed] = fake.requests;
+    assert.deepEqual([plain?.streamed, streamed?.streamed, streamed?.lastPieceSent], [false, true, true]);
+    assert.ok(streamed!.piecesSent > 1);
+    assert.match(String(streamed?.headers.authorization), /^AWS4-HMAC-SHA256 /);
+    assert.deepEqual(fake.violations, []);
+  });
+
+  it('ConverseStream: the events arrive while the fake is still sending', async () => {
+    fake.script({ kind: 'text', text: 'One two three four five six.' });
+    const out = await converseStream();
+    const lastSent: boolean[] = [];
+    for await (const event of out.stream ?? []) if (event.contentBlockDelta) lastSent.push(fake.requests[0]!.lastPieceSent);
+    assert.equal(lastSent[0], false);
+    assert.equal(fake.requests[0]!.lastPieceSent, true);
+  });
+
+  const streamExceptions = [
+    { type: 'ThrottlingException', status: 429, cls: ThrottlingException },
+    { type: 'ModelStreamErrorException', status: 424, cls: ModelStreamErrorException },
+    { type: 'ValidationException', status: 400, cls: ValidationException },
+    { type: 'InternalServerException', status: 500, cls: InternalServerException },
+    { type: 'ServiceUnavailableException', status: 503, cls: ServiceUnavailableException },
+  ];
+  for (const { type, status, cls } of streamExceptions) {
+    it(`ConverseStream: a scripted ${type} inside the stream is an exception frame the SDK throws as ${type}; on Converse, HTTP ${status}`, async () => {
+      const reply = { kind: 'streamError' as const, type, status, message: `scripted ${type}`, before: { kind: 'text' as const, text: 'Partial answer before it failed.' } };
+      fake.script(reply, reply);
+      const out = await converseStream();
+      const seen: ConverseStreamOutput[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const event of out.stream ?? []) seen.push(event);
+        })(),
+        (err: unknown) => {
+          assert.ok(err instanceof cls, `expected ${type}, got ${String(err)}`);
+          assert.equal(err.message, `scripted ${type}`);
+          return true;
+        },
+      );
+      assert.deepEqual(seen[0], { messageStart: { role: 'assistant' } });
+      assert.ok(seen.some((event) => event.contentBlockDelta) && !seen.some((event) => event.messageStop), JSON.stringify(seen));
+      await assert.rejects(converse(), (err: unknown) => err instanceof cls && err.$metadata.httpStatusCode === status);
+    });
+  }
+
+  it('ConverseStream: a request the real service refuses gets its 400 before any stream', async () => {
+    fake.setFallback({ kind: 'text', text: 'unused' });
+    await assert.rejects(converseStream({ inferenceConfig: { temperature: 0.5, topP: 0.9 } }), ValidationException);
+    assert.equal(fake.violations.length, 1);
+    assert.equal(fake.requests[0]?.streamed, true);
   });
 
   it('answers unknown paths with 404 UnknownOperationException', async () => {

@@ -6,7 +6,7 @@ import type { Message, ModelRequest } from '../../src/agent/types.js';
 import { AnthropicProvider } from '../../src/models/anthropic.js';
 import { startFakeAnthropic } from '../support/fake-anthropic.js';
 import type { ScriptedTurn } from '../support/model-script.js';
-import type { ScriptedModelServer } from '../support/scripted-model-server.js';
+import type { ScriptedModelServer, ServerTurn } from '../support/scripted-model-server.js';
 
 const TOOLS: ModelRequest['tools'] = [
   { name: 'delete_files', description: 'Delete files', inputSchema: { type: 'object', properties: { paths: { type: 'array', items: { type: 'string' } } }, required: ['paths'] } },
@@ -194,6 +194,136 @@ describe('AnthropicProvider', () => {
     const impatient = new AnthropicProvider({ baseURL: fake.baseURL, apiKey: 'sk-ant-test', timeoutMs: 100 });
     const timedOut = await failure({ kind: 'delay', ms: 2000, then: { kind: 'text', text: 'late' } }, impatient);
     assert.deepEqual([timedOut.type, timedOut.nonRetryable, timedOut.message], ['ModelTimeout', false, 'Anthropic did not answer within 100 ms']);
+  });
+
+  /** A streamed call: the response, the text pieces, and what was sent. */
+  async function streamed(turn: ServerTurn, extra: Partial<ModelRequest> = {}) {
+    const modelId = `claude-test-${++calls}`;
+    fake.scriptFor(modelId, turn);
+    const pieces: string[] = [];
+    const response = await provider.invoke({ model: { provider: 'anthropic', modelId }, system: 'Be careful.', messages: hello, tools: TOOLS, ...extra }, { onText: (delta) => pieces.push(delta) });
+    return { response, pieces, sent: fake.requests.at(-1)!.body };
+  }
+
+  const streamFailure = (turn: ServerTurn): Promise<ApplicationFailure> =>
+    streamed(turn).then(
+      () => assert.fail('expected a failure'),
+      (error: ApplicationFailure) => error,
+    );
+
+  const events = (...list: Array<[string, Record<string, unknown>]>): ServerTurn => ({
+    kind: 'raw',
+    status: 200,
+    contentType: 'text/event-stream',
+    body: list.map(([type, data]) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`).join(''),
+  });
+  const start = (usage: Record<string, number>): [string, Record<string, unknown>] => [
+    'message_start',
+    { message: { id: 'msg_raw', type: 'message', role: 'assistant', model: 'raw', content: [], stop_reason: null, stop_sequence: null, usage } },
+  ];
+
+  it('streams when given onText: stream: true, the request otherwise the same', async () => {
+    const plain = await invoke({ kind: 'text', text: 'ok' });
+    const { sent } = await streamed({ kind: 'text', text: 'ok' });
+    const { stream, ...rest } = sent;
+    assert.equal(stream, true);
+    assert.deepEqual(rest, { ...plain.sent, model: sent.model });
+    assert.equal(fake.requests.at(-1)!.streamed, true);
+  });
+
+  it('streamed: tool input from its JSON fragments; a missing id gets call_<position>; message_delta gives the stop reason and output tokens', async () => {
+    const { response, pieces } = await streamed(
+      events(
+        start({ input_tokens: 10, output_tokens: 1 }),
+        ['ping', {}],
+        ['content_block_start', { index: 0, content_block: { type: 'text', text: '' } }],
+        ['content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Deleting ' } }],
+        ['content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'both.' } }],
+        ['content_block_stop', { index: 0 }],
+        ['content_block_start', { index: 1, content_block: { type: 'tool_use', name: 'delete_files', input: {} } }],
+        ['content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '' } }],
+        ['content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"paths": ["a' } }],
+        ['content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '.txt"]}' } }],
+        ['content_block_stop', { index: 1 }],
+        ['content_block_start', { index: 2, content_block: { type: 'tool_use', id: 'toolu_kept', name: 'delete_files', input: {} } }],
+        ['content_block_stop', { index: 2 }],
+        ['message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 42 } }],
+        ['message_stop', {}],
+      ),
+    );
+    assert.deepEqual(pieces, ['Deleting ', 'both.']);
+    assert.deepEqual(response, {
+      message: {
+        role: 'assistant',
+        content: [
+          { text: 'Deleting both.' },
+          { toolUse: { toolUseId: 'call_0', name: 'delete_files', input: { paths: ['a.txt'] } } },
+          { toolUse: { toolUseId: 'toolu_kept', name: 'delete_files', input: {} } },
+        ],
+      },
+      stopReason: 'tool_use',
+      usage: { inputTokens: 10, outputTokens: 42, totalTokens: 52 },
+    });
+  });
+
+  it('streamed: cached prompt tokens count as input; thinking blocks and their deltas are left out', async () => {
+    const { response, pieces } = await streamed(
+      events(
+        start({ input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000 }),
+        ['content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
+        ['content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }],
+        ['content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 's' } }],
+        ['content_block_stop', { index: 0 }],
+        ['content_block_start', { index: 1, content_block: { type: 'text', text: '' } }],
+        ['content_block_delta', { index: 1, delta: { type: 'text_delta', text: 'Done.' } }],
+        ['content_block_stop', { index: 1 }],
+        ['message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 4 } }],
+        ['message_stop', {}],
+      ),
+    );
+    assert.deepEqual(pieces, ['Done.']);
+    assert.deepEqual(response.message.content, [{ text: 'Done.' }]);
+    assert.deepEqual(response.usage, { inputTokens: 1110, outputTokens: 4, totalTokens: 1114 });
+  });
+
+  it('streamed: a stream that ends before message_stop, one without events, an empty message: malformed, as without streaming', async () => {
+    const short = await streamFailure(events(start({ input_tokens: 1, output_tokens: 1 }), ['content_block_start', { index: 0, content_block: { type: 'text', text: '' } }], ['content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Half' } }]));
+    assert.deepEqual([short.type, short.nonRetryable, short.message], ['MalformedModelResponse', true, 'Anthropic returned a malformed response: the stream ended before message_stop']);
+    const empty = await streamFailure(events(start({ input_tokens: 1, output_tokens: 1 }), ['message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } }], ['message_stop', {}]));
+    assert.deepEqual([empty.type, empty.nonRetryable], ['MalformedModelResponse', true]);
+    assert.match(empty.message, /empty message/);
+    const nothing = await streamFailure({ kind: 'raw', status: 200, contentType: 'text/event-stream', body: '\n' });
+    assert.deepEqual([nothing.type, nothing.nonRetryable], ['MalformedModelResponse', true]);
+    assert.match(nothing.message, /^Anthropic returned a malformed response: role: /);
+  });
+
+  it('streamed: a message written by hand (raw JSON) is streamed as the same message, thinking and all', async () => {
+    const body = JSON.stringify({
+      id: 'msg_raw',
+      type: 'message',
+      role: 'assistant',
+      model: 'raw',
+      content: [{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'text', text: 'Done with both.' }, { type: 'tool_use', id: 'toolu_h', name: 'delete_files', input: { paths: ['a.txt'] } }],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 4, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000 },
+    });
+    const plain = await invoke({ kind: 'raw', status: 200, body });
+    const { response, pieces } = await streamed({ kind: 'raw', status: 200, body });
+    assert.deepEqual(response, plain.response);
+    assert.deepEqual(response.usage, { inputTokens: 1110, outputTokens: 4, totalTokens: 1114 });
+    assert.deepEqual(pieces, ['Done ', 'with ', 'both.']);
+  });
+
+  it('streamed errors read like the service said them: HTTP before the stream, error events inside it', async () => {
+    const unauthorized = await streamFailure({ kind: 'error', status: 401, message: 'invalid x-api-key' });
+    assert.equal(unauthorized.message, 'Anthropic rejected the request (HTTP 401 authentication_error: invalid x-api-key); check ANTHROPIC_API_KEY');
+    const overloaded = await streamFailure({ kind: 'streamError', status: 529, message: 'Overloaded' });
+    assert.deepEqual([overloaded.type, overloaded.nonRetryable, overloaded.message], ['ModelServiceUnavailable', false, 'Anthropic failed (stream error overloaded_error: Overloaded)']);
+    const limited = await streamFailure({ kind: 'streamError', status: 429, message: 'Number of request tokens has exceeded your rate limit' });
+    assert.deepEqual([limited.type, limited.nonRetryable], ['ModelRateLimited', false]);
+    const invalid = await streamFailure({ kind: 'streamError', status: 400, message: 'prompt is too long' });
+    assert.deepEqual([invalid.type, invalid.nonRetryable, invalid.message], ['ModelBadRequest', true, 'Anthropic rejected the request (stream error invalid_request_error: prompt is too long)']);
   });
 
   it('reads ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY; without a key it fails at once and sends nothing', async () => {

@@ -49,6 +49,27 @@ describe('fake OpenAI service', () => {
     fake.violations.length = 0;
     await client.chat.completions.create({ model: 'm2', messages: [{ role: 'user', content: 'hi' }] });
   });
+
+  it('streams the same completion in chunks: the client\'s own stream helper puts it back together', async () => {
+    const turn = { kind: 'toolUse' as const, text: 'Calling f twice, with care.', uses: [{ name: 'f', input: { a: [1, 2], b: 'x' }, id: 'call_s1' }, { name: 'f', input: {}, id: 'call_s2' }], usage: { inputTokens: 9, outputTokens: 4 } };
+    fake.scriptFor('m3', turn, turn);
+    const params = { model: 'm3', messages: [{ role: 'user' as const, content: 'hi' }], tools: [{ type: 'function' as const, function: { name: 'f', parameters: schema } }] };
+    const plain = await client.chat.completions.create(params);
+    const stream = client.chat.completions.stream({ ...params, stream_options: { include_usage: true } });
+    const deltas: string[] = [];
+    stream.on('content', (delta) => deltas.push(delta));
+    const final = await stream.finalChatCompletion();
+    assert.deepEqual(final.choices[0]!.message.content, plain.choices[0]!.message.content);
+    assert.deepEqual(
+      final.choices[0]!.message.tool_calls?.map((call) => call.type === 'function' && [call.id, call.function.name, call.function.arguments]),
+      plain.choices[0]!.message.tool_calls?.map((call) => call.type === 'function' && [call.id, call.function.name, call.function.arguments]),
+    );
+    assert.equal(final.choices[0]!.finish_reason, 'tool_calls');
+    assert.deepEqual(final.usage, plain.usage);
+    assert.ok(deltas.length > 1);
+    assert.deepEqual(fake.requests.slice(-2).map((r) => r.streamed), [false, true]);
+    assert.deepEqual(fake.violations, []);
+  });
 });
 
 describe('fake Anthropic service', () => {
@@ -72,6 +93,22 @@ describe('fake Anthropic service', () => {
     await refused([{ role: 'user', content: 'a' }, use('toolu_1'), { role: 'user', content: [{ type: 'text', text: 'b' }, result('toolu_1')] }], /tool_result blocks must come first/);
     await refused([{ role: 'user', content: 'a' }, use('call_0'), { role: 'user', content: [result('call_0')] }, use('call_0'), { role: 'user', content: [result('call_0')] }], /`tool_use` ids must be unique/);
     await refused([{ role: 'user', content: 'a' }, use('toolu_2'), { role: 'user', content: 'no result' }], /without `tool_result` blocks immediately after: toolu_2/);
+  });
+
+  it('streams the same message as events: the client\'s own MessageStream puts it back together', async () => {
+    const turn = { kind: 'toolUse' as const, text: 'Calling f now, carefully.', uses: [{ name: 'f', input: { a: [1, 2], b: 'x' }, id: 'toolu_s1' }], usage: { inputTokens: 9, outputTokens: 4 } };
+    fake.scriptFor('m-stream', turn, turn);
+    const params = { model: 'm-stream', max_tokens: 10, messages: [{ role: 'user' as const, content: 'hi' }], tools: [{ name: 'f', input_schema: schema }] };
+    const plain = await client.messages.create(params);
+    const stream = client.messages.stream(params);
+    const deltas: string[] = [];
+    stream.on('text', (delta) => deltas.push(delta));
+    const final = await stream.finalMessage();
+    const fields = ({ type, role, model, content, stop_reason, stop_sequence, usage }: Anthropic.Message) => JSON.parse(JSON.stringify({ type, role, model, content, stop_reason, stop_sequence, usage }));
+    assert.deepEqual(fields(final), fields(plain));
+    assert.ok(deltas.length > 1);
+    assert.deepEqual(fake.requests.slice(-2).map((r) => r.streamed), [false, true]);
+    assert.deepEqual(fake.violations, []);
   });
 
   it('answers 401 without a key header', async () => {

@@ -7,7 +7,7 @@ import { UNPARSEABLE_ARGUMENTS, type Message, type ModelRequest } from '../../sr
 import { OpenAIProvider } from '../../src/models/openai.js';
 import { startFakeOpenAI } from '../support/fake-openai.js';
 import type { ScriptedTurn } from '../support/model-script.js';
-import type { ScriptedModelServer } from '../support/scripted-model-server.js';
+import type { ScriptedModelServer, ServerTurn } from '../support/scripted-model-server.js';
 
 const TOOLS: ModelRequest['tools'] = [
   { name: 'inspect_files', description: 'Inspect files', inputSchema: { type: 'object', properties: { paths: { type: 'array', items: { type: 'string' } } } } },
@@ -224,12 +224,164 @@ describe('OpenAIProvider', () => {
     assert.equal(fake.requests.length, before);
   });
 
+  /** A streamed call: the response, the text pieces, and what was sent. */
+  async function streamed(turn: ServerTurn, extra: Partial<ModelRequest> = {}) {
+    const modelId = `gpt-test-${++calls}`;
+    fake.scriptFor(modelId, turn);
+    const pieces: string[] = [];
+    const response = await provider.invoke({ model: { provider: 'openai', modelId }, system: 'Be careful.', messages: hello, tools: TOOLS, ...extra }, { onText: (delta) => pieces.push(delta) });
+    return { response, pieces, sent: fake.requests.at(-1)!.body };
+  }
+
+  const streamFailure = (turn: ServerTurn): Promise<ApplicationFailure> =>
+    streamed(turn).then(
+      () => assert.fail('expected a failure'),
+      (error: ApplicationFailure) => error,
+    );
+
+  it('streams when given onText: stream with the usage chunk asked for, the request otherwise the same', async () => {
+    const plain = await invoke({ kind: 'text', text: 'ok' }, hello, { maxTokens: 300 });
+    const { sent } = await streamed({ kind: 'text', text: 'ok' }, { maxTokens: 300 });
+    assert.equal(sent.stream, true);
+    assert.deepEqual(sent.stream_options, { include_usage: true });
+    const { stream, stream_options, ...rest } = sent;
+    assert.deepEqual(rest, { ...plain.sent, model: sent.model });
+    assert.equal(fake.requests.at(-1)!.streamed, true);
+  });
+
+  it('streamed: tool-call deltas by index; missing and empty ids get call_<index>; unparseable arguments are marked, empty ones mean none', async () => {
+    const { response, pieces } = await streamed({
+      kind: 'toolUse',
+      text: 'Looking.',
+      uses: [
+        { name: 'inspect_files', input: { paths: ['a.txt'] }, id: null },
+        { name: 'delete_files', input: null, rawArguments: '{"paths": ["a.txt"', id: '' },
+        { name: 'inspect_files', input: null, rawArguments: '', id: 'call_xyz' },
+      ],
+    });
+    assert.deepEqual(pieces, ['Looking.']);
+    assert.equal(response.stopReason, 'tool_use');
+    assert.deepEqual(response.message.content, [
+      { text: 'Looking.' },
+      { toolUse: { toolUseId: 'call_0', name: 'inspect_files', input: { paths: ['a.txt'] } } },
+      { toolUse: { toolUseId: 'call_1', name: 'delete_files', input: { [UNPARSEABLE_ARGUMENTS]: '{"paths": ["a.txt"' } } },
+      { toolUse: { toolUseId: 'call_xyz', name: 'inspect_files', input: {} } },
+    ]);
+  });
+
+  it('streamed: a local server that says stop although it called tools; calls interleaved by index; no usage chunk means zero usage', async () => {
+    const { response, pieces } = await streamed({
+      kind: 'raw',
+      status: 200,
+      contentType: 'text/event-stream',
+      body: sse(
+        chunk({ role: 'assistant', content: 'Two ' }),
+        chunk({ content: 'calls.' }),
+        chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'delete_files', arguments: '{"paths":' } }] }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'inspect_files', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: '["b.txt"]}' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"paths":["a.txt"]}' } }] }),
+        chunk({}, 'stop'),
+      ),
+    });
+    assert.deepEqual(pieces, ['Two ', 'calls.']);
+    assert.equal(response.stopReason, 'tool_use');
+    assert.deepEqual(response.message.content, [
+      { text: 'Two calls.' },
+      { toolUse: { toolUseId: 'call_a', name: 'inspect_files', input: { paths: ['a.txt'] } } },
+      { toolUse: { toolUseId: 'call_b', name: 'delete_files', input: { paths: ['b.txt'] } } },
+    ]);
+    assert.deepEqual(response.usage, { inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+  });
+
+  it('streamed: tool-call deltas without an index (some local servers): a new id opens the next call', async () => {
+    const { response } = await streamed({
+      kind: 'raw',
+      status: 200,
+      contentType: 'text/event-stream',
+      body: sse(
+        chunk({ role: 'assistant', content: null }),
+        chunk({ tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'inspect_files', arguments: '{"paths":' } }] }),
+        chunk({ tool_calls: [{ function: { arguments: '["a.txt"]}' } }] }),
+        chunk({ tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'delete_files', arguments: '{"paths":["a.txt"]}' } }] }),
+        chunk({}, 'tool_calls'),
+      ),
+    });
+    assert.deepEqual(response.message.content, [
+      { toolUse: { toolUseId: 'call_1', name: 'inspect_files', input: { paths: ['a.txt'] } } },
+      { toolUse: { toolUseId: 'call_2', name: 'delete_files', input: { paths: ['a.txt'] } } },
+    ]);
+  });
+
+  it('streamed: a refusal is the text; the usage chunk counts', async () => {
+    const { response, pieces } = await streamed({
+      kind: 'raw',
+      status: 200,
+      contentType: 'text/event-stream',
+      body: sse(chunk({ role: 'assistant', content: null, refusal: 'I cannot ' }), chunk({ refusal: 'help with that.' }), chunk({}, 'stop'), { choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } }),
+    });
+    assert.deepEqual(pieces, ['I cannot ', 'help with that.']);
+    assert.deepEqual(response, { message: { role: 'assistant', content: [{ text: 'I cannot help with that.' }] }, stopReason: 'end_turn', usage: { inputTokens: 12, outputTokens: 5, totalTokens: 17 } });
+  });
+
+  it('streamed: a stream that ends before its finish reason, one without chunks, an empty message: malformed, as without streaming', async () => {
+    const short = await streamFailure({ kind: 'raw', status: 200, contentType: 'text/event-stream', body: sse(chunk({ role: 'assistant', content: 'Half an ans' })) });
+    assert.deepEqual([short.type, short.nonRetryable, short.message], ['MalformedModelResponse', true, 'OpenAI returned a malformed response: the stream ended before a finish_reason']);
+    for (const body of [': keep-alive\n\n', sse(chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'))]) {
+      const error = await streamFailure({ kind: 'raw', status: 200, contentType: 'text/event-stream', body });
+      assert.deepEqual([error.type, error.nonRetryable], ['MalformedModelResponse', true]);
+      assert.match(error.message, /^OpenAI returned a malformed response: .*(choices|empty message)/);
+    }
+  });
+
+  it('streamed: a completion written by hand (raw JSON) is streamed as the same completion', async () => {
+    const body = completion({ content: 'Written by hand.', tool_calls: [{ id: 'call_h', type: 'function', function: { name: 'delete_files', arguments: '{"paths":["a.txt"]}' } }] }, 'stop');
+    const plain = await invoke({ kind: 'raw', status: 200, body });
+    const { response, pieces } = await streamed({ kind: 'raw', status: 200, body });
+    assert.deepEqual(response, plain.response);
+    assert.deepEqual(response.usage, { inputTokens: 12, outputTokens: 5, totalTokens: 17 });
+    assert.deepEqual(pieces, ['Written ', 'by ', 'hand.']);
+  });
+
+  it('streamed errors read like the service said them: HTTP before the stream, error chunks inside it', async () => {
+    const unauthorized = await streamFailure({ kind: 'error', status: 401, message: 'Incorrect API key provided: sk-test.' });
+    assert.deepEqual([unauthorized.type, unauthorized.message], ['ModelAuthenticationFailed', 'OpenAI rejected the request (HTTP 401 invalid_api_key: Incorrect API key provided: sk-test.); check OPENAI_API_KEY']);
+    const serverError = await streamFailure({ kind: 'streamError', status: 500, message: 'The server had an error while processing your request.' });
+    assert.deepEqual([serverError.type, serverError.nonRetryable], ['ModelServiceUnavailable', false]);
+    assert.equal(serverError.message, 'OpenAI failed (stream error server_error: The server had an error while processing your request.)');
+    const limited = await streamFailure({ kind: 'streamError', status: 429, message: 'Rate limit reached' });
+    assert.deepEqual([limited.type, limited.nonRetryable, limited.message], ['ModelRateLimited', false, 'OpenAI rate limited the request (stream error rate_limit_exceeded: Rate limit reached)']);
+    const invalid = await streamFailure({ kind: 'streamError', status: 400, code: 'invalid_prompt', message: 'Invalid prompt' });
+    assert.deepEqual([invalid.type, invalid.nonRetryable], ['ModelBadRequest', true]);
+  });
+
+  it('streamed: a timeout before the first chunk is retried', async () => {
+    const impatient = new OpenAIProvider({ baseURL: fake.baseURL, apiKey: 'sk-test', timeoutMs: 100 });
+    const modelId = `gpt-test-${++calls}`;
+    fake.scriptFor(modelId, { kind: 'delay', ms: 2000, then: { kind: 'text', text: 'late' } });
+    const timedOut = await impatient.invoke({ model: { provider: 'openai', modelId }, system: '', messages: hello, tools: [] }, { onText: () => assert.fail('no text expected') }).then(
+      () => assert.fail('expected a failure'),
+      (error: ApplicationFailure) => error,
+    );
+    assert.deepEqual([timedOut.type, timedOut.nonRetryable, timedOut.message], ['ModelTimeout', false, 'OpenAI did not answer within 100 ms']);
+  });
+
   async function invokeWith(p: OpenAIProvider, turn: ScriptedTurn) {
     const modelId = `gpt-test-${++calls}`;
     fake.scriptFor(modelId, turn);
     return { response: await p.invoke({ model: { provider: 'openai', modelId }, system: '', messages: hello, tools: [] }) };
   }
 });
+
+/** A `chat.completion.chunk` with one choice. */
+function chunk(delta: Record<string, unknown>, finishReason: string | null = null): Record<string, unknown> {
+  return { id: 'chatcmpl-raw', object: 'chat.completion.chunk', created: 1, model: 'raw', choices: [{ index: 0, delta, finish_reason: finishReason }] };
+}
+
+/** Chunks as the body of a streamed response, `data: [DONE]` last. */
+function sse(...chunks: Array<Record<string, unknown>>): string {
+  return `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`;
+}
 
 function completion(message: Record<string, unknown>, finishReason: string): string {
   return JSON.stringify({
