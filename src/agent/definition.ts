@@ -4,6 +4,7 @@
  * (`ToolImplementation`, registered in the worker by tool name).
  */
 import { z } from 'zod';
+import { toolApprovals } from './approval/hook.js';
 import type { HookRegistry } from './hooks.js';
 import { parseModelChoice } from './model-choice.js';
 import { nameProblem } from './names.js';
@@ -19,7 +20,26 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   input: Schema;
+  /**
+   * The AI SDK's convention: a call of this tool waits for a person's approval before it runs.
+   * `true` asks for every call; a function asks for the calls it returns true for, given the input
+   * as the schema parsed it and the call's id. It is an implicit rule of the approval policy
+   * (approval/hook.ts): the same questions, answers, bindings, deadlines and decision log as
+   * `approvalPolicy`; an agent's own policy rules (and `!tool` in its `ask`) come first.
+   *
+   * The function runs inside the workflow, at every call and again when the run replays: it must
+   * be deterministic — decide from the input alone, with no I/O, clock or randomness (an `async`
+   * function may await only other such code).
+   */
+  needsApproval?: NeedsApproval<z.infer<Schema>>;
+  /** The JSON Schema the model sees, when it is not the one `input` generates (tools from the AI SDK's `jsonSchema()`). */
+  inputSchema?: JsonObject;
 }
+
+/** When a tool's calls wait for approval: always, never, or as a deterministic function of the input decides. */
+export type NeedsApproval<Input = unknown> = boolean | NeedsApprovalFunction<Input>;
+// Method syntax: a tool of a narrower input still fits where any tool is taken (`tools: ToolDefinition[]`).
+type NeedsApprovalFunction<Input> = { decide(input: Input, call: { toolCallId: string }): boolean | PromiseLike<boolean> }['decide'];
 
 /**
  * A tool the run learns about when it starts, from an MCP server: its JSON Schema comes from the
@@ -102,6 +122,11 @@ export function defineTool<Schema extends z.ZodType>(tool: ToolDefinition<Schema
   return tool;
 }
 
+/**
+ * Checks the agent and returns it. When some of its tools say `needsApproval`, its hooks get the
+ * approval policy's hook for them, after the agent's own (an `approvalPolicy` among those judges
+ * them itself, its rules first; see approval/hook.ts).
+ */
 export function defineAgent(agent: AgentDefinition): AgentDefinition {
   const problem = nameProblem('agent name', agent.name);
   if (problem) throw new TypeError(problem);
@@ -109,12 +134,27 @@ export function defineAgent(agent: AgentDefinition): AgentDefinition {
   const names = agent.tools.map((tool) => tool.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new Error(`agent "${agent.name}" declares tool "${duplicate}" twice`);
-  return agent;
+  for (const tool of agent.tools) {
+    const asks = tool.needsApproval;
+    if (asks !== undefined && typeof asks !== 'boolean' && typeof asks !== 'function') {
+      throw new TypeError(`tool "${tool.name}" of agent "${agent.name}": needsApproval must be true, false or a function of the input`);
+    }
+  }
+  if (!agent.tools.some((tool) => tool.needsApproval !== undefined && tool.needsApproval !== false)) return agent;
+  const own = agent.hooks;
+  return {
+    ...agent,
+    hooks: (hooks) => {
+      own?.(hooks);
+      toolApprovals(hooks);
+    },
+  };
 }
 
-/** The tool as the model sees it: JSON Schema generated from the zod schema, or the server's own. */
+/** The tool as the model sees it: JSON Schema generated from the zod schema, or the one the tool gives (an MCP server's, an AI SDK tool's). */
 export function toolSpecOf(tool: RunTool): ToolSpec {
   if (isRemoteTool(tool)) return { name: tool.name, description: tool.description, inputSchema: tool.inputSchema };
+  if (tool.inputSchema !== undefined) return { name: tool.name, description: tool.description, inputSchema: tool.inputSchema };
   const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input) as Record<string, unknown>;
   return { name: tool.name, description: tool.description, inputSchema: schema as JsonObject };
 }

@@ -3,6 +3,8 @@
  * and sessions; and the message definitions, for your own Temporal client code.
  */
 export { AgentClient, AgentClientError, failureMessage, type StartOptions } from '../sdk/agent-client.js';
+export { chatHandler, type ChatApprovalDescriptor, type ChatHandler, type ChatHandlerOptions, type ChatRunMetadata } from '../ai-sdk/chat-handler.js';
+export { ServiceSigner, SERVICE_KEY_NAME } from '../server/service-key.js';
 export { listInbox, WAITING_QUERY, type InboxFilter, type InboxItem } from '../sdk/inbox.js';
 export { missingSearchAttributes, registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 export { connectClient, type TemporalTarget } from '../temporal/connection.js';

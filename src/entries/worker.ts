@@ -15,6 +15,8 @@ export { ScriptedProvider } from '../models/scripted.js';
 export { defaultProviders, type OtherProviderOptions } from '../models/default-providers.js';
 export { createMcpTools, McpClientPool, type HttpServerConfig, type McpOptions, type McpServerConfig, type McpServers, type RunPlace, type StdioServerConfig } from '../mcp/index.js';
 export { AutoProvider } from '../models/auto.js';
+export { aiSdkProvider, AiSdkModelProvider, type AiSdkCallSettings, type AiSdkLanguageModel, type AiSdkProviderOptions } from '../ai-sdk/model-provider.js';
+export { fromAiSdkTools, type AiSdkToolLike, type SplitAiSdkTools } from '../ai-sdk/tools.js';
 export { DEFAULT_MODEL_IDS } from '../models/provider.js';
 export { connectWorker } from '../temporal/connection.js';
 export { TASK_QUEUE } from '../workflows/messages.js';

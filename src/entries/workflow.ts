@@ -11,6 +11,7 @@ export {
   type RemoteToolDefinition,
   type SubAgentToolDefinition,
   type AgentDefinition,
+  type NeedsApproval,
   type ToolContext,
   type ToolDefinition,
   type ToolImplementation,
@@ -32,6 +33,7 @@ export {
   type MessageAddedEvent,
 } from '../agent/hooks.js';
 export { approvalPolicy } from '../agent/approval/hook.js';
+export { fromAiSdkTools, type AiSdkToolLike, type SplitAiSdkTools } from '../ai-sdk/tools.js';
 export { trustKey, type ApprovalDeadline, type ApprovalPolicy, type ApprovalRule } from '../agent/approval/policy.js';
 export { parseApprovalAnswer, type ApprovalAnswer } from '../agent/approval/answers.js';
 export {

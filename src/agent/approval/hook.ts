@@ -2,7 +2,13 @@
  * The approval policy as a before-tool-call hook: decides per call, asks the people the policy
  * names (as many as its quorum), applies their answer (approve, deny with a reason the model
  * reads, trust for the session, or edit-and-approve), and logs every decision.
+ *
+ * A tool's own `needsApproval` (the AI SDK's convention) is an implicit rule of the policy, after
+ * its explicit rules. The first approval policy to see a call judges it, this rule included; an
+ * agent with such tools and no policy gets one with no rules of its own (`toolApprovals`, added by
+ * `defineAgent` after the agent's hooks), so the same code asks, binds and logs either way.
  */
+import type { NeedsApproval } from '../definition.js';
 import type { BeforeToolCallEvent, HookRegistry } from '../hooks.js';
 import { DEADLINE_RESPONDER, type InterruptResponse } from '../interrupts.js';
 import { PATCHES } from '../patches.js';
@@ -27,9 +33,53 @@ export function approvalPolicy(policy: ApprovalPolicy): (hooks: HookRegistry) =>
   };
 }
 
-async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent): Promise<void> {
+/** The policy `toolApprovals` applies: no rules but the tools' own `needsApproval`. */
+const NO_RULES: ApprovalPolicy = {};
+
+/**
+ * Registers the hook that asks for the calls whose tool's `needsApproval` says so, unless an
+ * approval policy judged the call already. `defineAgent` adds it after the agent's own hooks.
+ */
+export function toolApprovals(hooks: HookRegistry): void {
+  hooks.on('beforeToolCall', (event) => (claimsToolRule(event) ? applyPolicy(NO_RULES, event, { implicit: true }) : undefined));
+}
+
+/** Marks a call whose tool's `needsApproval` a policy has taken up: one policy judges it, once. */
+const TOOL_RULE_CLAIMED = Symbol('needsApproval judged');
+
+/** True for the first approval policy to see this call (only it applies the tool's `needsApproval`). */
+function claimsToolRule(event: BeforeToolCallEvent): boolean {
+  const marked = event as unknown as { [TOOL_RULE_CLAIMED]?: true };
+  if (marked[TOOL_RULE_CLAIMED]) return false;
+  marked[TOOL_RULE_CLAIMED] = true;
+  return true;
+}
+
+/**
+ * Whether the tool's `needsApproval` asks for this input: a boolean at once, or a promise when the
+ * tool's function returned one (only then is anything awaited: calls of other tools take the same
+ * steps as before this rule existed).
+ */
+function toolAsks(event: BeforeToolCallEvent, input: JsonValue, owns: boolean): boolean | Promise<boolean> {
+  const rule = owns && 'needsApproval' in event.tool ? (event.tool.needsApproval as NeedsApproval | undefined) : undefined;
+  if (rule === undefined || typeof rule === 'boolean') return rule === true;
+  const asked = rule(input, { toolCallId: event.proposed.toolUseId });
+  return isPromiseLike(asked) ? Promise.resolve(asked).then((value) => value === true) : asked === true;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent, options: { implicit?: boolean } = {}): Promise<void> {
   const { name, input } = event.proposed;
-  let verdict = decide(policy, name, input, event.state);
+  // The first policy to see the call applies the tool's own needsApproval (the implicit hook claimed it already).
+  const owns = options.implicit === true || claimsToolRule(event);
+  const asking = toolAsks(event, input, owns);
+  const toolRule = typeof asking === 'boolean' ? asking : await asking;
+  // Only the tools' needsApproval: a call it does not ask for is none of this hook's business.
+  if (options.implicit && !toolRule) return;
+  let verdict = decide(policy, name, input, event.state, toolRule);
   event.judge();
   if (verdict.action === 'allow') {
     event.note('allowed', { because: verdict.because });
@@ -54,7 +104,8 @@ async function applyPolicy(policy: ApprovalPolicy, event: BeforeToolCallEvent): 
     // An edit proposes another call: the policy judges the edited input afresh. The editor's
     // answer approves the edited call if they may approve it; whatever more it needs is asked for.
     if (!event.patched(PATCHES.editRecheck)) return;
-    const next = decide(policy, name, event.toolUse.input, event.state);
+    const editedAsks = toolAsks(event, event.toolUse.input, owns);
+    const next = decide(policy, name, event.toolUse.input, event.state, typeof editedAsks === 'boolean' ? editedAsks : await editedAsks);
     event.judge();
     event.note('rechecked', { because: next.because, action: next.action, ...(next.action === 'ask' ? { quorum: next.quorum } : {}) });
     if (next.action === 'allow') return;

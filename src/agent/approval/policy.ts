@@ -4,10 +4,12 @@
  * Precedence, first match wins:
  *   1. `!tool` in `ask`: always asks, and can never be trusted;
  *   2. the first rule whose tool pattern and `when` match the call;
- *   3. a pattern in `allow`: runs freely;
- *   4. a pattern in `ask` (`*` for every tool): asks;
- *   5. anything else runs freely.
- * A trustable "ask" (2 or 4) runs freely when the session trusts the tool (answer `t`).
+ *   3. the tool's own `needsApproval` (the AI SDK's convention), when it says this call needs
+ *      approval: asks, and cannot be trusted (an implicit rule per tool; false falls through);
+ *   4. a pattern in `allow`: runs freely;
+ *   5. a pattern in `ask` (`*` for every tool): asks;
+ *   6. anything else runs freely.
+ * A trustable "ask" (2 or 5) runs freely when the session trusts the tool (answer `t`).
  */
 import type { AgentState } from '../state.js';
 import type { JsonValue } from '../types.js';
@@ -89,15 +91,16 @@ export function matchesTool(pattern: string, tool: string): boolean {
   return true;
 }
 
-export function decide(policy: ApprovalPolicy, tool: string, input: JsonValue, state: AgentState): PolicyVerdict {
-  const verdict = decideIgnoringTrust(policy, tool, input);
+/** `toolAsks`: the tool's own `needsApproval` said this call needs approval (see approval/hook.ts). */
+export function decide(policy: ApprovalPolicy, tool: string, input: JsonValue, state: AgentState, toolAsks = false): PolicyVerdict {
+  const verdict = decideIgnoringTrust(policy, tool, input, toolAsks);
   if (verdict.action === 'ask' && verdict.trustable && state.get(trustKey(tool)) === true) {
     return { action: 'allow', because: `trusted in this session (${trustKey(tool)}), ${verdict.because}` };
   }
   return verdict;
 }
 
-function decideIgnoringTrust(policy: ApprovalPolicy, tool: string, input: JsonValue): PolicyVerdict {
+function decideIgnoringTrust(policy: ApprovalPolicy, tool: string, input: JsonValue, toolAsks: boolean): PolicyVerdict {
   const ask = policy.ask ?? [];
   const pinned = ask.find((pattern) => pattern.startsWith('!') && matchesTool(pattern.slice(1), tool));
   if (pinned) return { action: 'ask', because: `"${pinned}" always asks`, trustable: false, quorum: 1, ...deadlineOf(policy.deadline) };
@@ -120,6 +123,7 @@ function decideIgnoringTrust(policy: ApprovalPolicy, tool: string, input: JsonVa
       ...deadlineOf(rule.deadline ?? policy.deadline),
     };
   }
+  if (toolAsks) return { action: 'ask', because: `${tool} needs approval (needsApproval)`, trustable: false, quorum: 1, ...deadlineOf(policy.deadline) };
   const allowed = (policy.allow ?? []).find((pattern) => matchesTool(pattern, tool));
   if (allowed) return { action: 'allow', because: `"${allowed}" is allowed` };
   const asked = ask.find((pattern) => !pattern.startsWith('!') && matchesTool(pattern, tool));
