@@ -44,6 +44,8 @@ import {
   type RunStatus,
 } from '../workflows/messages.js';
 import { listInbox, type InboxFilter, type InboxItem } from './inbox.js';
+import { SharedStreams } from './shared-streams.js';
+import { isBusyRefusal } from './update-busy.js';
 import { missingSearchAttributes } from './search-attributes-setup.js';
 import {
   editStateUpdate,
@@ -76,8 +78,8 @@ const FINAL_QUERY_DEADLINE_MS = 2000;
 const DEFAULT_ACCEPT_TIMEOUT_MS = 10_000;
 /** How long past its window a `wait` update may stay unanswered before the status query is asked why. */
 const WAIT_GRACE_MS = 10_000;
-/** The pause before asking again when a `wait` update could not be held (the server limits updates in flight per run). */
-const WAIT_RETRY_MS = 1000;
+/** The pause before asking again when a run could not hold one more `wait` or watcher (it limits them; the server limits updates in flight). */
+const BUSY_RETRY_MS = 1000;
 
 /** A user mistake or a refused request: the CLI prints its message as one line. */
 export class AgentClientError extends Error {
@@ -205,12 +207,6 @@ export class AgentClient {
   }
 
   /**
-   * Returns when the run next stops: waiting for a human, or ended. Long-polls the run's `wait`
-   * update (held by the workflow until the run stops, at most 60 s a call, then asked again), so
-   * nothing polls. With `timeoutMs`, returns the current status (possibly `running`) once it passes.
-   * An ended run's status comes from Temporal's close status, as `status()` gives it.
-   */
-  /**
    * The run's events as they happen (see src/agent/run-events.ts): text as the model writes it, tool
    * calls and results, questions and answers, and the end. `from` is an offset the stream gave
    * before (each event comes with its own): a watcher that reconnects with the offset after the
@@ -220,14 +216,30 @@ export class AgentClient {
    * only its `finish` is given.
    */
   async *stream(workflowId: string, options: { from?: number } = {}): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
-    const handle = this.handle(workflowId);
-    const ended = await this.closeStatus(handle);
+    const ended = await this.ended(workflowId);
     if (ended) {
       yield { offset: options.from ?? 0, event: await this.endEvent(workflowId, ended) };
       return;
     }
+    let next = options.from ?? 0;
+    for await (const item of this.sharedStreams.subscribe(workflowId, next)) {
+      yield item;
+      if (item.event.type === 'finish') return;
+      next = item.offset + 1;
+    }
+    // The run closed before this watcher's offset came: its end, from Temporal.
+    const closed = await this.ended(workflowId);
+    if (closed) yield { offset: next, event: await this.endEvent(workflowId, closed) };
+  }
+
+  /** Everyone in this process who watches a run shares one reader of it (shared-streams.ts). */
+  private readonly sharedStreams = new SharedStreams<RunEvent>((runId, from) => this.readStream(runId, from));
+
+  /** The run's stream from `from`, read from the run: what `stream` gives, for one watcher. */
+  private async *readStream(workflowId: string, start: number): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
+    const handle = this.handle(workflowId);
     const events = WorkflowStreamClient.create(this.client, workflowId, { batchInterval: '100ms' }).topic<RunEvent>(RUN_EVENTS_TOPIC);
-    let from = options.from ?? 0;
+    let from = start;
     for (;;) {
       try {
         for await (const item of events.subscribe(from, { pollCooldown: '0ms' })) {
@@ -249,9 +261,20 @@ export class AgentClient {
         // Asked from an offset the run no longer keeps: from the oldest it keeps. A run handing off: its next run.
         const reason = messageOf(error);
         if (/has been truncated/.test(reason)) from = 0;
+        // The run holds as many watchers as it takes: once one leaves or the run moves, a place frees.
+        else if (isBusyRefusal(error)) await sleep(BUSY_RETRY_MS * (1 + Math.random()));
         else if (!/draining/i.test(reason)) throw error;
       }
     }
+  }
+
+  /**
+   * How the run ended (`completed`, `failed`, `cancelled`, `terminated`, `timed out`, ...), or
+   * undefined while it runs. Refuses an id that names no run (or a session, or another workflow).
+   */
+  async ended(workflowId: string): Promise<string | undefined> {
+    const { status } = await this.describeRun(this.handle(workflowId));
+    return closeStatusName(status.name);
   }
 
   /** The `finish` event of a run that has ended, from its close status (and result, when it completed). */
@@ -261,6 +284,12 @@ export class AgentClient {
     return { type: 'finish', status: 'completed', ...(result ? { finishReason: result.stopReason, text: result.text, usage: result.usage } : {}) };
   }
 
+  /**
+   * Returns when the run next stops: waiting for a human, or ended. Long-polls the run's `wait`
+   * update (held by the workflow until the run stops, at most 60 s a call, then asked again), so
+   * nothing polls. With `timeoutMs`, returns the current status (possibly `running`) once it passes.
+   * An ended run's status comes from Temporal's close status, as `status()` gives it.
+   */
   async wait(workflowId: string, options: { timeoutMs?: number } = {}): Promise<RunStatus> {
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
     const handle = this.handle(workflowId);
@@ -277,7 +306,7 @@ export class AgentClient {
       }
       if (status.status === 'waiting' || Date.now() >= deadline) return status;
       // The update was refused for now (too many in flight on this run, a continue-as-new): not at full speed.
-      if (fellBack) await sleep(Math.min(WAIT_RETRY_MS, Math.max(0, deadline - Date.now())));
+      if (fellBack) await sleep(Math.min(BUSY_RETRY_MS, Math.max(0, deadline - Date.now())));
     }
   }
 
@@ -295,7 +324,7 @@ export class AgentClient {
       return { status, fellBack: false };
     } catch (error) {
       if (await this.closeStatus(handle)) return { status: undefined, fellBack: true };
-      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`cannot wait for run ${handle.workflowId}: ${messageOf(error)}`);
+      if (error instanceof WorkflowUpdateFailedError && !isBusyRefusal(error)) throw new AgentClientError(`cannot wait for run ${handle.workflowId}: ${messageOf(error)}`);
       return { status: await this.liveStatus(handle), fellBack: true };
     }
   }
@@ -437,14 +466,13 @@ export class AgentClient {
 
   /** The run's close status in lower case (`completed`, `terminated`, ...), or undefined while it runs. */
   private async closeStatus(handle: WorkflowHandle): Promise<string | undefined> {
-    const { status } = await this.describe(handle);
-    return status.name === 'RUNNING' ? undefined : status.name.toLowerCase().replace('_', ' ');
+    return closeStatusName((await this.describe(handle)).status.name);
   }
 
   private async ensureRunning(handle: WorkflowHandle): Promise<void> {
     const { status } = await this.describeRun(handle);
     if (status.name !== 'RUNNING') {
-      throw new AgentClientError(`run ${handle.workflowId} has ended (${status.name.toLowerCase().replace('_', ' ')}); it takes no more answers`);
+      throw new AgentClientError(`run ${handle.workflowId} has ended (${closeStatusName(status.name)}); it takes no more answers`);
     }
   }
 
@@ -567,4 +595,9 @@ function serverReason(error: unknown): string {
     .map((text) => (typeof text === 'string' ? text.replace(/^\d+ [A-Z_]+: /, '').trim() : ''))
     .find((text) => text !== '' && !hasUnsafeCharacters(text) && !/could not be executed|^Update-With-Start failed$/i.test(text));
   return words ?? 'the server refused it without saying why';
+}
+
+/** A workflow's close status in lower case (`timed out`), undefined while it runs. */
+function closeStatusName(name: string): string | undefined {
+  return name === 'RUNNING' ? undefined : name.toLowerCase().replace('_', ' ');
 }

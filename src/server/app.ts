@@ -56,6 +56,8 @@ export interface InboxAppOptions {
 type Env = { Variables: { session: Session } };
 
 const COOKIE = 'hitl-session';
+/** How often a run's event stream says it is still there while nothing happens. */
+const SSE_KEEPALIVE_MS = 20_000;
 const PAGE_PATHS = ['/', '/signin', '/runs/:id', '/runs/:id/questions/:question', '/links/:token'];
 
 function asset(name: string): string {
@@ -144,6 +146,31 @@ export function createInboxApp(options: InboxAppOptions) {
   api.get('/runs/:id', async (c) => clientErrors(c, async () => c.json(webStatus(await agents.status(c.req.param('id'))))));
 
   api.get('/runs/:id/timeline', async (c) => clientErrors(c, async () => c.json(await readRunView(agents, c.req.param('id')))));
+
+  // The run as it happens (its stream, AgentClient.stream), as server-sent events: `id` is the event's
+  // offset, so a browser that reconnects (Last-Event-ID) or a page given ?from=N resumes with nothing
+  // lost or twice. A comment every 20 s keeps proxies from closing a stream that waits for a person.
+  api.get('/runs/:id/events', (c) =>
+    clientErrors(c, async () => {
+      const runId = c.req.param('id');
+      await agents.ended(runId);
+      const reconnect = c.req.header('last-event-id');
+      const seen = Number(reconnect ?? c.req.query('from') ?? Number.NaN);
+      const from = Number.isSafeInteger(seen) && seen >= 0 ? seen + (reconnect !== undefined ? 1 : 0) : 0;
+      return streamSSE(c, async (stream) => {
+        const keepAlive = setInterval(() => void stream.write(': still here\n\n').catch(() => undefined), SSE_KEEPALIVE_MS);
+        const events = agents.stream(runId, { from });
+        stream.onAbort(() => void events.return(undefined));
+        try {
+          for await (const { offset, event } of events) await stream.writeSSE({ id: String(offset), event: 'run', data: JSON.stringify(event) });
+        } catch (error) {
+          await stream.writeSSE({ event: 'failed', data: JSON.stringify({ error: oneLine(error) }) }).catch(() => undefined);
+        } finally {
+          clearInterval(keepAlive);
+        }
+      });
+    }),
+  );
 
   /** Gives `unsigned` (bound to the question as the page showed it) in the run that asks it, signed there as the person. */
   const answer = (c: Context<Env>, runId: string, unsigned: InterruptResponse) =>

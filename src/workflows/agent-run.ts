@@ -42,6 +42,7 @@ import {
 import { Notifier } from './notifier.js';
 import { RunMetrics } from './run-metrics.js';
 import { RunStream } from './run-stream.js';
+import { ParkedLimit } from './parked-limit.js';
 import type { RunEvent } from '../agent/run-events.js';
 import { parentReports } from './parent-link.js';
 import { fitCarry, fitResult, jsonCopy } from './run-payloads.js';
@@ -49,6 +50,9 @@ import { publishStart, publishState, type RunIdentity } from './run-visibility.j
 import { workflowRuntime } from './runtime.js';
 import { runFinishedSignal, runWaitingSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
 import { SubAgents } from './sub-agents.js';
+
+/** `wait` updates a run holds at once: with the stream's watchers, they leave room for answers (parked-limit.ts). */
+const MOST_WAITERS = 3;
 
 /** Builds the workflow function for a set of agents (the worker's agents, or a test's). */
 export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
@@ -218,12 +222,18 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       { validator: (responses) => validateAnswers(loop.book, responses, phase, (id) => subAgents.question(id)) },
     );
 
-    setHandler(waitUpdate, async (options) => {
-      const timeoutMs = Math.min(Math.max(0, options?.timeoutMs ?? MAX_WAIT_UPDATE_MS), MAX_WAIT_UPDATE_MS);
-      // Also when the run is about to continue as new (it waits for its handlers): the client asks the new run.
-      await condition(() => currentPhase() !== 'running' || handingOff(), timeoutMs);
-      return status();
-    });
+    const waiters = new ParkedLimit('waiters', MOST_WAITERS);
+    setHandler(
+      waitUpdate,
+      (options?: { timeoutMs?: number }) =>
+        waiters.hold(async () => {
+          const timeoutMs = Math.min(Math.max(0, options?.timeoutMs ?? MAX_WAIT_UPDATE_MS), MAX_WAIT_UPDATE_MS);
+          // Also when the run is about to continue as new (it waits for its handlers): the client asks the new run.
+          await condition(() => currentPhase() !== 'running' || handingOff(), timeoutMs);
+          return status();
+        }),
+      { validator: (_options?: { timeoutMs?: number }) => waiters.admit() },
+    );
 
     const initialState = input.state ?? {};
     const finish = async (outcome: 'completed' | 'failed' | 'cancelled', extra: { text?: string; error?: string }) => {

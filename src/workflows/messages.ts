@@ -82,6 +82,9 @@ export function bareStatus(run: Pick<RunStatus, 'status' | 'agent' | 'sessionId'
   };
 }
 
+/** The error type with which a run refuses a watcher or waiter while it holds as many as it takes (parked-limit.ts). */
+export const BUSY_FAILURE_TYPE = 'RunBusy';
+
 /** Answer one interrupt; fire-and-forget. Invalid answers are recorded in `status.ignored`. */
 export const respondSignal = defineSignal<[InterruptResponse]>('respond');
 /** Answer one or several interrupts; rejected as a whole, with a message, if any answer is invalid. */

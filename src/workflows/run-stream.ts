@@ -10,12 +10,19 @@
  * CARRIED_EVENTS events within CARRIED_BYTES: a watcher that resumes from before that is told its
  * offset was truncated, and starts again at the oldest kept.
  */
-import { WorkflowStream, type WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { WorkflowStream, workflowStreamPollUpdate, type PollInput, type PollResult, type WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
 import type { AnsweredInterrupt, Interrupt } from '../agent/interrupts.js';
 import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
+import { ParkedLimit } from './parked-limit.js';
 
 const CARRIED_EVENTS = 1000;
 const CARRIED_BYTES = 256 * 1024;
+/** Watchers' polls a run holds at once (see parked-limit.ts); a client shares one per run among its watchers. */
+const MOST_WATCHERS = 5;
+
+/** The stream's own poll handler, which it registers without a limit (@temporalio/workflow-streams 1.24; private there). */
+type PollHandler = { onPoll(input: PollInput): Promise<PollResult> };
 
 /** What a run carries of its stream across continue-as-new. */
 export interface CarriedStream {
@@ -33,9 +40,23 @@ export class RunStream {
 
   constructor(prior: Partial<CarriedStream> = {}) {
     this.stream = new WorkflowStream(prior.state);
+    this.limitWatchers();
     this.events = this.stream.topic<RunEvent>(RUN_EVENTS_TOPIC);
     this.asked = new Set(prior.asked);
     this.answered = new Set(prior.answered);
+  }
+
+  /** Registers the stream's poll again, its handler held to MOST_WATCHERS at once, after its own check (a run handing off). */
+  private limitWatchers(): void {
+    const stream = this.stream as unknown as PollHandler & { draining: boolean };
+    const watchers = new ParkedLimit('watchers waiting for events', MOST_WATCHERS);
+    setHandler(workflowStreamPollUpdate, (input) => watchers.hold(() => stream.onPoll(input)), {
+      validator: (_input: PollInput) => {
+        // The stream's own refusal while the run hands off: its clients know the type and follow to the next run.
+        if (stream.draining) throw ApplicationFailure.create({ type: 'StreamDraining', nonRetryable: true, message: 'Workflow is draining for continue-as-new' });
+        watchers.admit();
+      },
+    });
   }
 
   publish(event: RunEvent): void {

@@ -4,6 +4,7 @@
  * with a reason, a bad edit refused with the run's own error shown, trust (only in a session's
  * run, only where the question takes it), a question that names its approver, the audit view, a
  * question's own page from the notification's link, the run page's prompt, timeline and result,
+ * the run page's live stream (resumed after a reconnect),
  * one-click links (confirm step; used, forged and expired links refused), and model text that tries
  * to be markup shown as text. INBOX_SCREENSHOTS=docs writes the README's screenshots into docs/.
  */
@@ -428,4 +429,47 @@ test('in a session, a question the policy never lets be trusted offers no trust,
     await env.agents.cancel(run.workflowId);
     await env.agents.cancel(plain.workflowId);
   }
+});
+
+test("the run page follows the run live: the model's text, the tool call, the question, who answered, the result and the end, as they happen; a reconnect resumes after the last event it saw", { skip }, async () => {
+  const model = env.model(
+    { kind: 'toolUse', uses: [{ name: 'record_action', input: { label: 'live' } }], text: 'I will record <b>live</b>.' },
+    { kind: 'text', text: `recorded ${XSS_LABEL}` },
+  );
+  const { workflowId } = await env.agents.start({ agent: 'test-policy', prompt: 'record live', model });
+  const question = (await env.untilPending(workflowId, 1)).pending[0]!;
+  await page.goto(`${inbox.url}/runs/${encodeURIComponent(workflowId)}`);
+  const stream = page.locator('#run-stream');
+  await stream.locator('.stream-question').waitFor();
+  assert.equal(await text(stream.locator('.stream-text').first()), 'I will record <b>live</b>.');
+  assert.equal(await text(stream.locator('.stream-tool')), '→ record_action {"label":"live"}');
+  assert.match(await text(stream.locator('.stream-question')), /^waiting: record_action \{"label":"live"\}: /);
+  assert.equal(await page.locator('#run-live').getAttribute('class'), 'live on');
+
+  // What a browser's EventSource sends when it reconnects: Last-Event-ID, the offset it saw last.
+  const resumed = await page.evaluate(async (url) => {
+    // (No named helpers in here: the test's compiler would name them with a function the page lacks.)
+    const offsets: number[][] = [];
+    for (const headers of [{}, { 'last-event-id': '2' }] as Array<Record<string, string>>) {
+      const stop = new AbortController();
+      const reader = (await fetch(url, { headers, signal: stop.signal })).body!.pipeThrough(new TextDecoderStream()).getReader();
+      let body = '';
+      while (!body.includes('tool-approval-request')) body += (await reader.read()).value ?? '';
+      stop.abort();
+      offsets.push([...body.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1])));
+    }
+    return { all: offsets[0]!, later: offsets[1]! };
+  }, `/api/runs/${encodeURIComponent(workflowId)}/events`);
+  assert.ok(resumed.all.length > 3 && resumed.all[0] === 0, `every event from the first: ${resumed.all.join(',')}`);
+  assert.deepEqual(resumed.later, resumed.all.filter((offset) => offset > 2));
+
+  // Answered elsewhere: the open page shows it, then the rest of the run, without a reload.
+  await env.agents.respond(workflowId, { interruptId: question.id, response: 'y', respondedBy: 'pat', binding: question.binding });
+  await stream.locator('.stream-finish').waitFor();
+  assert.equal(await text(stream.locator('.stream-answer')), 'answered by pat: "y"');
+  assert.match(await text(stream.locator('.stream-result')), /^✓ /);
+  assert.equal(await text(stream.locator('.stream-text').nth(1)), `recorded ${XSS_LABEL}`);
+  assert.equal(await text(stream.locator('.stream-finish')), 'the run completed');
+  assert.equal(await page.locator('#run-live').getAttribute('class'), 'live');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), undefined);
 });

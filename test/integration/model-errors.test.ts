@@ -40,7 +40,7 @@ const permanent: Array<[string, ScriptedReply, RegExp]> = [
   ['resource not found', { kind: 'error', type: 'ResourceNotFoundException', status: 404, message: 'no such model' }, /ResourceNotFoundException: no such model/],
   ['an empty body {}', { kind: 'raw', status: 200, body: '{}' }, /MalformedModelResponse: Bedrock returned a malformed response: message: /],
   ['an empty message', { kind: 'raw', status: 200, body: JSON.stringify({ output: { message: { role: 'assistant', content: [] } }, stopReason: 'end_turn', usage: { inputTokens: 1, outputTokens: 0, totalTokens: 1 } }) }, /the model returned an empty message/],
-  ['a body that is not JSON', { kind: 'raw', status: 200, body: '<html>proxy error</html>' }, /MalformedModelResponse: unparseable response body: .*not valid JSON \(HTTP 200\)/],
+  ['a body that is not JSON', { kind: 'raw', status: 200, body: '<html>proxy error</html>' }, /MalformedModelResponse: unparseable response body: .*(not valid JSON|Truncated event message received\.) \(HTTP 200\)/],
 ];
 for (const [name, reply, reason] of permanent) {
   test(`${name} fails the run once, with a readable reason, without retries`, async () => {

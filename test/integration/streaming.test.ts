@@ -2,12 +2,13 @@
  * A run's stream on a real dev server: the events a watcher gets (in order: start, the model's
  * text, tool calls, the question, the answer with who gave it, the tool's result, the end), a
  * watcher that reconnects from an offset (nothing missed, nothing twice), one that attaches late,
- * `hitl watch` in the terminal and as NDJSON, hostile text escaped, and a stream that follows the
- * run across continue-as-new.
+ * `hitl watch` in the terminal and as NDJSON, hostile text escaped, a stream that follows the
+ * run across continue-as-new, and a crowd of watchers that leaves room for the answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunEvent } from '../../src/agent/run-events.js';
+import { AgentClient } from '../../src/sdk/agent-client.js';
 import { TestEnv } from '../support/env.js';
 import { readLedger } from '../support/test-tools.js';
 import { spawn } from 'node:child_process';
@@ -48,6 +49,12 @@ async function eventsOf(workflowId: string, from?: number): Promise<Array<{ offs
   const events: Array<{ offset: number; event: RunEvent }> = [];
   for await (const item of env.agents.stream(workflowId, from !== undefined ? { from } : {})) events.push(item);
   return events;
+}
+
+/** The offset of the run's first event of `type`, reading its stream until there. */
+async function eventsUntil(workflowId: string, type: RunEvent['type']): Promise<number> {
+  for await (const { offset, event } of env.agents.stream(workflowId)) if (event.type === type) return offset;
+  throw new Error(`run ${workflowId} ended before a ${type} event`);
 }
 
 /** The run's question, once it waits (failing with the run's status otherwise). */
@@ -137,4 +144,33 @@ test('hitl watch prints the run as it happens, escapes what the model wrote, and
   assert.equal(lines[0]!.type, 'start');
   assert.equal(lines.at(-1)!.type, 'finish');
   assert.deepEqual(lines.map((line) => line.offset), lines.map((_, index) => index));
+});
+
+test('a crowd of watchers never crowds out the answer: one process shares one reader per run, other processes wait their turn, and the answer and waits still get in', async () => {
+  const { workflowId } = await waitingRun('crowd');
+  const question = await questionOf(workflowId);
+  const tail = (await eventsUntil(workflowId, 'tool-approval-request')) + 1;
+  // Twenty watchers in this process, and six other processes' clients with two each: more than the run holds at once.
+  const others = Array.from({ length: 6 }, () => new AgentClient(env.client, env.taskQueue));
+  const watchers = [...Array.from({ length: 20 }, () => env.agents), ...others.flatMap((client) => [client, client])].map(async (client) => {
+    const events: RunEvent[] = [];
+    for await (const { event } of client.stream(workflowId, { from: tail })) events.push(event);
+    return events;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Waited on, and answered, while all of them watch.
+  assert.equal((await env.agents.wait(workflowId, { timeoutMs: 1000 })).status, 'waiting');
+  await env.agents.respond(workflowId, { interruptId: question.id, response: 'y', respondedBy: 'pat', binding: question.binding });
+  assert.equal((await env.agents.result(workflowId)).text, 'done with crowd');
+  const seen = await Promise.all(watchers);
+  const everything = ['data-answer', 'tool-output-available', 'text-start', 'text-end', 'finish'];
+  const kinds = (events: RunEvent[]) => events.map((event) => event.type).filter((type) => type !== 'text-delta');
+  // This process's twenty share one reader: each gets every event.
+  for (const events of seen.slice(0, 20)) assert.deepEqual(kinds(events), everything);
+  // The others take turns; one whose turn comes after the run ended gets its end (a run keeps no stream once it ended).
+  for (const events of seen.slice(20)) {
+    const got = kinds(events);
+    assert.deepEqual(got, everything.filter((type) => got.includes(type)), `in order: ${got.join(',')}`);
+    assert.deepEqual(events.at(-1), { type: 'finish', status: 'completed', finishReason: 'end_turn', text: 'done with crowd', usage: (events.at(-1) as { usage?: unknown }).usage });
+  }
 });

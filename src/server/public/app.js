@@ -342,7 +342,85 @@ function followRun(runId, render, showError) {
 function startRun(runId) {
   show('run');
   $('#run-id').textContent = runId;
-  return followRun(runId, (status, view) => renderRun(runId, status, view), (message) => ($('#run-error').textContent = message));
+  const stop = followRun(runId, (status, view) => renderRun(runId, status, view), (message) => ($('#run-error').textContent = message));
+  const close = streamRun(runId, $('#run-stream'));
+  return () => {
+    stop();
+    close();
+  };
+}
+
+// ---------- a run as it happens: its stream (text as the model writes it, tool calls, questions, answers) ----------
+
+/** A value on one line (the stream's lines are short). */
+function compact(value) {
+  return JSON.stringify(value);
+}
+
+/** A question as one line of the stream: the call it is about (if any), then why it is asked. */
+function streamedQuestion(question) {
+  const reason = typeof question.reason === 'string' ? question.reason : compact(question.reason);
+  return question.toolName ? `${question.toolName} ${compact(question.toolInput ?? null)}: ${reason}` : reason;
+}
+
+/** Follows the run's stream into `box`: one block per message (its text grows as it streams), one line per tool call, question, answer and result. Returns what stops following. */
+function streamRun(runId, box) {
+  const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+  const blocks = new Map();
+  const line = (kind, text) => {
+    const p = document.createElement('p');
+    p.className = `stream-${kind}`;
+    p.textContent = text;
+    box.append(p);
+    return p;
+  };
+  source.addEventListener('open', () => $('#run-live').classList.add('on'));
+  source.addEventListener('error', () => $('#run-live').classList.remove('on'));
+  source.addEventListener('failed', () => source.close());
+  source.addEventListener('run', (message) => {
+    const event = JSON.parse(message.data);
+    switch (event.type) {
+      case 'text-start':
+        // A second start for a message replaces what was shown of it.
+        blocks.get(event.id)?.remove();
+        blocks.set(event.id, line('text', ''));
+        break;
+      case 'text-delta':
+        if (!blocks.has(event.id)) blocks.set(event.id, line('text', ''));
+        blocks.get(event.id).textContent += event.delta;
+        break;
+      case 'data-retry':
+        // The attempt that streamed this text failed: its retry streams it again.
+        blocks.get(event.data.id)?.remove();
+        blocks.delete(event.data.id);
+        break;
+      case 'tool-input-available':
+        line('tool', `→ ${event.toolName} ${compact(event.input)}`);
+        break;
+      case 'tool-output-available':
+        line('result', `✓ ${typeof event.output === 'string' ? event.output : compact(event.output)}`);
+        break;
+      case 'tool-output-error':
+        line('error', `✗ ${event.errorText}`);
+        break;
+      case 'tool-approval-request':
+        line('question', `waiting: ${streamedQuestion(event.question)}`);
+        break;
+      case 'data-answer':
+        line('answer', `answered by ${event.data.respondedBy ?? 'someone'}: ${compact(event.data.response)}`);
+        break;
+      case 'error':
+        line('error', event.errorText);
+        break;
+      case 'finish':
+        line('finish', `the run ${event.status}`);
+        source.close();
+        $('#run-live').classList.remove('on');
+        break;
+      default:
+    }
+  });
+  return () => source.close();
 }
 
 /** How the run ended, in words; undefined while it goes on. */
