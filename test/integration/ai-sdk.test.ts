@@ -141,7 +141,7 @@ test('the chat: a message starts a durable run whose question is a tool approval
   const chat = new NodeChat('chat-refusal', handlerFor(() => user, model));
   await chat.sendMessage({ text: 'Pay invoice inv-7' });
   await chat.settled();
-  assert.deepEqual(chat.errors, []);
+  assert.deepEqual(chat.errors.map((error) => error.message), []);
   assert.equal(chat.text, 'I will pay invoice inv-7.');
   const [pay] = chat.toolParts;
   assert.deepEqual([pay!.type, pay!.toolCallId, pay!.state, pay!.input], ['tool-pay_invoice', 'call_pay', 'approval-requested', { invoice: 'inv-7', amount: 120 }]);
@@ -177,7 +177,7 @@ test('the chat: a message starts a durable run whose question is a tool approval
   assert.deepEqual(alices.toolParts.map((part) => part.state), ['approval-requested'], 'the resumed chat shows the question waiting');
   await alices.addToolApprovalResponse({ id: alices.toolParts[0]!.approval!.id, approved: true });
   await alices.settled();
-  assert.deepEqual(alices.errors, []);
+  assert.deepEqual(alices.errors.map((error) => error.message), []);
   assert.deepEqual(toolCalls, [{ tool: 'pay_invoice', input: { invoice: 'inv-7', amount: 120 }, toolCallId: 'call_pay' }]);
   const [paid] = alices.toolParts;
   assert.deepEqual([paid!.state, paid!.output], ['output-available', '{"done":"pay_invoice"}']);
@@ -209,7 +209,7 @@ test('the chat: a denial reaches the model; an answer must carry the binding its
 
   await chat.addToolApprovalResponse({ id: weather!.approval!.id, approved: false, reason: 'not now' });
   await chat.settled();
-  assert.deepEqual(chat.errors, []);
+  assert.deepEqual(chat.errors.map((error) => error.message), []);
   assert.equal(toolCalls.length, 0, 'denied: the tool never ran');
   const [denied] = chat.toolParts;
   assert.equal(denied!.state, 'output-error');
