@@ -219,6 +219,8 @@ async function relay(options: ChatHandlerOptions, writer: Writer, metadata: Chat
   /** The part each question shows on, while it waits. */
   const questions = new Map<string, string>();
   let turn: string | undefined;
+  /** The text messages the current step shows (a second text-start of one replaces it). */
+  const texts = new Set<string>();
   /** The last event was a tool call of the current model turn (one turn's calls share a step). */
   let inToolCalls = false;
   let next = from;
@@ -242,7 +244,11 @@ async function relay(options: ChatHandlerOptions, writer: Writer, metadata: Chat
           if (event.id !== turn) {
             turn = event.id;
             write({ type: 'start-step' });
+          } else if (texts.has(event.id)) {
+            // The whole text again (the run tells it when the activity could not stream it): it replaces what was shown.
+            write({ type: 'reset-step' });
           }
+          texts.add(event.id);
           inToolCalls = false;
           write(event);
           break;
@@ -252,7 +258,7 @@ async function relay(options: ChatHandlerOptions, writer: Writer, metadata: Chat
           break;
         case 'data-retry':
           // The model call is tried again: what it streamed so far goes.
-          if (event.data.id === turn) write({ type: 'reset-step' });
+          if (event.data.id === turn && texts.delete(event.data.id)) write({ type: 'reset-step' });
           break;
         case 'tool-input-available':
           if (!inToolCalls && turn === undefined) write({ type: 'start-step' });

@@ -221,3 +221,27 @@ test('the chat: a denial reaches the model; an answer must carry the binding its
   const nobody = await handler(new Request('http://chat.test/api/chat/never-used/stream'));
   assert.equal(nobody.status, 204);
 });
+
+test("the chat: a model call tried again after streaming part of its answer shows only the answer it gave; a message sent while the chat's run waits is refused in the session's words", async () => {
+  const draft = 'A first draft that the chat must take back entirely.';
+  const model = compatibleModel(
+    { kind: 'streamError', status: 500, before: { kind: 'text', text: draft } },
+    { kind: 'toolUse', text: 'The final answer.', uses: [{ name: 'pay_invoice', input: { invoice: 'inv-9', amount: 5 }, id: 'call_pay_9' }] },
+  );
+  const chat = new NodeChat('chat-retry', handlerFor(() => 'bob', model));
+  await chat.sendMessage({ text: 'Pay inv-9' });
+  await chat.settled();
+  const [first, second] = fake.requests.filter((recorded) => recorded.model === model.modelId);
+  assert.ok(first!.piecesSent > 0 && second, 'the first attempt streamed part of its answer before its error, and was tried again');
+  assert.deepEqual(chat.errors.map((error) => error.message), []);
+  assert.deepEqual(chat.answer!.parts.filter((part) => part.type === 'text').map((part) => (part as { text: string }).text), ['The final answer.']);
+  assert.equal(chat.toolParts[0]!.state, 'approval-requested');
+
+  // The session's run waits for alice: another message is refused, and says which run to answer or cancel.
+  await chat.sendMessage({ text: 'And pay inv-10 too' });
+  await chat.settled();
+  const runId = (chat.messages.find((message) => message.role === 'assistant')!.metadata as { runId: string }).runId;
+  assert.equal(chat.errors.length, 1);
+  assert.match(chat.errors[0]!.message, new RegExp(`^prompt refused: session "chat-retry" is busy with run ${runId} .*answer or cancel that run, then send the prompt again`));
+  await env.agents.cancel(runId);
+});
