@@ -13,6 +13,8 @@ import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
 
 /** How often gathered text is sent to the run after its first piece. */
 export const BATCH_MS = 250;
+/** Gathered text this long goes at once (a fast model's quarter second stays one modest signal). */
+const MOST_BATCH_CHARS = 64 * 1024;
 
 export class TextStream {
   private started = false;
@@ -48,7 +50,8 @@ export class TextStream {
       return;
     }
     this.gathered += delta;
-    this.timer ??= setTimeout(() => this.sendGathered(), BATCH_MS);
+    if (this.gathered.length >= MOST_BATCH_CHARS) this.sendGathered();
+    else this.timer ??= setTimeout(() => this.sendGathered(), BATCH_MS);
   }
 
   /**

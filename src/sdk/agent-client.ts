@@ -36,6 +36,7 @@ import {
   respondSignal,
   respondUpdate,
   statusQuery,
+  runEventsQuery,
   TASK_QUEUE,
   waitUpdate,
   type AgentRunInput,
@@ -75,6 +76,8 @@ export interface StartedRun {
 
 /** How long reading an ended run's own status may take before falling back to its result (no worker running). */
 const FINAL_QUERY_DEADLINE_MS = 2000;
+/** How long a worker may take to replay an ended run for its stream (a long run's history takes a while). */
+const ENDED_STREAM_DEADLINE_MS = 15_000;
 const DEFAULT_ACCEPT_TIMEOUT_MS = 10_000;
 /** How long past its window a `wait` update may stay unanswered before the status query is asked why. */
 const WAIT_GRACE_MS = 10_000;
@@ -212,13 +215,13 @@ export class AgentClient {
    * before (each event comes with its own): a watcher that reconnects with the offset after the
    * last one it saw misses nothing and gets nothing twice. Ends after `finish`; follows the run
    * across continue-as-new (events from before the hand-off beyond its last thousand are not kept:
-   * the stream then starts again at the oldest kept). A run that has ended keeps no stream: for it,
-   * only its `finish` is given.
+   * the stream then starts again at the oldest kept). A run that has ended is read through a worker
+   * that replays it; without one, only its `finish` is given.
    */
   async *stream(workflowId: string, options: { from?: number } = {}): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
     const ended = await this.ended(workflowId);
     if (ended) {
-      yield { offset: options.from ?? 0, event: await this.endEvent(workflowId, ended) };
+      yield* this.endedStream(workflowId, options.from ?? 0, ended);
       return;
     }
     let next = options.from ?? 0;
@@ -227,9 +230,9 @@ export class AgentClient {
       if (item.event.type === 'finish') return;
       next = item.offset + 1;
     }
-    // The run closed before this watcher's offset came: its end, from Temporal.
+    // The run closed before this watcher's offset came: the rest, from the ended run.
     const closed = await this.ended(workflowId);
-    if (closed) yield { offset: next, event: await this.endEvent(workflowId, closed) };
+    if (closed) yield* this.endedStream(workflowId, next, closed);
   }
 
   /** Everyone in this process who watches a run shares one reader of it (shared-streams.ts). */
@@ -247,15 +250,15 @@ export class AgentClient {
           yield { offset: item.offset, event: item.data };
           if (item.data.type === 'finish') return;
         }
-        // The run closed while we read: its end, from Temporal.
+        // The run closed while we read: the rest, from the ended run.
         const closed = await this.closeStatus(handle);
-        if (closed) yield { offset: from, event: await this.endEvent(workflowId, closed) };
+        if (closed) yield* this.endedStream(workflowId, from, closed);
         return;
       } catch (error) {
-        // The run ended under the poll: its end, from Temporal.
+        // The run ended under the poll: the rest, from the ended run.
         const closed = await this.closeStatus(handle).catch(() => undefined);
         if (closed) {
-          yield { offset: from, event: await this.endEvent(workflowId, closed) };
+          yield* this.endedStream(workflowId, from, closed);
           return;
         }
         // Asked from an offset the run no longer keeps: from the oldest it keeps. A run handing off: its next run.
@@ -275,6 +278,31 @@ export class AgentClient {
   async ended(workflowId: string): Promise<string | undefined> {
     const { status } = await this.describeRun(this.handle(workflowId));
     return closeStatusName(status.name);
+  }
+
+  /**
+   * The stream of a run that has ended, from `from`: read through the `runEvents` query (a worker
+   * replays the run to answer it), so a watcher that fell behind as the run closed misses nothing.
+   * Without a worker to answer (or for a run from before streams), only its `finish`, from Temporal.
+   */
+  private async *endedStream(workflowId: string, from: number, closed: string): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
+    const handle = this.handle(workflowId);
+    let next = from;
+    const pages: Array<{ offset: number; event: RunEvent }> = [];
+    try {
+      for (let more = true; more; ) {
+        const page = await this.client.withDeadline(Date.now() + ENDED_STREAM_DEADLINE_MS, () => handle.query(runEventsQuery, next));
+        pages.push(...page.events);
+        ({ next, more } = page);
+      }
+    } catch {
+      // No worker answered: what was read, then the end from Temporal.
+    }
+    for (const item of pages) {
+      yield item;
+      if (item.event.type === 'finish') return;
+    }
+    yield { offset: next, event: await this.endEvent(workflowId, closed) };
   }
 
   /** The `finish` event of a run that has ended, from its close status (and result, when it completed). */

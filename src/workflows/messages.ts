@@ -9,6 +9,7 @@ import type { AgentRunResult, RunCarry } from '../agent/loop.js';
 import type { ActivityTimeouts } from './runtime.js';
 import type { ParentLink } from './sub-agent-messages.js';
 import type { CarriedStream } from './run-stream.js';
+import type { RunEvent } from '../agent/run-events.js';
 import type { WaitingChild } from './sub-agents.js';
 import type { JsonObject, Message, ModelChoice, ModelRequest, Usage } from '../agent/types.js';
 
@@ -90,6 +91,14 @@ export const respondSignal = defineSignal<[InterruptResponse]>('respond');
 /** Answer one or several interrupts; rejected as a whole, with a message, if any answer is invalid. */
 export const respondUpdate = defineUpdate<RunStatus, [InterruptResponse | InterruptResponse[]]>('respond');
 export const statusQuery = defineQuery<RunStatus>('status');
+/** A page of the run's stream from an offset (run-stream.ts): how a run that has ended is read, a worker replaying it. */
+export const runEventsQuery = defineQuery<RunEventsPage, [number]>('runEvents');
+export interface RunEventsPage {
+  events: Array<{ offset: number; event: RunEvent }>;
+  /** The offset to ask next: past the log's end once `events` holds the rest. */
+  next: number;
+  more: boolean;
+}
 /**
  * Long-poll: returns the status as soon as the run next stops (waits for a person, or ends), or
  * when `timeoutMs` (default and at most 60 s) passes, whichever comes first. The client's `wait`

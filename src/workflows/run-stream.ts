@@ -10,16 +10,19 @@
  * CARRIED_EVENTS events within CARRIED_BYTES: a watcher that resumes from before that is told its
  * offset was truncated, and starts again at the oldest kept.
  */
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { WorkflowStream, workflowStreamPollUpdate, type PollInput, type PollResult, type WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
+import { ApplicationFailure, defaultPayloadConverter, setHandler } from '@temporalio/workflow';
+import { decodePayloadWire, WorkflowStream, workflowStreamPollUpdate, type PollInput, type PollResult, type WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
 import type { AnsweredInterrupt, Interrupt } from '../agent/interrupts.js';
 import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
 import { ParkedLimit } from './parked-limit.js';
+import { runEventsQuery, type RunEventsPage } from './messages.js';
 
 const CARRIED_EVENTS = 1000;
 const CARRIED_BYTES = 256 * 1024;
 /** Watchers' polls a run holds at once (see parked-limit.ts); a client shares one per run among its watchers. */
 const MOST_WATCHERS = 5;
+/** About the most one page of `runEvents` carries (a query's answer has the same limits as a payload). */
+const PAGE_CHARS = 1_000_000;
 
 /** The stream's own poll handler, which it registers without a limit (@temporalio/workflow-streams 1.24; private there). */
 type PollHandler = { onPoll(input: PollInput): Promise<PollResult> };
@@ -41,6 +44,7 @@ export class RunStream {
   constructor(prior: Partial<CarriedStream> = {}) {
     this.stream = new WorkflowStream(prior.state);
     this.limitWatchers();
+    setHandler(runEventsQuery, (from) => this.page(from));
     this.events = this.stream.topic<RunEvent>(RUN_EVENTS_TOPIC);
     this.asked = new Set(prior.asked);
     this.answered = new Set(prior.answered);
@@ -57,6 +61,22 @@ export class RunStream {
         watchers.admit();
       },
     });
+  }
+
+  /** The log from `from` (or its oldest kept event), at most about PAGE_CHARS of it. Reads only: a query. */
+  private page(from: number): RunEventsPage {
+    const { log, base_offset: base } = this.stream.getState();
+    const events: RunEventsPage['events'] = [];
+    let chars = 0;
+    let offset = Math.max(from, base);
+    for (; offset < base + log.length; offset += 1) {
+      const item = log[offset - base]!;
+      if (item.topic !== RUN_EVENTS_TOPIC) continue;
+      if (events.length > 0 && chars + item.data.length > PAGE_CHARS) break;
+      chars += item.data.length;
+      events.push({ offset, event: defaultPayloadConverter.fromPayload<RunEvent>(decodePayloadWire(item.data)) });
+    }
+    return { events, next: offset, more: offset < base + log.length };
   }
 
   publish(event: RunEvent): void {

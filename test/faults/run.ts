@@ -15,6 +15,7 @@ import { mcpFaults } from './mcp.js';
 import { webInbox } from './web.js';
 import { modelFaults } from './model-faults.js';
 import { serverKills } from './server-kills.js';
+import { streamFaults } from './streams.js';
 import { workerKills } from './worker-kills.js';
 import { assertEveryHistoryReplays } from '../support/run-checks.js';
 import { workerDataConverter } from '../../src/codec/data-converter.js';
@@ -37,6 +38,7 @@ const groups: Record<string, () => Promise<void>> = {
   client: () => clientInput(context, report),
   mcp: () => mcpFaults(context, report),
   web: () => webInbox(context, report),
+  streams: () => streamFaults(context, report),
 };
 try {
   for (const [name, group] of Object.entries(groups)) {
