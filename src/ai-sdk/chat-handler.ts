@@ -234,7 +234,7 @@ async function relay(options: ChatHandlerOptions, writer: Writer, metadata: Chat
       const item = await Promise.race([events.next(), stopped]);
       if (item === 'aborted' || item.done) return;
       const { offset, event } = item.value;
-      // An ended run keeps no stream: its finish alone comes (its final text with it).
+      // An ended run with no worker to replay it gives its finish alone (with its final text).
       const ended = event.type === 'finish' && first;
       first = false;
       const write = offset >= from || ended ? (chunk: UIMessageChunk) => writer.write(chunk) : () => undefined;
