@@ -24,7 +24,7 @@ const MOST_WATCHERS = 5;
 /** About the most one page of `runEvents` carries (a query's answer has the same limits as a payload). */
 const PAGE_CHARS = 1_000_000;
 
-/** The stream's own poll handler, which it registers without a limit (@temporalio/workflow-streams 1.24; private there). */
+/** The stream's own poll handler, which it registers without a limit (@temporalio/workflow-streams 1.23; private there). */
 type PollHandler = { onPoll(input: PollInput): Promise<PollResult> };
 
 /** What a run carries of its stream across continue-as-new. */
