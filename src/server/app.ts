@@ -29,7 +29,7 @@ import type { RunStatus } from '../workflows/messages.js';
 import { answerFor } from './answers.js';
 import { InboxFeed } from './inbox-feed.js';
 import { readRunView } from './run-view.js';
-import { forWeb, offersTrust } from './web-question.js';
+import { forWeb, offersTrust, webRunEvent } from './web-question.js';
 import { RateLimiter } from './rate-limit.js';
 import { sameOriginOnly, securityHeaders } from './security.js';
 import type { ServiceSigner } from './service-key.js';
@@ -162,7 +162,7 @@ export function createInboxApp(options: InboxAppOptions) {
         const events = agents.stream(runId, { from });
         stream.onAbort(() => void events.return(undefined));
         try {
-          for await (const { offset, event } of events) await stream.writeSSE({ id: String(offset), event: 'run', data: JSON.stringify(event) });
+          for await (const { offset, event } of events) await stream.writeSSE({ id: String(offset), event: 'run', data: JSON.stringify(webRunEvent(event)) });
         } catch (error) {
           await stream.writeSSE({ event: 'failed', data: JSON.stringify({ error: oneLine(error) }) }).catch(() => undefined);
         } finally {

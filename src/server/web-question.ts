@@ -7,6 +7,7 @@
 import { ANSWER_HELP_NO_TRUST } from '../agent/approval/answers.js';
 import type { AcceptsInfo } from '../agent/accepted-answers.js';
 import { questionOf, type Interrupt } from '../agent/interrupts.js';
+import type { RunEvent } from '../agent/run-events.js';
 import type { JsonValue } from '../agent/types.js';
 import { offeredChoices } from '../cli/interactive.js';
 
@@ -48,4 +49,10 @@ export type WebInterrupt = Interrupt & { question: JsonValue; offersTrust: boole
 
 export function forWeb(interrupt: Interrupt, sessionId: string | undefined): WebInterrupt {
   return { ...interrupt, question: webQuestion(interrupt.reason), offersTrust: offersTrust(interrupt, sessionId) };
+}
+
+/** A run's event as the live page gets it: a question carries its web wording (`question.question`), as the inbox's do. */
+export function webRunEvent(event: RunEvent): RunEvent | (Omit<RunEvent & { type: 'tool-approval-request' }, 'question'> & { question: Interrupt & { question: JsonValue } }) {
+  if (event.type !== 'tool-approval-request') return event;
+  return { ...event, question: { ...event.question, question: webQuestion(event.question.reason) } };
 }

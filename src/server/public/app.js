@@ -359,7 +359,8 @@ function compact(value) {
 
 /** A question as one line of the stream: the call it is about (if any), then why it is asked. */
 function streamedQuestion(question) {
-  const reason = typeof question.reason === 'string' ? question.reason : compact(question.reason);
+  // `question.question`: the reason in the page's words (the server leaves out the terminal's answer hint).
+  const reason = typeof question.question === 'string' ? question.question : compact(question.question ?? question.reason);
   return question.toolName ? `${question.toolName} ${compact(question.toolInput ?? null)}: ${reason}` : reason;
 }
 
