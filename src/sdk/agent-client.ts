@@ -81,6 +81,12 @@ const ENDED_STREAM_DEADLINE_MS = 15_000;
 const DEFAULT_ACCEPT_TIMEOUT_MS = 10_000;
 /** How long past its window a `wait` update may stay unanswered before the status query is asked why. */
 const WAIT_GRACE_MS = 10_000;
+/**
+ * How long `wait` lets a run's failing workflow task be taken again before it says why: a worker
+ * restarted with the key it lacked gets the task only once the failed attempt's retry (up to a
+ * workflow task timeout, 10 s) has passed, and the server refuses updates meanwhile.
+ */
+const FAILING_TASK_GRACE_MS = 30_000;
 /** The pause before asking again when a run could not hold one more `wait` or watcher (it limits them; the server limits updates in flight). */
 const BUSY_RETRY_MS = 1000;
 
@@ -88,6 +94,9 @@ const BUSY_RETRY_MS = 1000;
 export class AgentClientError extends Error {
   override name = 'AgentClientError';
 }
+
+/** The run's workflow task fails: its worker cannot run it (a payload it cannot decrypt, code that does not replay). */
+class RunTaskFailingError extends AgentClientError {}
 
 export class AgentClient {
   private indexedNamespace: Promise<boolean> | undefined;
@@ -323,10 +332,21 @@ export class AgentClient {
     const handle = this.handle(workflowId);
     const description = await this.describeRun(handle);
     if (description.status.name !== 'RUNNING') return this.finalStatus(handle, description);
+    let failingSince: number | undefined;
     for (;;) {
       const windowMs = Math.min(MAX_WAIT_UPDATE_MS, deadline - Date.now());
       if (windowMs <= 0) return this.status(workflowId);
-      const { status, fellBack } = await this.waitOnce(handle, windowMs);
+      let once: Awaited<ReturnType<AgentClient['waitOnce']>>;
+      try {
+        once = await this.waitOnce(handle, windowMs);
+      } catch (error) {
+        if (!(error instanceof RunTaskFailingError)) throw error;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince >= FAILING_TASK_GRACE_MS || Date.now() >= deadline) throw error;
+        await sleep(Math.min(BUSY_RETRY_MS, Math.max(0, deadline - Date.now())));
+        continue;
+      }
+      const { status, fellBack } = once;
       // The run ended (or ends in this very workflow task): its close status, once it has closed.
       if (status === undefined || isEnded(status.status)) {
         await handle.result().catch(() => undefined);
@@ -511,7 +531,7 @@ export class AgentClient {
     } catch (error) {
       // A worker that cannot run the workflow (a payload it cannot decrypt, say) says why in the run's history.
       const failing = await this.lastTaskFailure(handle).catch(() => undefined);
-      if (failing) throw new AgentClientError(`cannot read the status of run ${handle.workflowId}: its worker cannot run it: ${failing}`);
+      if (failing) throw new RunTaskFailingError(`cannot read the status of run ${handle.workflowId}: its worker cannot run it: ${failing}`);
       throw new AgentClientError(`cannot read the status of run ${handle.workflowId}: ${this.queryTrouble(error)}`);
     }
   }
