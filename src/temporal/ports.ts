@@ -1,4 +1,4 @@
-/** Local TCP ports: a free one, one held until its user binds it, and whether one is already taken (by a server left behind, for example). */
+/** Local TCP ports: a free one, one out of the kernel's ephemeral range, one held until its user binds it, and whether one is already taken (by a server left behind, for example). */
 import { createServer } from 'node:net';
 
 /** Listens on host:port and closes again; resolves the port, or rejects with the listen error (EADDRINUSE when taken). */
@@ -18,6 +18,25 @@ function probe(port: number, host: string): Promise<number> {
 /** A port nothing listens on right now (the kernel's choice). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return probe(0, host);
+}
+
+/** Below every common kernel's ephemeral range (Linux starts it at 32768, macOS and Windows at 49152). */
+const STABLE_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A free port that no process asking the kernel for any port (`listen(0)`) can be given: for a
+ * server that is killed and started again on the same port while other servers start nearby (a
+ * dev server's internal services take ephemeral ports, and one took a restarting server's once).
+ */
+export async function stablePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const port = STABLE_PORTS.from + Math.floor(Math.random() * (STABLE_PORTS.to - STABLE_PORTS.from));
+    try {
+      return await probe(port, host);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 100) throw error;
+    }
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { TEST_WORKFLOWS } from '../support/env.js';
 import { approverFiles } from '../support/approvers.js';
 import { readLedger } from '../support/test-tools.js';
 import { startServer, startWorkerProcess, type ServerProcess, type WorkerProcess } from './processes.js';
-import { freePort } from '../../src/temporal/ports.js';
+import { stablePort } from '../../src/temporal/ports.js';
 import { registerReplayBundle } from '../support/run-checks.js';
 
 export class FaultContext {
@@ -32,7 +32,7 @@ export class FaultContext {
 
   static async start(): Promise<FaultContext> {
     const scratch = mkdtempSync(path.join(tmpdir(), 'hitl-faults-'));
-    const [bundle, bedrock, port] = await Promise.all([bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger })), FakeBedrock.start(), freePort()]);
+    const [bundle, bedrock, port] = await Promise.all([bundleWorkflowCode(withAgentBundling({ workflowsPath: TEST_WORKFLOWS, logger: errorsOnlyLogger })), FakeBedrock.start(), stablePort()]);
     writeFileSync(path.join(scratch, 'workflows.js'), bundle.code);
     await registerReplayBundle(Promise.resolve(bundle));
     const server = await startServer(port, path.join(scratch, 'temporal.sqlite'));

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { findTemporalCli } from '../../src/temporal/binaries.js';
 import { AGENT_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 
-async function untilListening(port: number, timeoutMs: number): Promise<void> {
+async function untilListening(port: number, timeoutMs: number, gone: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (gone()) return;
     const open = await new Promise<boolean>((resolve) => {
       const socket = new Socket();
       socket.once('connect', () => (socket.destroy(), resolve(true)));
@@ -37,7 +38,11 @@ export async function startServer(port: number, dbFile: string): Promise<ServerP
     ],
     { stdio: 'ignore' },
   );
-  await untilListening(port, 20_000);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  await untilListening(port, 20_000, () => exited !== undefined);
+  // Something else on the port (our server could not bind it): it would answer our clients instead.
+  if (exited !== undefined) throw new Error(`temporal server start-dev exited with ${exited} on port ${port} (is the port taken?)`);
   return { address: `127.0.0.1:${port}`, kill: () => killHard(child) };
 }
 
