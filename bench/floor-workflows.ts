@@ -4,8 +4,10 @@
  * status, no zod). A bundle of its own, so that the floor worker carries none of our code.
  */
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { WorkflowStream } from '@temporalio/workflow-streams/workflow';
 import type { createFloorActivities } from './activities.js';
 import {
+  FLOOR_STREAM_TOPIC,
   floorHoldUpdate,
   floorReleaseSignal,
   floorApproveSignal,
@@ -13,10 +15,12 @@ import {
   floorWaitingQuery,
   toolKey,
   type FloorApprovalsInput,
+  type FloorStreamEvent,
+  type FloorStreamInput,
   type FloorStepsInput,
 } from './protocol.js';
 
-const { floorModel, floorModelHttp, floorTool } = proxyActivities<ReturnType<typeof createFloorActivities>>({
+const { floorModel, floorModelHttp, floorTool, floorStreamModel } = proxyActivities<ReturnType<typeof createFloorActivities>>({
   startToCloseTimeout: '2 minutes',
 });
 
@@ -64,4 +68,17 @@ export async function floorHold(): Promise<number> {
   });
   await condition(() => released && allHandlersFinished());
   return held;
+}
+
+/**
+ * Hosts a stream (the SDK's WorkflowStream, as it comes) and calls one model-like activity that
+ * publishes the answer's text there as it streams; then `finish`. Returns the answer's length.
+ */
+export async function floorStream(input: FloorStreamInput): Promise<number> {
+  const stream = new WorkflowStream();
+  const text = await floorStreamModel(input);
+  stream.topic<FloorStreamEvent>(FLOOR_STREAM_TOPIC).publish({ type: 'finish' });
+  // A held poll returns with `finish`; a watcher that asks after the run closed finds it closed.
+  await condition(allHandlersFinished);
+  return text.length;
 }

@@ -15,6 +15,7 @@ import { perStepBench, runAgent, runFloor } from './per-step.js';
 import { HTTP_MODEL } from './protocol.js';
 import type { BenchReport, BenchResult, MachineInfo } from './report.js';
 import { resumeBench } from './resume.js';
+import { streamingBench } from './streaming.js';
 import { throughputBench } from './throughput.js';
 import { waitCostBench } from './wait-cost.js';
 import { bundleBench } from './bundle.js';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     await run('resume', () => resumeBench(env, queues, size.resume));
     await run('throughput', () => throughputBench(env, queues, size.throughput));
     await run('history', () => historyBench(env, queues, size.history));
+    await run('streaming', () => streamingBench(env, queues, size.streaming));
     // Last: their workers are processes of their own, and the shared ones stay idle meanwhile.
     await run('waits', () => waitCostBench(env, size.waits));
     await run('parked', () =>

@@ -1,5 +1,5 @@
 /** The bench's command line and its two sizes. No Temporal imports: the launcher reads this too. */
-export const BENCHMARK_IDS = ['perStep', 'perStepHttp', 'durability', 'resume', 'throughput', 'history', 'waits', 'bundle', 'parked'] as const;
+export const BENCHMARK_IDS = ['perStep', 'perStepHttp', 'durability', 'resume', 'throughput', 'history', 'waits', 'bundle', 'parked', 'streaming'] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 
 export type Size = 'full' | 'reduced';
@@ -14,6 +14,14 @@ export const SIZES = {
     throughput: { runs: 200, steps: 5, repeats: 2 },
     history: { lengths: [50, 100] },
     waits: { waits: 200, holdMs: 5000 },
+    streaming: {
+      ttftSamples: 20,
+      // The model "thinks" 300 ms, then streams; only the first piece is timed.
+      ttftAnswer: { chars: 400, pieces: 20, pieceMs: 12, firstMs: 300 },
+      // ~1,000 tokens (4,000 characters) in 250 pieces over ~3 s.
+      longAnswer: { chars: 4000, pieces: 250, pieceMs: 12, firstMs: 300 },
+      crowd: 100,
+    },
   },
   reduced: {
     perStep: { steps: 5, repeats: 2 },
@@ -24,6 +32,12 @@ export const SIZES = {
     throughput: { runs: 20, steps: 5, repeats: 1 },
     history: { lengths: [5, 10] },
     waits: { waits: 20, holdMs: 1000 },
+    streaming: {
+      ttftSamples: 3,
+      ttftAnswer: { chars: 400, pieces: 20, pieceMs: 12, firstMs: 300 },
+      longAnswer: { chars: 4000, pieces: 250, pieceMs: 12, firstMs: 300 },
+      crowd: 10,
+    },
   },
 } satisfies Record<Size, unknown>;
 
@@ -39,7 +53,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench -- [--size full|reduced] [--json] [--server-defaults] [--only ${BENCHMARK_IDS.join(',')}]
-  --size full      the issue's sizes (default): 50 steps, 200 approvals, 10,000 parked runs, 100-step history, 200 waits
+  --size full      the issue's sizes (default): 50 steps, 200 approvals, 10,000 parked runs, 100-step history, 200 waits, 100 streaming runs
   --size reduced   tiny sizes for CI (no thresholds are enforced either way)
   --json           one JSON object on stdout instead of the table (progress stays on stderr)
   --server-defaults  run the dev server with its default dynamic config (its transfer-queue throttle included)

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { bindingFor } from '../src/agent/binding.js';
 import { beforeToolCallInterruptId, type InterruptResponse } from '../src/agent/interrupts.js';
+import type { ModelRequest } from '../src/agent/types.js';
 
 export const BENCH_AGENT = 'bench-instant';
 export const BENCH_APPROVAL_AGENT = 'bench-approval';
@@ -15,6 +16,8 @@ export const INSTANT_PROVIDER = 'instant';
 export const INSTANT_MODEL = { provider: INSTANT_PROVIDER, modelId: 'instant' };
 /** The product's Bedrock provider against the bench's fake Bedrock over HTTP (the floor calls the same server). */
 export const HTTP_MODEL = { provider: 'bedrock', modelId: 'bench-http' };
+/** The same provider and fake, answering in streamed text as the prompt says (bench/streaming.ts). */
+export const STREAM_MODEL = { provider: 'bedrock', modelId: 'bench-stream' };
 
 /** What a run's prompt asks of the instant model. */
 export interface StepSpec {
@@ -100,3 +103,23 @@ export const floorWaitingQuery = defineQuery<number>('floorWaiting');
 /** Held until the workflow is released or `timeoutMs` passes (like our `wait` update). */
 export const floorHoldUpdate = defineUpdate<number, [{ timeoutMs: number }]>('floorHold');
 export const floorReleaseSignal = defineSignal('floorRelease');
+
+/** Hosts a stream; one activity calls the Bedrock provider and publishes its text there (the floor of streaming). */
+export const FLOOR_STREAM_WORKFLOW = 'floorStream';
+export const FLOOR_STREAM_TOPIC = 'floor-events';
+export type FloorStreamEvent = { type: 'text-delta'; delta: string } | { type: 'finish' };
+
+export interface FloorStreamInput {
+  modelId: string;
+  prompt: string;
+}
+
+/** The request the streaming floor (and the bench's direct call) sends: the bench agent's system prompt, the prompt, no tools. */
+export function streamRequest(input: FloorStreamInput): ModelRequest {
+  return {
+    model: { provider: STREAM_MODEL.provider, modelId: input.modelId },
+    system: 'You are a benchmark agent. Call bench_noop until you are done.',
+    messages: [{ role: 'user', content: [{ text: input.prompt }] }],
+    tools: [],
+  };
+}

@@ -3,7 +3,8 @@
  * `POST /model/{modelId}/converse-stream` over plain HTTP/1.1, speaking the real wire formats
  * (restJson1; for the stream `application/vnd.amazon.eventstream` frames: messageStart,
  * contentBlockStart / contentBlockDelta / contentBlockStop, messageStop, metadata, written in
- * pieces with `pieceDelayMs` between them), answering both from one script of replies. A
+ * pieces with `pieceDelayMs` between them; a text reply may set its own number of pieces and
+ * pauses), answering both from one script of replies. A
  * `streamError` reply ends a stream with an exception frame (`:message-type: exception`), a `cut`
  * reply closes the connection in the middle of it, and a `raw` Converse response body (JSON) is
  * streamed as that same response; any other raw body goes as it is.
@@ -20,7 +21,19 @@ import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
 import { converseRequestProblems } from './converse-rules.js';
-import { DEFAULT_PIECE_DELAY_MS, groupPieces, jsonObject, newStreamRecord, piecesBeforeError, splitFragments, splitText, writePieces, type StreamRecord, type WireEvent } from './stream-pieces.js';
+import {
+  DEFAULT_PIECE_DELAY_MS,
+  groupPieces,
+  jsonObject,
+  newStreamRecord,
+  pause,
+  piecesBeforeError,
+  splitFragments,
+  splitText,
+  writePieces,
+  type StreamRecord,
+  type WireEvent,
+} from './stream-pieces.js';
 
 export interface RecordedRequest extends StreamRecord {
   modelId: string;
@@ -32,7 +45,18 @@ export interface RecordedRequest extends StreamRecord {
 type AnswerReply = Extract<ScriptedReply, { kind: 'text' | 'toolUse' }>;
 
 export type ScriptedReply =
-  | { kind: 'text'; text: string; stopReason?: string; usage?: { inputTokens: number; outputTokens: number } }
+  | {
+      kind: 'text';
+      text: string;
+      stopReason?: string;
+      usage?: { inputTokens: number; outputTokens: number };
+      /** Streamed: the text in at most this many pieces, cut after whitespace (default 6). */
+      maxPieces?: number;
+      /** Streamed: the pause between two pieces of this answer (default: the fake's `pieceDelayMs`). */
+      pieceDelayMs?: number;
+      /** Streamed: the pause after the response's headers, before its first piece: the model thinking (default 0). */
+      firstPieceDelayMs?: number;
+    }
   /** Several uses are parallel tool uses in one assistant message; stopReason is `tool_use`. */
   | { kind: 'toolUse'; uses: Array<{ name: string; input: unknown; toolUseId?: string }>; text?: string }
   /** Sets header `x-amzn-errortype: type` and body `{"message": ...}`; the type picks the SDK exception class. */
@@ -182,25 +206,26 @@ export class FakeBedrock {
       case 'raw': {
         const contentType = reply.contentType ?? 'application/json';
         const written = req.streamed && reply.status === 200 && contentType === 'application/json' && typeof reply.body === 'string' ? jsonObject(reply.body) : undefined;
-        if (written) return this.stream(res, req, this.streamFrames(written));
+        if (written) return this.stream(res, req, this.streamFrames(written), {});
         return send(res, reply.status, reply.body, { 'content-type': contentType });
       }
       case 'cut': {
         if (!req.streamed) return void incoming.socket.destroy();
         const frames = this.streamFrames(this.response(reply.before ?? BEFORE_STREAM_ERROR, inputChars, latencyMs));
-        return this.stream(res, req, frames.slice(0, piecesBeforeError(frames.length, reply.pieces)), true);
+        return this.stream(res, req, frames.slice(0, piecesBeforeError(frames.length, reply.pieces)), { cut: true });
       }
       case 'streamError': {
         const message = reply.message ?? `fake bedrock: scripted ${reply.type} inside the stream`;
         if (!req.streamed) return sendError(res, reply.status, reply.type, message);
         const frames = this.streamFrames(this.response(reply.before ?? BEFORE_STREAM_ERROR, inputChars, latencyMs));
         const sent = frames.slice(0, piecesBeforeError(frames.length, reply.pieces));
-        return this.stream(res, req, [...sent, exceptionFrame(reply.type, message)]);
+        return this.stream(res, req, [...sent, exceptionFrame(reply.type, message)], {});
       }
       case 'text':
       case 'toolUse': {
         const response = this.response(reply, inputChars, latencyMs);
-        if (req.streamed) return this.stream(res, req, this.streamFrames(response));
+        const pacing: { maxPieces?: number; pieceDelayMs?: number; firstPieceDelayMs?: number } = reply.kind === 'text' ? reply : {};
+        if (req.streamed) return this.stream(res, req, this.streamFrames(response, pacing.maxPieces), pacing);
         return send(res, 200, JSON.stringify(response), { 'content-type': 'application/json' });
       }
     }
@@ -228,13 +253,13 @@ export class FakeBedrock {
    * no start event) and contentBlockStop; messageStop; metadata with usage and metrics. What the
    * response lacks (a hand-written one) is left out of the stream too.
    */
-  private streamFrames(response: Partial<ConverseResponse> | Record<string, any>): Uint8Array[] {
+  private streamFrames(response: Partial<ConverseResponse> | Record<string, any>, maxTextPieces?: number): Uint8Array[] {
     const message = response.output?.message;
     const events: Array<WireEvent<Uint8Array>> = message ? [{ data: eventFrame('messageStart', { role: message.role }) }] : [];
     (Array.isArray(message?.content) ? (message.content as unknown[]) : []).forEach((block, contentBlockIndex) => {
       const b = (typeof block === 'object' && block !== null ? block : {}) as Partial<{ text: string; toolUse: { toolUseId: string; name: string; input: unknown } }>;
       if (typeof b.text === 'string') {
-        splitText(b.text).forEach((text, i) => events.push({ data: eventFrame('contentBlockDelta', { contentBlockIndex, delta: { text } }), opens: contentBlockIndex > 0 || i > 0 }));
+        splitText(b.text, maxTextPieces).forEach((text, i) => events.push({ data: eventFrame('contentBlockDelta', { contentBlockIndex, delta: { text } }), opens: contentBlockIndex > 0 || i > 0 }));
       } else if (b.toolUse) {
         const { toolUseId, name, input } = b.toolUse;
         events.push({ data: eventFrame('contentBlockStart', { contentBlockIndex, start: { toolUse: { toolUseId, name } } }), opens: true });
@@ -248,10 +273,19 @@ export class FakeBedrock {
   }
 
   /** A 200 of event-stream frames, written piece by piece (`cut`: the connection closed after them). */
-  private async stream(res: ServerResponse, req: RecordedRequest, pieces: Uint8Array[], cut = false): Promise<void> {
+  private async stream(
+    res: ServerResponse,
+    req: RecordedRequest,
+    pieces: Uint8Array[],
+    { cut = false, pieceDelayMs = this.pieceDelayMs, firstPieceDelayMs = 0 }: { cut?: boolean; pieceDelayMs?: number; firstPieceDelayMs?: number },
+  ): Promise<void> {
     if (res.destroyed || res.writableEnded) return;
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': `fake-req-${++requestIds}` });
-    await writePieces(res, pieces, req, this.pieceDelayMs, cut);
+    if (firstPieceDelayMs > 0) {
+      res.flushHeaders(); // the headers go now; the first piece comes once the model has "thought"
+      await pause(res, firstPieceDelayMs);
+    }
+    await writePieces(res, pieces, req, pieceDelayMs, cut);
   }
 
   private toolUseContent(reply: Extract<ScriptedReply, { kind: 'toolUse' }>): ConverseBlock[] {

@@ -55,7 +55,7 @@ export function groupPieces<T>(events: Array<WireEvent<T>>): T[][] {
 }
 
 /** Resolves after `ms`, or as soon as the client goes away. */
-function pause(res: ServerResponse, ms: number): Promise<void> {
+export function pause(res: ServerResponse, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
