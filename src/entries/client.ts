@@ -3,6 +3,7 @@
  * and sessions; and the message definitions, for your own Temporal client code.
  */
 export { AgentClient, AgentClientError, failureMessage, type StartOptions } from '../sdk/agent-client.js';
+export { DurableAgent, type DurableAgentOptions, type DurableAgentResult, type DurableInterruptResponse } from '../sdk/strands-agent.js';
 export { chatHandler, type ChatApprovalDescriptor, type ChatHandler, type ChatHandlerOptions, type ChatRunMetadata } from '../ai-sdk/chat-handler.js';
 export { ServiceSigner, SERVICE_KEY_NAME } from '../server/service-key.js';
 export { listInbox, WAITING_QUERY, type InboxFilter, type InboxItem } from '../sdk/inbox.js';
