@@ -6,6 +6,7 @@ import type { ModelProvider } from '../models/provider.js';
 import { recordModelCall } from '../observability/activity-metrics.js';
 import { ConversationCache, type ModelActivityInput } from './conversation-cache.js';
 import { TextStream } from './text-stream.js';
+import { checkOutput } from './output-check.js';
 
 const PERMANENT = new Set(PERMANENT_MODEL_ERRORS);
 
@@ -26,7 +27,9 @@ export function createModelActivity(providers: Record<string, ModelProvider>, co
     let response: ModelResponse | undefined;
     try {
       response = await provider.invoke(request, stream ? { onText: (delta) => stream.text(delta) } : undefined);
-      if (input.conversation && toolUsesOf(response.message).length === 0) conversations.forget(input.conversation.key);
+      // Runs with a typed result: whether the model's output fits, checked here rather than in the workflow (output-check.ts).
+      if (request.outputTool !== undefined) response = checkOutput(request, response);
+      if (input.conversation && (toolUsesOf(response.message).length === 0 || response.outputCheck?.fits)) conversations.forget(input.conversation.key);
       await stream?.close();
       return stream?.streamed ? { ...response, streamed: true } : response;
     } catch (error) {

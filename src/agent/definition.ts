@@ -8,6 +8,7 @@ import { toolApprovals } from './approval/hook.js';
 import type { HookRegistry } from './hooks.js';
 import { parseModelChoice } from './model-choice.js';
 import { nameProblem } from './names.js';
+import { OUTPUT_TOOL, outputSchemaProblem } from './structured-output.js';
 import type { InterruptRequest, NotifySettings } from './interrupts.js';
 import type { AgentState } from './state.js';
 import { describeIssues, type JsonObject, type JsonValue, type ToolSpec } from './types.js';
@@ -113,6 +114,13 @@ export interface AgentDefinition {
    * order the model asked, a call that waits for a person holding back the calls after it.
    */
   toolExecution?: 'parallel' | 'sequential';
+  /**
+   * The typed result of every run of this agent (an object schema): the model gives it through a
+   * `final_output` tool, and the run ends only with an output that fits (see
+   * docs/writing-agents.md, "Structured output"). A run's own `output` (AgentClient.start) replaces it.
+   * Adding it to an agent changes what its runs in flight do: deploy it as a new agent or a new build.
+   */
+  output?: z.ZodType;
 }
 
 /** Runs that name no model, of agents that name none: the worker picks (Bedrock with AWS credentials, else the offline demo model). */
@@ -139,6 +147,11 @@ export function defineAgent(agent: AgentDefinition): AgentDefinition {
     if (asks !== undefined && typeof asks !== 'boolean' && typeof asks !== 'function') {
       throw new TypeError(`tool "${tool.name}" of agent "${agent.name}": needsApproval must be true, false or a function of the input`);
     }
+  }
+  if (agent.output !== undefined) {
+    const problem = outputSchemaProblem(z.toJSONSchema(agent.output));
+    if (problem) throw new TypeError(`agent "${agent.name}": ${problem}`);
+    if (names.includes(OUTPUT_TOOL)) throw new TypeError(`agent "${agent.name}" has an output schema and a tool named "${OUTPUT_TOOL}", the name its output tool takes; rename the tool`);
   }
   if (!agent.tools.some((tool) => tool.needsApproval !== undefined && tool.needsApproval !== false)) return agent;
   const own = agent.hooks;

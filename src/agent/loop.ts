@@ -5,6 +5,7 @@
  * The assistant message that asks for tools is appended together with its results, so the
  * conversation never holds a `toolUse` without its `toolResult`, even while the run waits.
  */
+import { z } from 'zod';
 import type { AgentDefinition } from './definition.js';
 import { isRemoteTool, toolSpecOf, type McpServerRef, type RemoteToolDefinition, type RunTool } from './definition.js';
 import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
@@ -18,6 +19,7 @@ import { messageIdOf, type RunEvent } from './run-events.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
 import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
+import { MAX_OUTPUT_RETRIES, OUTPUT_REQUEST, OUTPUT_TOOL, outputToolSpec, StructuredOutputError, type OutputCarry } from './structured-output.js';
 import {
   addUsage,
   errorResult,
@@ -26,6 +28,7 @@ import {
   toolUsesOf,
   ZERO_USAGE,
   type JsonObject,
+  type JsonValue,
   type Message,
   type ModelChoice,
   type ModelRequest,
@@ -70,6 +73,11 @@ export interface AgentRunOptions {
    * waiting turn run again from their start, tools that finished do not.
    */
   shouldHandOffWhileWaiting?: () => boolean;
+  /**
+   * The JSON Schema of the run's typed result (structured-output.ts); absent: the agent's own
+   * `output`, if any. The run then ends only when the model gives an output that fits.
+   */
+  output?: JsonObject;
 }
 
 /** What a run carries across continue-as-new, besides its conversation and state. */
@@ -86,6 +94,8 @@ export interface RunCarry {
   held?: InterruptResponse[];
   /** The MCP servers' tools as the first run read them. */
   remoteTools?: RemoteToolDefinition[];
+  /** Runs with a typed result: how far the model got in giving it. */
+  output?: OutputCarry;
 }
 
 export type AgentLoopOutcome =
@@ -104,6 +114,8 @@ export interface AgentRunResult {
   decisions: DecisionNote[];
   state: JsonObject;
   messages: Message[];
+  /** The typed result, for runs that asked for one (it fits their output schema); `text` is then its JSON. */
+  output?: JsonValue;
 }
 
 export class AgentLoop {
@@ -125,6 +137,12 @@ export class AgentLoop {
   private readonly tools: RunTool[];
   /** JSON Schemas of the tools, generated once per run rather than once per model call. */
   private toolSpecs: ToolSpec[];
+  /** Runs with a typed result: the output tool offered beside the agent's tools (structured-output.ts). */
+  private readonly outputSpec: ToolSpec | undefined;
+  /** Runs with a typed result: outputs that did not fit so far, and whether the next call must give one. */
+  private outputState: OutputCarry = { retries: 0, force: false };
+  /** The typed result, once the model gave one that fits. */
+  output: JsonValue | undefined;
 
   constructor(
     readonly agent: AgentDefinition,
@@ -152,6 +170,9 @@ export class AgentLoop {
     agent.hooks?.(this.hooks);
     this.tools = [...agent.tools];
     this.toolSpecs = agent.tools.map(toolSpecOf);
+    const outputSchema = options.output ?? agentOutputSchema(agent);
+    this.outputSpec = outputSchema ? outputToolSpec(outputSchema) : undefined;
+    if (options.carried?.output) this.outputState = { ...options.carried.output };
   }
 
   get lastMessage(): Message | null {
@@ -167,6 +188,9 @@ export class AgentLoop {
     // A run that continued as new keeps the tool list its first run read.
     if (carried?.remoteTools) this.useRemoteTools(carried.remoteTools);
     else if (this.agent.mcpServers?.length) await this.addRemoteTools(this.agent.mcpServers);
+    if (this.outputSpec && this.tools.some((tool) => tool.name === OUTPUT_TOOL)) {
+      throw new StructuredOutputError(`agent "${this.agent.name}" has a tool named "${OUTPUT_TOOL}", the name a run with an output schema gives its output tool; rename the tool`);
+    }
     if (!carried) {
       const invoked = this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
       if (invoked) await invoked;
@@ -183,6 +207,7 @@ export class AgentLoop {
         turn = resumed.message;
       } else {
         if (this.modelCalls >= limit) {
+          if (this.outputSpec) throw new StructuredOutputError(`the run reached its limit of ${limit} model calls before the model gave its final output`);
           stopReason = 'max_model_calls';
           break;
         }
@@ -191,7 +216,14 @@ export class AgentLoop {
         this.told(response);
         const called = this.hooks.emit({ type: 'afterModelCall', ...base, response });
         if (called) await called;
-        if (toolUsesOf(response.message).length === 0) {
+        if (this.outputSpec) {
+          const next = await this.outputTurn(response);
+          if (next === 'end') {
+            stopReason = response.stopReason;
+            break;
+          }
+          if (next === 'again') continue;
+        } else if (toolUsesOf(response.message).length === 0) {
           const added = this.append(response.message);
           if (added) await added;
           stopReason = response.stopReason;
@@ -202,7 +234,7 @@ export class AgentLoop {
       this.pendingTurn = turn;
       let results: ToolResult[];
       try {
-        results = await this.runBatch(turn, resumed?.results ?? {});
+        results = this.outputSpec ? await this.runBatchBesideOutput(turn, resumed?.results ?? {}) : await this.runBatch(turn, resumed?.results ?? {});
       } catch (error) {
         if (error instanceof BatchHandOff) return this.handOff({ message: turn, results: error.finished });
         throw error;
@@ -231,6 +263,7 @@ export class AgentLoop {
       decisions: [...this.decisions],
       state: this.state.snapshot(),
       messages: [...this.messages],
+      ...(this.output !== undefined ? { output: this.output } : {}),
     };
     return { type: 'finished', result };
   }
@@ -264,7 +297,9 @@ export class AgentLoop {
       model: this.options.model,
       system: this.agent.systemPrompt,
       messages: [...this.messages],
-      tools: this.toolSpecs,
+      tools: this.outputSpec ? [...this.toolSpecs, this.outputSpec] : this.toolSpecs,
+      ...(this.outputSpec ? { outputTool: OUTPUT_TOOL } : {}),
+      ...(this.outputSpec && this.outputState.force ? { toolChoice: { tool: OUTPUT_TOOL } } : {}),
     };
     const calling = this.hooks.emit({ type: 'beforeModelCall', agentName: this.agent.name, state: this.state, request });
     if (calling) await calling;
@@ -299,6 +334,7 @@ export class AgentLoop {
       decisions: [...this.decisions],
       ...(waitingTurn ? { waitingTurn, waits: this.book.waits, held: this.book.held } : {}),
       ...(this.agent.mcpServers?.length ? { remoteTools: this.tools.filter(isRemoteTool) } : {}),
+      ...(this.outputSpec ? { output: { ...this.outputState } } : {}),
     });
     return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
   }
@@ -355,6 +391,72 @@ export class AgentLoop {
       }
     }
     return results;
+  }
+
+  /**
+   * Runs with a typed result, after a model call: `end` when the model gave an output that fits
+   * (the conversation then ends with it as JSON text), `again` when it must be asked again (it
+   * answered in text, or its output does not fit: the conversation says so), `tools` when it asked
+   * for other tools (an output call beside them is answered by `runBatchBesideOutput`).
+   */
+  private async outputTurn(response: ModelResponse): Promise<'end' | 'again' | 'tools'> {
+    const uses = toolUsesOf(response.message);
+    const outputs = uses.filter((use) => use.name === OUTPUT_TOOL);
+    // Other tools (an output call beside them is refused in the batch).
+    if (outputs.length < uses.length) return 'tools';
+    if (uses.length === 0) {
+      // Text instead of the output: once is the model's way of ending; after a forced call, a try that failed.
+      if (this.outputState.force) this.outputFailed(`the model answered in text instead of calling ${OUTPUT_TOOL}`);
+      this.outputState = { ...this.outputState, force: true };
+      const said = this.append(response.message);
+      if (said) await said;
+      const asked = this.append({ role: 'user', content: [{ text: OUTPUT_REQUEST }] });
+      if (asked) await asked;
+      if (fitConversation(this.messages) > 0) this.revision += 1;
+      return 'again';
+    }
+    const check = response.outputCheck;
+    if (!check) {
+      throw new StructuredOutputError(`the worker that ran model call ${this.modelCalls} did not check the output against the schema (a build from before structured output?); run this agent's workers on one build`);
+    }
+    if (outputs.length === 1 && check.fits) {
+      this.output = outputs[0]!.input;
+      this.outputState = { ...this.outputState, force: false };
+      const added = this.append({ role: 'assistant', content: [{ text: JSON.stringify(this.output) }] });
+      if (added) await added;
+      return 'end';
+    }
+    const problem = outputs.length > 1 ? `${OUTPUT_TOOL} was called ${outputs.length} times in one turn; call it once` : check.fits ? 'no output' : check.problem;
+    this.outputFailed(problem);
+    this.outputState = { ...this.outputState, force: true };
+    const said = this.append(response.message);
+    if (said) await said;
+    const text = `The output does not fit the schema: ${problem}. Call ${OUTPUT_TOOL} again with an output that fits.`;
+    const told = this.append({ role: 'user', content: outputs.map((use) => ({ toolResult: errorResult(use.toolUseId, text) })) });
+    if (told) await told;
+    if (fitConversation(this.messages) > 0) this.revision += 1;
+    return 'again';
+  }
+
+  /** Counts a failed try at the output; past the retries, ends the run naming the problem. */
+  private outputFailed(problem: string): void {
+    const retries = this.outputState.retries + 1;
+    if (retries > MAX_OUTPUT_RETRIES) {
+      throw new StructuredOutputError(`the model gave no output that fits the output schema in ${retries} tries; the last: ${problem}`);
+    }
+    this.outputState = { ...this.outputState, retries };
+  }
+
+  /** Runs with a typed result: the turn's other tools run; an output call beside them is refused (it must come alone, at the end). */
+  private async runBatchBesideOutput(turn: Message, finished: Record<string, ToolResult>): Promise<ToolResult[]> {
+    const all = toolUsesOf(turn);
+    const refused = new Set(all.filter((use) => use.name === OUTPUT_TOOL).map((use) => use.toolUseId));
+    if (refused.size === 0) return this.runBatch(turn, finished);
+    const others: Message = { ...turn, content: turn.content.filter((block) => !('toolUse' in block) || !refused.has(block.toolUse.toolUseId)) };
+    const results = await this.runBatch(others, finished);
+    const byId = new Map(results.map((result) => [result.toolUseId, result]));
+    const text = `${OUTPUT_TOOL} was not taken: call it alone, once the other tools of this turn have returned.`;
+    return all.map((use) => (refused.has(use.toolUseId) ? errorResult(use.toolUseId, text) : byId.get(use.toolUseId)!));
   }
 
   /** Tool-use ids the run has seen: in its conversation, and in interrupts it carried over. */
@@ -446,4 +548,9 @@ function toolOutputEvent(result: ToolResult): RunEvent {
   return result.status === 'error'
     ? { type: 'tool-output-error', toolCallId: result.toolUseId, errorText: text }
     : { type: 'tool-output-available', toolCallId: result.toolUseId, output: text };
+}
+
+/** The JSON Schema of the agent's own `output`, if it has one. */
+function agentOutputSchema(agent: AgentDefinition): JsonObject | undefined {
+  return agent.output ? (z.toJSONSchema(agent.output) as JsonObject) : undefined;
 }

@@ -29,7 +29,7 @@ export type RunEvent =
   | { type: 'tool-output-available'; toolCallId: string; output: JsonValue }
   | { type: 'tool-output-error'; toolCallId: string; errorText: string }
   /** The run ended: `finishReason` is the model's stop reason when it completed. */
-  | { type: 'finish'; status: 'completed' | 'failed' | 'cancelled'; finishReason?: string; text?: string; usage?: Usage }
+  | { type: 'finish'; status: 'completed' | 'failed' | 'cancelled'; finishReason?: string; text?: string; usage?: Usage; output?: JsonValue }
   | { type: 'error'; errorText: string };
 
 /** The stream's topic for run events. */

@@ -12,6 +12,12 @@
  */
 import { z } from 'zod';
 import type { ContentBlock, JsonValue, Message, ModelChoice, ModelResponse } from './types.js';
+import { OUTPUT_REQUEST } from './structured-output.js';
+
+/** The run's request for structured output after a text answer (structured-output.ts): part of the same script, not a new prompt. */
+function isOutputRequest(message: Message): boolean {
+  return message.content.length === 1 && (message.content[0] as { text?: unknown }).text === OUTPUT_REQUEST;
+}
 
 /** One model turn: plain text (ends the turn), or tool calls. */
 export type ScriptedTurn = { text: string } | { tools: Array<{ name: string; input: JsonValue; id?: string }> };
@@ -116,7 +122,7 @@ export function turnIndex(messages: readonly Message[]): number {
   for (let index = messages.length - 1; index >= 0; index--) {
     const message = messages[index]!;
     if (message.role === 'assistant') turns += 1;
-    else if (message.content.some((block) => 'text' in block) && !message.content.some((block) => 'toolResult' in block)) break;
+    else if (message.content.some((block) => 'text' in block) && !message.content.some((block) => 'toolResult' in block) && !isOutputRequest(message)) break;
   }
   return turns;
 }

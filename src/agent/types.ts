@@ -91,12 +91,22 @@ export interface ModelRequest {
   messages: Message[];
   tools: ToolSpec[];
   maxTokens?: number;
+  /**
+   * Runs asked for a typed result (structured-output.ts): the name of the tool, among `tools`,
+   * whose input is that result. The model activity checks such a call's input against the tool's
+   * input schema and says how it fits in `outputCheck`.
+   */
+  outputTool?: string;
+  /** The model must call this tool (providers send their own tool-choice setting); absent: the model chooses. */
+  toolChoice?: { tool: string };
 }
 
 export interface ModelResponse {
   message: Message;
   stopReason: ModelStopReason;
   usage: Usage;
+  /** Set by the model activity when the request has an `outputTool` and the model called it: whether its input fits the schema. */
+  outputCheck?: { fits: true } | { fits: false; problem: string };
 }
 
 export function isToolUseBlock(block: ContentBlock): block is ToolUseBlock {

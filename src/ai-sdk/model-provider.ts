@@ -81,7 +81,9 @@ export class AiSdkModelProvider implements ModelProvider {
       const call: LanguageModelV4CallOptions = {
         ...settings,
         prompt: toPrompt(request),
-        ...(request.tools.length > 0 ? { tools: request.tools.map(toFunctionTool), toolChoice: { type: 'auto' as const } } : {}),
+        ...(request.tools.length > 0
+          ? { tools: request.tools.map(toFunctionTool), toolChoice: request.toolChoice ? { type: 'tool' as const, toolName: request.toolChoice.tool } : { type: 'auto' as const } }
+          : {}),
         ...(request.maxTokens !== undefined ? { maxOutputTokens: request.maxTokens } : {}),
         abortSignal: deadline.signal,
       };

@@ -43,6 +43,7 @@ function startLike(command: Command): Command {
     .option('--model <provider:id>', "model as provider:id (openai:gpt-5-mini, anthropic:claude-haiku-4-5, bedrock:...), or a plain id with --provider, or scripted:FILE (offline: a JSON script of model turns, sent with the run); default: AGENT_MODEL, else the agent's own model, else the worker's auto choice")
     .addOption(new Option('--provider <name>', 'provider of a plain --model id').choices(PROVIDERS))
     .option('--max-model-calls <n>', 'stop after this many model calls', integer('--max-model-calls', 1))
+    .option('--output-schema <file>', "a JSON Schema file (an object schema): the run's typed result, shown as `output` by result --json")
     .addOption(json())
     .argument('[prompt...]', 'what to ask the agent (- reads it from standard input)');
 }

@@ -1,5 +1,8 @@
 /** `start`, `run`, `status`, `wait`, `result`, `cancel`. */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { MAX_OUTPUT_SCHEMA_CHARS, outputSchemaProblem } from '../agent/structured-output.js';
+import type { JsonObject } from '../agent/types.js';
 import { escapeInline } from '../agent/escape.js';
 import { formatModelChoice } from '../agent/model-choice.js';
 import type { AgentClient, StartOptions, StartedRun } from '../sdk/agent-client.js';
@@ -19,6 +22,7 @@ export interface StartFlags extends ModelFlags, JsonFlag {
   maxModelCalls?: number;
   promptFile?: string;
   acceptTimeoutMs?: number;
+  outputSchema?: string;
 }
 
 /** The prompt: the words, or standard input when the only word is `-`, or the file of `--prompt-file`. */
@@ -51,6 +55,7 @@ export function startOptions(prompt: string, flags: StartFlags): StartOptions {
   const text = prompt.trim();
   if (!text) throw new CliError('the prompt is empty');
   const model = chooseModel(flags);
+  const output = flags.outputSchema !== undefined ? readOutputSchema(flags.outputSchema) : undefined;
   return {
     agent: flags.agent,
     prompt: text,
@@ -59,7 +64,35 @@ export function startOptions(prompt: string, flags: StartFlags): StartOptions {
     ...(flags.session !== undefined ? { sessionId: flags.session } : {}),
     ...(flags.maxModelCalls !== undefined ? { maxModelCalls: flags.maxModelCalls } : {}),
     ...(flags.acceptTimeoutMs !== undefined ? { acceptTimeoutMs: flags.acceptTimeoutMs } : {}),
+    ...(output !== undefined ? { output } : {}),
   };
+}
+
+/** The file most an output schema file may be before it is read (the schema itself may have MAX_OUTPUT_SCHEMA_CHARS of compact JSON). */
+const MAX_OUTPUT_SCHEMA_FILE_BYTES = 4 * MAX_OUTPUT_SCHEMA_CHARS;
+
+/** `--output-schema FILE`: a JSON Schema object, checked here (AgentClient checks it again and compiles it); one line says what is wrong. */
+function readOutputSchema(file: string): JsonObject {
+  const shown = JSON.stringify(file);
+  let text: string;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_OUTPUT_SCHEMA_FILE_BYTES) throw new CliError(`--output-schema: the file ${shown} is ${size} bytes; an output schema file may have at most ${MAX_OUTPUT_SCHEMA_FILE_BYTES}`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`--output-schema: cannot read ${shown}${code === 'ENOENT' ? ': no such file' : `: ${(error as Error).message}`}`);
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`--output-schema: ${shown} is not JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const problem = outputSchemaProblem(schema);
+  if (problem) throw new CliError(`--output-schema: ${shown}: ${problem}`);
+  return schema as JsonObject;
 }
 
 function describeStart(options: StartOptions): string {

@@ -53,6 +53,8 @@ export class AnthropicProvider implements ModelProvider {
       ...(request.system ? { system: request.system } : {}),
       messages: toAnthropicMessages(request.messages),
       ...(request.tools.length > 0 ? { tools: request.tools.map(toAnthropicTool) } : {}),
+      // Structured output: the model must call the output tool (agent/structured-output.ts).
+      ...(request.toolChoice ? { tool_choice: { type: 'tool' as const, name: request.toolChoice.tool } } : {}),
     };
     let body: unknown;
     try {

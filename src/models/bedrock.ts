@@ -53,6 +53,8 @@ export class BedrockProvider implements ModelProvider {
               tools: request.tools.map((tool) => ({
                 toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema } },
               })),
+              // Structured output: the model must call the output tool (agent/structured-output.ts).
+              ...(request.toolChoice ? { toolChoice: { tool: { name: request.toolChoice.tool } } } : {}),
             },
           }
         : {}),

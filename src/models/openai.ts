@@ -54,6 +54,8 @@ export class OpenAIProvider implements ModelProvider {
       model: request.model.modelId,
       messages: toChatMessages(request),
       ...(request.tools.length > 0 ? { tools: request.tools.map(toChatTool) } : {}),
+      // Structured output: the model must call the output tool (agent/structured-output.ts).
+      ...(request.toolChoice ? { tool_choice: { type: 'function' as const, function: { name: request.toolChoice.tool } } } : {}),
       ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
     };
     let body: unknown;

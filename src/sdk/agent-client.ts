@@ -27,7 +27,10 @@ import { nameProblem } from '../agent/names.js';
 import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
 import { WorkflowStreamClient } from '@temporalio/workflow-streams/client';
 import { promptProblem } from '../agent/payload-budget.js';
-import { oneLine, type ModelChoice } from '../agent/types.js';
+import { describeIssues, oneLine, type JsonObject, type ModelChoice } from '../agent/types.js';
+import { z } from 'zod';
+import { outputSchemaOf, outputSchemaProblem } from '../agent/structured-output.js';
+import { outputSchemaCompileProblem } from '../activities/output-check.js';
 import {
   acceptRunUpdate,
   AGENT_RUN_WORKFLOW,
@@ -63,6 +66,12 @@ import {
 export type StartOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'sessionId' | 'workspace' | 'maxModelCalls' | 'timeouts'> & {
   /** The model; absent: the agent's default, else the worker's. */
   model?: ModelChoice;
+  /**
+   * The run's typed result (structured output): a zod object schema, sent as its JSON Schema
+   * (`z.toJSONSchema`), or a JSON Schema object as it is. The run's result then has `output`,
+   * which fits it; read it typed with `output(workflowId, schema)`. Replaces the agent's own `output`.
+   */
+  output?: z.ZodType | JsonObject;
   workflowId?: string;
   /** How long `start` waits for a worker to accept the run (default 10 s); past it the run stays queued, durable. */
   acceptTimeoutMs?: number;
@@ -121,12 +130,14 @@ export class AgentClient {
    * answers within `acceptTimeoutMs` the run is still started (durable) and `accepted` is false.
    */
   async start(options: StartOptions): Promise<StartedRun> {
-    const { workflowId: requestedId, sessionId, acceptTimeoutMs, ...run } = options;
+    const { workflowId: requestedId, sessionId, acceptTimeoutMs, output: outputOption, ...given } = options;
     const problem =
       nameProblem('agent name', options.agent) ??
       (sessionId !== undefined ? nameProblem('session id', sessionId) : undefined) ??
       promptProblem(options.prompt);
     if (problem) throw new AgentClientError(problem);
+    const output = outputOption !== undefined ? outputJsonSchema(outputOption) : undefined;
+    const run = { ...given, ...(output !== undefined ? { output } : {}) };
     const workflowId = requestedId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     if (sessionId !== undefined) {
       return { ...(await this.startInSession(sessionId, { ...run, runId: workflowId, indexed: await this.indexed() })), accepted: true };
@@ -476,6 +487,19 @@ export class AgentClient {
     }
   }
 
+  /**
+   * The typed result of a run started with `output`: its result's `output`, parsed with `schema`
+   * (the run checked it against the schema's JSON Schema; this gives it its TypeScript type and
+   * zod's own refinements). A run without output, or one that did not complete, is an AgentClientError.
+   */
+  async output<Schema extends z.ZodType>(workflowId: string, schema: Schema): Promise<z.infer<Schema>> {
+    const result = await this.result(workflowId);
+    if (result.output === undefined) throw new AgentClientError(`run ${workflowId} has no typed output: it was started without an output schema`);
+    const parsed = schema.safeParse(result.output);
+    if (!parsed.success) throw new AgentClientError(`the output of run ${workflowId} does not fit the schema given here: ${describeIssues(parsed.error.issues, '(output)')}`);
+    return parsed.data;
+  }
+
   async cancel(workflowId: string): Promise<void> {
     const handle = this.handle(workflowId);
     await this.ensureRunning(handle);
@@ -598,6 +622,7 @@ export class AgentClient {
       modelCalls: result.modelCalls,
       lastMessage: result.lastMessage,
       state: result.state,
+      ...(result.output !== undefined ? { output: result.output } : {}),
     };
   }
 }
@@ -648,4 +673,19 @@ function serverReason(error: unknown): string {
 /** A workflow's close status in lower case (`timed out`), undefined while it runs. */
 function closeStatusName(name: string): string | undefined {
   return name === 'RUNNING' ? undefined : name.toLowerCase().replace('_', ' ');
+}
+
+/** The run's output schema as it travels: JSON Schema (a zod schema converted), checked here so that a bad one starts nothing. */
+function outputJsonSchema(output: z.ZodType | JsonObject): JsonObject {
+  let schema: unknown = output;
+  if (typeof output === 'object' && output !== null && '_zod' in output) {
+    try {
+      schema = z.toJSONSchema(output as z.ZodType);
+    } catch (error) {
+      throw new AgentClientError(`the output schema has no JSON Schema: ${oneLine((error as Error).message, 300)}`);
+    }
+  }
+  const problem = outputSchemaProblem(schema) ?? outputSchemaCompileProblem(outputSchemaOf(schema as JsonObject));
+  if (problem) throw new AgentClientError(problem);
+  return outputSchemaOf(schema as JsonObject);
 }

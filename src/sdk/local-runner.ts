@@ -8,6 +8,7 @@ import type { InterruptResponse } from '../agent/interrupts.js';
 import { AgentLoop, type AgentRunOptions, type AgentRunResult } from '../agent/loop.js';
 import type { AgentRuntime } from '../agent/runtime.js';
 import { createToolActivity, type RegisteredTool } from '../activities/tool.js';
+import { checkOutput } from '../activities/output-check.js';
 import type { ModelProvider } from '../models/provider.js';
 
 /** What a local run uses besides the model and the tools. */
@@ -34,7 +35,7 @@ export class LocalAgentRunner {
     const approverKeys = services.approverKeys ?? {};
     const runTool = createToolActivity(tools);
     const runtime: AgentRuntime = {
-      callModel: (request) => model.invoke(request),
+      callModel: async (request) => checkOutput(request, await model.invoke(request)),
       runTool: (call) => runTool(call),
       waitUntil: (predicate, timeoutMs) => {
         if (predicate()) return Promise.resolve(true);

@@ -20,6 +20,7 @@ import { parseModelChoice } from '../agent/model-choice.js';
 import { PATCHES } from '../agent/patches.js';
 import { fitConversation, fitJson, promptProblem } from '../agent/payload-budget.js';
 import { stateChangesBetween } from '../agent/state.js';
+import { OUTPUT_TOOL, outputSchemaProblem } from '../agent/structured-output.js';
 import type { ModelChoice } from '../agent/types.js';
 import { activationSettled } from './activation.js';
 import { watchCallerOfRun } from './caller-watch.js';
@@ -59,7 +60,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
   return async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     const report = reportToSession(input);
     const agent = agents.find((candidate) => candidate.name === input.agent);
-    const refusal = agent ? (input.carried ? undefined : promptProblem(input.prompt)) : unknownAgent(agents, input.agent);
+    const refusal = agent ? (input.carried ? undefined : promptProblem(input.prompt) ?? (input.output !== undefined ? outputRefusal(agent, input.output) : undefined)) : unknownAgent(agents, input.agent);
     // Handlers first, before any await: the start's own 'accept' update is delivered with the start.
     setHandler(acceptRunUpdate, () => ({ agent: input.agent }), {
       validator: () => {
@@ -105,6 +106,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.messages !== undefined ? { messages: input.messages } : {}),
       ...(input.state !== undefined ? { state: input.state } : {}),
       ...(input.carried !== undefined ? { carried: input.carried } : {}),
+      ...(input.output !== undefined ? { output: input.output } : {}),
       // Continue as new when Temporal suggests it: between turns, or while waiting when the history
       // grows anyway (signals nobody can refuse), carrying the waiting turn and its questions.
       shouldHandOff: handingOff,
@@ -180,6 +182,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
         lastMessage: loop.lastMessage,
         state: loop.state.snapshot(),
         ...(error !== undefined ? { error } : {}),
+        ...(loop.output !== undefined ? { output: loop.output } : {}),
       } satisfies RunStatus);
 
     setHandler(statusQuery, status);
@@ -256,7 +259,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
         });
       }
       const result = fitResult(outcome.result);
-      end('completed', { finishReason: result.stopReason, text: result.text, usage: result.usage });
+      end('completed', { finishReason: result.stopReason, text: result.text, usage: result.usage, ...(result.output !== undefined ? { output: result.output } : {}) });
       await report({ outcome: 'completed', state: result.state, messages: result.messages });
       await finish('completed', { text: result.text });
       // Waiting clients get the final status rather than "aborted by closing workflow".
@@ -318,6 +321,14 @@ function unknownAgent(agents: readonly AgentDefinition[], name: string): string 
     `unknown agent ${JSON.stringify(name.slice(0, 100))} on task queue "${queue}"; the worker polling it has: ${agents.map((candidate) => candidate.name).join(', ')}. ` +
     "If your agent's worker polls another queue, name it: --task-queue <queue> (or AGENT_TASK_QUEUE; AgentClient's second argument)"
   );
+}
+
+/** Why a run of `agent` cannot have this output schema (checked when the run starts), or undefined. */
+function outputRefusal(agent: AgentDefinition, schema: unknown): string | undefined {
+  const problem = outputSchemaProblem(schema);
+  if (problem) return problem;
+  if (agent.tools.some((tool) => tool.name === OUTPUT_TOOL)) return `agent "${agent.name}" has a tool named "${OUTPUT_TOOL}", the name a run with an output schema gives its output tool`;
+  return undefined;
 }
 
 /** The agent's own model when it names one, else the worker's choice (`auto`: Bedrock with credentials, else the demo model). */

@@ -9,6 +9,8 @@ const MODEL_ACTIVITIES = new Set(['invokeModel', 'invokeModelDelta']);
 
 export function runFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure && error.nonRetryable) return error;
+  // The model gave no output that fits the run's schema (agent/structured-output.ts).
+  if (error instanceof Error && error.name === 'StructuredOutputError') return ApplicationFailure.create({ type: 'StructuredOutputFailed', message: error.message, nonRetryable: true });
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
     const modelCall = MODEL_ACTIVITIES.has(error.activityType);

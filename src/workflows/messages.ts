@@ -11,7 +11,7 @@ import type { ParentLink } from './sub-agent-messages.js';
 import type { CarriedStream } from './run-stream.js';
 import type { RunEvent } from '../agent/run-events.js';
 import type { WaitingChild } from './sub-agents.js';
-import type { JsonObject, Message, ModelChoice, ModelRequest, Usage } from '../agent/types.js';
+import type { JsonObject, JsonValue, Message, ModelChoice, ModelRequest, Usage } from '../agent/types.js';
 
 export const TASK_QUEUE = 'hitl-agents';
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -41,6 +41,12 @@ export interface AgentRunInput {
   subAgents?: WaitingChild[];
   /** The run's stream as it continued as new (run-stream.ts). */
   stream?: CarriedStream;
+  /**
+   * The JSON Schema of the run's typed result (structured output, agent/structured-output.ts): an
+   * object schema. The run's result then has `output`, which fits it. Set when the run starts; no
+   * message changes it later.
+   */
+  output?: JsonObject;
 }
 
 export type { AgentRunResult };
@@ -63,6 +69,8 @@ export interface RunStatus {
   state: JsonObject;
   /** Why the run failed, when it did. */
   error?: string;
+  /** The typed result, once a run that asked for one has it. */
+  output?: JsonValue;
 }
 
 /** The status of a run whose loop never ran or can no longer be asked: nothing pending, nothing used. */

@@ -1,5 +1,6 @@
 /**
- * Runs an agent from any workflow, as a child run, and returns its result: graph- and swarm-like
+ * Runs an agent from any workflow, as a child run, and returns its result (with `output` — a JSON
+ * Schema of an object — the result's `output` is the child's typed result, docs/writing-agents.md): graph- and swarm-like
  * flows are then plain Temporal code. The child is an ordinary agent run: its questions wait in
  * its own status and in the inbox (when `indexed`), `approve <child run>` answers them, and
  * cancelling the calling workflow cancels it.
@@ -10,7 +11,7 @@
 import { executeChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { AGENT_RUN_WORKFLOW, type AgentRunInput, type AgentRunResult } from './messages.js';
 
-export type RunAgentOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'state' | 'maxModelCalls' | 'timeouts' | 'sessionId' | 'indexed'> & {
+export type RunAgentOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'state' | 'maxModelCalls' | 'timeouts' | 'sessionId' | 'indexed' | 'output'> & {
   /** Default: `<this workflow's id>--<agent>-<8 hex digits>` (from the workflow's deterministic uuid4). */
   workflowId?: string;
 };

@@ -110,6 +110,7 @@ export async function agentSession(input: SessionInput): Promise<void> {
         ...(submit.maxModelCalls !== undefined ? { maxModelCalls: submit.maxModelCalls } : {}),
         ...(submit.timeouts !== undefined ? { timeouts: submit.timeouts } : {}),
         ...(submit.indexed !== undefined ? { indexed: submit.indexed } : {}),
+        ...(submit.output !== undefined ? { output: submit.output } : {}),
       };
       try {
         await startChild(AGENT_RUN_WORKFLOW, {
