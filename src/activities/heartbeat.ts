@@ -47,6 +47,11 @@ export class ToolHeartbeat {
     return (this.activity?.info.heartbeatDetails as JsonValue | undefined) ?? undefined;
   }
 
+  /** Aborted when Temporal cancels the attempt (above all: the worker shuts down past its grace); never outside an activity. */
+  get signal(): AbortSignal {
+    return this.activity?.cancellationSignal ?? NEVER_ABORTED;
+  }
+
   /** Records progress details and heartbeats now. */
   record(details?: JsonValue): void {
     if (details !== undefined) this.details = details;
@@ -62,6 +67,8 @@ export class ToolHeartbeat {
     this.activity?.heartbeat(this.details);
   }
 }
+
+const NEVER_ABORTED = new AbortController().signal;
 
 function currentActivity(): Context | undefined {
   try {

@@ -1,7 +1,9 @@
 /**
  * The tool activity: runs one tool body with a tool context. A tool that asks a human ends the
  * attempt with an "interrupt" outcome; a tool that throws becomes an error result the model sees.
- * While a body runs the activity heartbeats (see heartbeat.ts), so a dead worker is noticed fast.
+ * While a body runs the activity heartbeats (see heartbeat.ts), so a dead worker is noticed fast;
+ * a body that stops on `context.signal` (a worker shutting down, temporal/worker-shutdown.ts) hands
+ * its attempt back to be retried elsewhere.
  */
 import type { ToolContext, ToolImplementation, ToolInterruptRequest } from '../agent/definition.js';
 import { InterruptNames, toolInterruptId, ToolInterruptSignal } from '../agent/interrupts.js';
@@ -52,6 +54,7 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
       return { type: 'result', result, stateChanges: [] };
     }
     const heartbeat = ToolHeartbeat.start(options.heartbeat ?? TOOL_HEARTBEAT);
+    const signal = heartbeat.signal;
     try {
       const value = await body(toolUse.input, toolContext(call, state, heartbeat, workspaceRoots));
       return { type: 'result', result: truncateToolResult(successResult(toolUse.toolUseId, value ?? null)), stateChanges: state.changes() };
@@ -60,6 +63,10 @@ export function createToolActivity(tools: readonly RegisteredTool[], options: To
         const { name, reason, choices } = error.request as ToolInterruptRequest;
         return { type: 'interrupt', request: { name, ...(reason !== undefined ? { reason } : {}), ...(choices ? { choices } : {}) }, stateChanges: state.changes() };
       }
+      // The body stopped because Temporal cancelled the attempt (above all: the worker shuts down past
+      // its grace): the attempt ends unfinished, not with an error the model would see, and Temporal
+      // retries it on another worker.
+      if (signal.aborted) throw signal.reason;
       const message = error instanceof Error ? error.message : String(error);
       const result = truncateToolResult(errorResult(toolUse.toolUseId, `Tool "${toolUse.name}" failed: ${message}`));
       return { type: 'result', result, stateChanges: state.changes() };
@@ -102,6 +109,7 @@ function toolContext(call: ToolCall, state: AgentState, heartbeat: ToolHeartbeat
     heartbeat: (details) => heartbeat.record(details),
     attempt: heartbeat.attempt,
     previousHeartbeat: heartbeat.previousDetails,
+    signal: heartbeat.signal,
     // Resolved on first use: the local runner never creates ./workspace unless a file tool runs.
     get workspaceRoots() {
       return workspaceRoots();

@@ -203,6 +203,13 @@ export interface ToolContext {
   /** The last heartbeat details the server received from the previous attempt (may lag its last call). */
   readonly previousHeartbeat: JsonValue | undefined;
   /**
+   * Aborted when Temporal cancels this attempt, above all when the worker shuts down and its grace
+   * ran out. Stop at a safe point (pass it to `fetch`, check it between steps) and throw: the
+   * attempt ends unfinished and Temporal retries it on another worker, with the same idempotency
+   * key. A body that ignores it runs on until the worker stops without it.
+   */
+  readonly signal: AbortSignal;
+  /**
    * Asks a human. Returns the answer when there is one; otherwise ends this attempt of the tool,
    * the run waits for the answer, and the tool runs again with the answer available.
    */

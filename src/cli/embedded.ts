@@ -13,8 +13,9 @@ import { errorsOnlyLogger } from '../temporal/quiet-logger.js';
 import { prometheusTelemetry } from '../observability/prometheus.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort, portTaken } from '../temporal/ports.js';
+import { ActivityShutdown, SHUTDOWN_FORCE_MARGIN_MS, shutdownGraceFromEnv } from '../temporal/worker-shutdown.js';
 import type { AgentDeployment } from '../plugin.js';
-import { createAgentWorker, WORKFLOWS_PATH } from '../worker.js';
+import { createAgentWorker, WORKFLOWS_PATH, type AgentWorkerOptions } from '../worker.js';
 import { CliError } from './errors.js';
 
 let runtimeInstalled = false;
@@ -91,7 +92,21 @@ function withCodec() {
 export interface InProcessWorker {
   /** Settles when the worker has stopped (after `stop()`, or on a fatal error). */
   done: Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops polling and lets the running activities finish within the grace; what is still running
+   * then is handed back to other workers (worker-shutdown.ts). `say` hears one line when shutdown
+   * starts (with `why`, e.g. "received SIGTERM") and one when the worker has stopped.
+   */
+  stop(say?: (line: string) => void, why?: string): Promise<void>;
+}
+
+export interface InProcessWorkerOptions {
+  deployment?: AgentDeployment;
+  progress?: (line: string) => void;
+  /** How long running activities get to finish once stopping starts (default: AGENT_SHUTDOWN_GRACE_MS, else 25 s). */
+  shutdownGraceMs?: number;
+  /** More worker options (tools, a prebuilt `workflowBundle`: then nothing is bundled here), for tests. */
+  worker?: Partial<Omit<AgentWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'deployment'>>;
 }
 
 /**
@@ -99,27 +114,104 @@ export interface InProcessWorker {
  * version of it. Bundling takes seconds (tens on a busy machine): `progress` hears when it starts
  * and what it made, in the words the bench uses for the bundle's size.
  */
-export async function startInProcessWorker(
-  connection: NativeConnection,
-  namespace: string,
-  taskQueue: string,
-  options: { deployment?: AgentDeployment; progress?: (line: string) => void } = {},
-): Promise<InProcessWorker> {
-  const { deployment, progress } = options;
+export async function startInProcessWorker(connection: NativeConnection, namespace: string, taskQueue: string, options: InProcessWorkerOptions = {}): Promise<InProcessWorker> {
+  const { deployment, progress, worker: more = {} } = options;
+  const graceMs = shutdownGrace(options.shutdownGraceMs);
   const started = Date.now();
-  progress?.('bundling the agent workflows (webpack: seconds, tens of seconds on a busy machine)...');
   // With tracing the tracing plugin shapes the bundle: the worker builds it then.
-  const workflowBundle = startTracing()
-    ? undefined
-    : await bundleWorkflowCode(withAgentBundling({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
-  if (workflowBundle) progress?.(`workflows bundled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${bundleSizeText(workflowBundle)}`);
-  const worker = await createAgentWorker({ connection, namespace, taskQueue, ...(workflowBundle ? { workflowBundle } : {}), ...(deployment ? { deployment } : {}) });
+  let workflowBundle = more.workflowBundle;
+  if (!workflowBundle && !startTracing()) {
+    progress?.('bundling the agent workflows (webpack: seconds, tens of seconds on a busy machine)...');
+    const bundle = await bundleWorkflowCode(withAgentBundling({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger }));
+    progress?.(`workflows bundled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${bundleSizeText(bundle)}`);
+    workflowBundle = bundle;
+  }
+  const shutdown = new ActivityShutdown();
+  const tuning = more.tuning ?? {};
+  const worker = await createAgentWorker({
+    ...more,
+    connection,
+    namespace,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : {}),
+    ...(deployment ? { deployment } : {}),
+    tuning: {
+      ...tuning,
+      // The SDK's own graceful shutdown: stop polling, give running activities the grace, then cancel
+      // them; give up on those that ignore it a little later, rather than never.
+      shutdownGraceTime: graceMs,
+      shutdownForceTime: graceMs + SHUTDOWN_FORCE_MARGIN_MS,
+      interceptors: { ...tuning.interceptors, activity: [...(tuning.interceptors?.activity ?? []), shutdown.interceptor] },
+    },
+  });
   const done = worker.run();
+  let stopping: Promise<void> | undefined;
+  const stop = async (say: (line: string) => void, why: string | undefined): Promise<void> => {
+    if (worker.getState() !== 'RUNNING') return done;
+    const running = shutdown.begin();
+    const head = `shutting down${why ? ` (${why})` : ''}`;
+    say(
+      running.length === 0
+        ? `${head}: no running activities`
+        : `${head}: finishing ${plural(running.length, 'running activity', 'running activities')} (${summary(running)}), at most ${seconds(graceMs)}, ` +
+            'then handing back what still runs to other workers; a second signal stops at once',
+    );
+    const since = Date.now();
+    worker.shutdown();
+    let failure: unknown;
+    await done.catch((error: unknown) => (failure = error));
+    const { finished, handedBack, running: left } = shutdown.report();
+    const parts = [
+      `${finished.length} finished${finished.length > 0 ? ` (${summary(finished)})` : ''}`,
+      `${handedBack.length} handed back to other workers${handedBack.length > 0 ? ` (${summary(handedBack)})` : ''}`,
+    ];
+    // The SDK gave up on activities that ignored their cancellation (shutdownForceTime): their attempts
+    // are retried on another worker once their heartbeat timeout passes, as after a crash.
+    if (failure !== undefined && left.length > 0) {
+      parts.push(`${left.length} ignored the shutdown and ${left.length === 1 ? 'is' : 'are'} left behind after ${seconds(Date.now() - since)} (${summary(left)}): retried elsewhere once the heartbeat timeout passes`);
+      failure = undefined;
+    }
+    say(`worker stopped: ${parts.join(', ')}`);
+    if (failure !== undefined) throw failure;
+  };
   return {
     done,
-    stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
-    },
+    stop: (say = () => undefined, why?: string) => (stopping ??= stop(say, why)),
   };
+}
+
+/** Runs until the worker stops by itself (fatal error: rethrown) or `signal` asks it to stop; then stops it gracefully, saying so. */
+export async function runWorkerUntilSignal(worker: InProcessWorker, signal: AbortSignal, say: (line: string) => void): Promise<void> {
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await Promise.race([worker.done, aborted]);
+  await worker.stop(say, signal.aborted && signal.reason instanceof Error ? signal.reason.message : undefined);
+  await startTracing()?.flush().catch(() => undefined);
+}
+
+/** The grace given (`--shutdown-grace-ms`), else AGENT_SHUTDOWN_GRACE_MS, else 25 s; a CliError for a malformed variable. */
+export function shutdownGrace(given?: number): number {
+  if (given !== undefined) return given;
+  try {
+    return shutdownGraceFromEnv();
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** `tool delete_files, 2 × model call`: labels with their counts, in first-seen order. */
+function summary(labels: string[]): string {
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return [...counts].map(([label, n]) => (n === 1 ? label : `${n} × ${label}`)).join(', ');
 }

@@ -30,6 +30,9 @@ const keyOption = () => new Option('--key <file>', 'sign the answers with this a
 
 const json = () => new Option('--json', 'print JSON instead of text');
 
+const shutdownGraceOption = (what: string) =>
+  new Option('--shutdown-grace-ms <n>', `on SIGTERM or Ctrl-C, how long ${what} (default: AGENT_SHUTDOWN_GRACE_MS, else 25000)`).argParser(integer('--shutdown-grace-ms'));
+
 const callOption = () =>
   new Option('--call <digest>', 'answer only if the call is still the one you saw: the digest (or its first 8+ characters) that status and inbox show as "call …"');
 
@@ -169,6 +172,7 @@ export function buildProgram(): Command {
       .option('--deployment-name <name>', 'Worker Deployment name (default: AGENT_DEPLOYMENT_NAME, else the task queue)')
       .option('--build-id <id>', "this build's id (default: AGENT_BUILD_ID, else the package version)")
       .option('--no-versioning', 'an unversioned worker: runs are not pinned to a build')
+      .addOption(shutdownGraceOption('running activities get to finish before they are handed back to other workers'))
       .addOption(json());
 
   workerOptions(
@@ -249,6 +253,7 @@ export function buildProgram(): Command {
     .option('--register', "list the inbox's service key under its people in the approvers file (it is never changed without this or --add-user)")
     .option('--service-key <file>', "the inbox's signing key, created if missing (default: INBOX_SERVICE_KEY, else inbox-service.json in the keys folder)")
     .option('--public-url <url>', 'the address browsers use, behind a proxy (checked as the Origin of every action)')
+    .addOption(shutdownGraceOption('open requests get to finish (event streams end at once)'))
     .addOption(json())
     .action(async (flags) => (await import('./serve.js')).serveCommand(flags));
 

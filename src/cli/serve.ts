@@ -11,6 +11,7 @@ import { AgentClient } from '../sdk/agent-client.js';
 import { ServiceSigner } from '../server/service-key.js';
 import { serveOptionsProblem, startInboxServer } from '../server/start.js';
 import { readUsers, setUserPassword } from '../server/users.js';
+import { shutdownGraceFromEnv } from '../temporal/worker-shutdown.js';
 import { connectOrExplain, taskQueue } from './connect.js';
 import { CliError } from './errors.js';
 import { outputFor, type JsonFlag } from './output.js';
@@ -26,6 +27,8 @@ export interface ServeFlags extends JsonFlag {
   publicUrl?: string;
   addUser?: string;
   register?: boolean;
+  /** `--shutdown-grace-ms`: on SIGTERM, how long open requests get to finish (default: AGENT_SHUTDOWN_GRACE_MS, else 25 s). */
+  shutdownGraceMs?: number;
 }
 
 export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -74,6 +77,7 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
       }
     }
   }
+  const graceMs = flags.shutdownGraceMs ?? failsAsCliError(() => shutdownGraceFromEnv(env));
   const links = env.NOTIFY_LINK_SECRET ? failsAsCliError(() => new LinkSigner(env.NOTIFY_LINK_SECRET!)) : undefined;
   const client = await connectOrExplain();
   try {
@@ -97,7 +101,9 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     ]);
     const signal = shutdownSignal();
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-    await server.close();
+    // SIGTERM: no new connections, event streams end (browsers reconnect elsewhere), requests under way finish; exit 0.
+    if (signal.reason instanceof Error) out.info(`${signal.reason.message}: stopping the inbox (again to stop at once)`);
+    await server.close({ graceMs, say: (line) => out.info(line) });
   } finally {
     await client.connection.close().catch(() => undefined);
   }

@@ -2,30 +2,18 @@
 import { CLI_INVOCATION } from './invocation.js';
 import { noCredentialsNotice } from './model-choice.js';
 import type { Client } from '@temporalio/client';
-import { startTracing } from '../observability/tracing.js';
 import type { AgentDeployment } from '../plugin.js';
 import { configuredAddress, connectClient, connectWorker } from '../temporal/connection.js';
 import { deploymentFromEnv } from '../worker.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { taskQueue } from './connect.js';
 import { CliError } from './errors.js';
-import { installRuntime, startEmbeddedServer, startInProcessWorker, type InProcessWorker } from './embedded.js';
+import { installRuntime, runWorkerUntilSignal, shutdownGrace, startEmbeddedServer, startInProcessWorker } from './embedded.js';
 import { outputFor, type JsonFlag } from './output.js';
 import { shutdownSignal } from './signals.js';
 import { describeDeployment, setCurrentVersion } from './versions.js';
 
 const CLI = CLI_INVOCATION;
-
-/** Runs until the worker stops by itself (fatal error: rethrown) or a signal asks it to stop. */
-async function runUntilSignal(worker: InProcessWorker, signal: AbortSignal): Promise<void> {
-  const aborted = new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await Promise.race([worker.done, aborted]);
-  await worker.stop();
-  await startTracing()?.flush().catch(() => undefined);
-}
 
 export interface WorkerFlags extends JsonFlag {
   metricsPort?: number;
@@ -33,6 +21,8 @@ export interface WorkerFlags extends JsonFlag {
   buildId?: string;
   /** `--no-versioning`: an unversioned worker (runs move to whichever build runs next). */
   versioning?: boolean;
+  /** `--shutdown-grace-ms`: how long running activities get to finish on SIGTERM (default: AGENT_SHUTDOWN_GRACE_MS, else 25 s). */
+  shutdownGraceMs?: number;
 }
 
 /** The worker's version, from the flags over AGENT_DEPLOYMENT_NAME / AGENT_BUILD_ID; none with --no-versioning. */
@@ -61,6 +51,7 @@ function versionLine(deployment: AgentDeployment | undefined, current: boolean):
 
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const out = outputFor(flags);
+  const shutdownGraceMs = shutdownGrace(flags.shutdownGraceMs);
   installRuntime('INFO', flags.metricsPort);
   const signal = shutdownSignal();
   const address = configuredAddress() ?? 'localhost:7233';
@@ -70,7 +61,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
   try {
     const queue = taskQueue();
     const deployment = deploymentOf(flags, queue);
-    const worker = await startInProcessWorker(connection, namespace, queue, { ...(deployment ? { deployment } : {}), progress: (line) => out.info(line) });
+    const worker = await startInProcessWorker(connection, namespace, queue, { ...(deployment ? { deployment } : {}), shutdownGraceMs, progress: (line) => out.info(line) });
     const current = deployment ? await withClient(() => connectClient(), (client) => becomeCurrentIfFirst(client, deployment, false)) : false;
     const notice = noCredentialsNotice(process.env);
     if (notice) out.info(notice);
@@ -80,8 +71,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       ...(flags.metricsPort !== undefined ? [`metrics: http://localhost:${flags.metricsPort}/metrics`] : []),
       'Ctrl-C to stop.',
     ]);
-    await runUntilSignal(worker, signal);
-    out.info('worker stopped');
+    await runWorkerUntilSignal(worker, signal, (line) => out.info(line));
   } finally {
     await connection.close().catch(() => undefined);
   }
@@ -104,6 +94,7 @@ export interface DevFlags extends WorkerFlags {
 
 export async function devCommand(flags: DevFlags): Promise<void> {
   const out = outputFor(flags);
+  const shutdownGraceMs = shutdownGrace(flags.shutdownGraceMs);
   installRuntime('WARN', flags.metricsPort);
   const signal = shutdownSignal();
   const port = flags.port ?? 7233;
@@ -122,7 +113,7 @@ export async function devCommand(flags: DevFlags): Promise<void> {
     const queue = taskQueue();
     const deployment = deploymentOf(flags, queue);
     out.info('bundling workflows and starting the worker...');
-    const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue, { ...(deployment ? { deployment } : {}), progress: (line) => out.info(line) });
+    const worker = await startInProcessWorker(server.nativeConnection, server.namespace, queue, { ...(deployment ? { deployment } : {}), shutdownGraceMs, progress: (line) => out.info(line) });
     // The dev server's one worker is always the current version (a restart with a new --build-id takes over new runs).
     if (deployment) await becomeCurrentIfFirst(server.client, deployment, true);
     const notice = noCredentialsNotice(process.env);
@@ -141,7 +132,7 @@ export async function devCommand(flags: DevFlags): Promise<void> {
       '',
       'Ctrl-C to stop.',
     ]);
-    await runUntilSignal(worker, signal);
+    await runWorkerUntilSignal(worker, signal, (line) => out.info(line));
   } finally {
     out.info('stopping the dev server...');
     await server.teardown().catch(() => undefined);

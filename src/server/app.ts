@@ -73,6 +73,16 @@ export function createInboxApp(options: InboxAppOptions) {
   const files = { html: asset('index.html'), js: asset('app.js'), css: asset('style.css') };
   const app = new Hono<Env>();
 
+  // Shutting down (start.ts): the event streams end, so that browsers reconnect (to another
+  // instance), and every answer closes its connection instead of keeping it for the next request.
+  const closing = new AbortController();
+  const whenClosing = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
+  let openStreams = 0;
+  app.use('*', async (c, next) => {
+    if (closing.signal.aborted) c.header('connection', 'close');
+    return next();
+  });
+
   // Temporal's codec server protocol for the Web UI and the CLI (src/codec): cross-origin, so it comes before the same-origin check.
   app.route('/codec', codecEndpoint((c) => options.devUser !== undefined || currentSession(c as Context<Env>) !== undefined));
 
@@ -133,13 +143,18 @@ export function createInboxApp(options: InboxAppOptions) {
 
   api.get('/events', (c) =>
     streamSSE(c, async (stream) => {
+      openStreams++;
       const unsubscribe = feed.subscribe((entries) => void stream.writeSSE({ event: 'inbox', data: JSON.stringify(entries) }).catch(() => undefined));
       stream.onAbort(unsubscribe);
-      while (!stream.aborted) {
-        await stream.sleep(15_000);
-        if (!stream.aborted) await stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined);
+      try {
+        while (!stream.aborted && !closing.signal.aborted) {
+          await Promise.race([stream.sleep(15_000), whenClosing]);
+          if (!stream.aborted && !closing.signal.aborted) await stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined);
+        }
+      } finally {
+        unsubscribe();
+        openStreams--;
       }
-      unsubscribe();
     }),
   );
 
@@ -158,15 +173,24 @@ export function createInboxApp(options: InboxAppOptions) {
       const seen = Number(reconnect ?? c.req.query('from') ?? Number.NaN);
       const from = Number.isSafeInteger(seen) && seen >= 0 ? seen + (reconnect !== undefined ? 1 : 0) : 0;
       return streamSSE(c, async (stream) => {
+        openStreams++;
         const keepAlive = setInterval(() => void stream.write(': still here\n\n').catch(() => undefined), SSE_KEEPALIVE_MS);
         const events = agents.stream(runId, { from });
         stream.onAbort(() => void events.return(undefined));
+        const closed = whenClosing.then(() => ({ done: true, value: undefined }) as const);
         try {
-          for await (const { offset, event } of events) await stream.writeSSE({ id: String(offset), event: 'run', data: JSON.stringify(webRunEvent(event)) });
+          // Ends when the run's stream does, or at once when the inbox shuts down (the browser reconnects with Last-Event-ID).
+          for (let next = await Promise.race([events.next(), closed]); !next.done; next = await Promise.race([events.next(), closed])) {
+            const { offset, event } = next.value;
+            await stream.writeSSE({ id: String(offset), event: 'run', data: JSON.stringify(webRunEvent(event)) });
+          }
         } catch (error) {
           await stream.writeSSE({ event: 'failed', data: JSON.stringify({ error: oneLine(error) }) }).catch(() => undefined);
         } finally {
           clearInterval(keepAlive);
+          // As `for await` would: the run's reader is let go (queued behind a read still waiting, when the inbox shuts down).
+          void events.return(undefined).catch(() => undefined);
+          openStreams--;
         }
       });
     }),
@@ -242,7 +266,12 @@ export function createInboxApp(options: InboxAppOptions) {
   app.route('/api', api);
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => c.json({ error: `the inbox failed: ${oneLine(error)}` }, 500));
-  return { app, feed };
+  /** Shutting down: ends every event stream (returns how many were open); later answers close their connections. */
+  const endStreams = (): number => {
+    closing.abort();
+    return openStreams;
+  };
+  return { app, feed, endStreams };
 }
 
 /** A run's status for the page: every question (waiting or answered) in web words, with whether trust is offered. */

@@ -1,13 +1,18 @@
 /** Starts the web inbox on a host and port; `--dev-user` only on a loopback address. */
 import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createInboxApp, type InboxAppOptions } from './app.js';
 
 export interface InboxServer {
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections, ends the event streams (browsers reconnect, to another instance) and
+   * lets the requests under way finish for at most `graceMs` (default 0), then cuts what is left.
+   * `say` hears one line when it starts and one when the server has closed.
+   */
+  close(options?: { graceMs?: number; say?: (line: string) => void }): Promise<void>;
 }
 
 export class InboxServerError extends Error {
@@ -36,21 +41,54 @@ export function serveOptionsProblem(options: { host: string; devUser?: string; u
 export async function startInboxServer(options: InboxAppOptions & { host: string; port: number }): Promise<InboxServer> {
   const problem = serveOptionsProblem(options);
   if (problem) throw new InboxServerError(problem);
-  const { app, feed } = createInboxApp(options);
+  const { app, feed, endStreams } = createInboxApp(options);
   const server = await new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(started as Server));
     (started as Server).once('error', (error: NodeJS.ErrnoException) =>
       reject(new InboxServerError(error.code === 'EADDRINUSE' ? `port ${options.port} on ${options.host} is in use; choose another with --port` : error.message)),
     );
   });
+  // Requests under way, event streams included (a request counts from its headers until its response is done or its client gone).
+  let open = 0;
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    open++;
+    response.once('close', () => open--);
+  });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let closing: Promise<void> | undefined;
+  const close = async ({ graceMs = 0, say = () => undefined }: { graceMs?: number; say?: (line: string) => void } = {}): Promise<void> => {
+    const started = Date.now();
+    const requests = open;
+    // No new connections from here on; the idle ones close now, the others once their response is done.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const streams = endStreams();
+    feed.stop();
+    const others = requests - streams;
+    say(
+      requests === 0
+        ? 'shutting down: no open requests'
+        : `shutting down: ${streams > 0 ? `${streams} event stream${streams === 1 ? '' : 's'} ended (browsers reconnect)` : ''}${streams > 0 && others > 0 ? ', ' : ''}` +
+            `${others > 0 ? `finishing ${others} open request${others === 1 ? '' : 's'}, at most ${Number((graceMs / 1000).toFixed(1))} s` : ''}`,
+    );
+    // A connection whose response just ended is idle: close it rather than wait for its client's next request.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([closed.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
+    clearTimeout(timer);
+    clearInterval(idle);
+    if (!inTime) {
+      const cut = open;
+      server.closeAllConnections();
+      await closed;
+      say(`inbox stopped: cut off ${cut} request${cut === 1 ? '' : 's'} still open after ${Number((graceMs / 1000).toFixed(1))} s`);
+      return;
+    }
+    say(`inbox stopped: ${requests === 0 ? 'nothing was open' : 'every open request finished'} (${Number(((Date.now() - started) / 1000).toFixed(1))} s)`);
+  };
   return {
     url: `http://${host}:${port}`,
-    close: async () => {
-      feed.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: (options) => (closing ??= close(options)),
   };
 }

@@ -40,7 +40,7 @@ function described(entry: Entry): JsonObject {
 }
 
 function deleteAll(paths: string[], context: ToolContext): Promise<string> {
-    return inWorkspace(context, (workspace) => journaledDelete(workspace, paths, context.idempotencyKey, (done) => context.heartbeat({ deleted: done })));
+    return inWorkspace(context, (workspace) => journaledDelete(workspace, paths, context.idempotencyKey, (done) => context.heartbeat({ deleted: done }), context.signal));
 }
 
 export const deleteFilesTool = implementTool(deleteFiles, ({ paths }, context) => deleteAll(paths, context));

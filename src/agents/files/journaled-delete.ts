@@ -8,7 +8,13 @@ import { IN_FLIGHT, mapInOrder } from './in-order.js';
 import { shownName } from './path-names.js';
 import type { CheckedName, Entry, Removal, Workspace } from './workspace.js';
 
-export async function journaledDelete(workspace: Workspace, names: readonly string[], idempotencyKey: string, progress: (done: number) => void): Promise<string> {
+export async function journaledDelete(
+  workspace: Workspace,
+  names: readonly string[],
+  idempotencyKey: string,
+  progress: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   const unique = [...new Set(names)];
   const checked = workspace.check(unique);
   const input = digestOf(unique);
@@ -22,6 +28,8 @@ export async function journaledDelete(workspace: Workspace, names: readonly stri
   const notPresent = new Map(journal.notPresentAtStart);
   let done = 0;
   const removals = await mapInOrder(checked, IN_FLIGHT, async (name) => {
+    // Given up (a worker shutting down): stop between files; the retry finishes from the journal.
+    signal?.throwIfAborted();
     const removal = notPresent.get(name.name) ?? (await removedByThisCall(workspace, name));
     if (++done % 500 === 0) progress(done);
     return removal;
