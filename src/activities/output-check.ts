@@ -12,15 +12,46 @@ const validators = new Map<string, ValidateFunction | string>();
 // Formats ("email", "date-time") are not checked: only what the schema's own keywords say (patterns included).
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
 
+/** The longest `pattern` an output schema may hold. */
+const MAX_PATTERN_CHARS = 512;
+/**
+ * A quantified group holding a quantifier ("(a+)+", "(\\w*)*", "(a|b+){2,}"): the classic patterns
+ * whose matching time explodes on a crafted string. The validator runs patterns on the worker's
+ * thread against what the model wrote, so such a pattern is refused with the schema.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[*+]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[*+]|\{\d+,\d*\})/;
+
+/** Why one of the schema's patterns is refused, or undefined. Walks without recursion: a schema may nest deeply. */
+function riskyPattern(schema: object): string | undefined {
+  const pending: unknown[] = [schema];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    for (const [key, value] of Object.entries(node)) {
+      const patterns = key === 'pattern' && typeof value === 'string' ? [value] : key === 'patternProperties' && typeof value === 'object' && value !== null ? Object.keys(value) : [];
+      for (const pattern of patterns) {
+        if (pattern.length > MAX_PATTERN_CHARS) return `a pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_CHARS}`;
+        if (NESTED_QUANTIFIER.test(pattern)) return `the pattern ${JSON.stringify(pattern)} repeats a group that repeats (its matching time can explode); write it without nested repetition`;
+      }
+      pending.push(value);
+    }
+  }
+  return undefined;
+}
+
 /** The validator of `schema`, or why it cannot be compiled. */
 function validatorOf(schema: object): ValidateFunction | string {
   const key = JSON.stringify(schema);
   let validator = validators.get(key);
   if (validator === undefined) {
-    try {
-      validator = ajv.compile(schema);
-    } catch (error) {
-      validator = `the output schema is not a valid JSON Schema: ${(error as Error).message}`;
+    const risky = riskyPattern(schema);
+    if (risky !== undefined) validator = `the output schema is refused: ${risky}`;
+    else {
+      try {
+        validator = ajv.compile(schema);
+      } catch (error) {
+        validator = `the output schema is not a valid JSON Schema: ${(error as Error).message}`;
+      }
     }
     if (validators.size >= MAX_CACHED) validators.delete(validators.keys().next().value!);
     validators.set(key, validator);

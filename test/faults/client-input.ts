@@ -69,7 +69,27 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
   const notAKey = path.join(scratch, 'not-a-key.json');
   writeFileSync(notAKey, '{"name":"mallory"}', { mode: 0o600 });
 
+  // Output schemas (structured output): refused at the door, whole, with nothing started.
+  const hugeSchema = path.join(scratch, 'huge-schema.json');
+  writeFileSync(hugeSchema, JSON.stringify({ type: 'object', description: 'x'.repeat(10 * 1024 * 1024) }));
+  const escapeSchema = path.join(scratch, 'schema\x1b[2J\n.json');
+  writeFileSync(escapeSchema, '{"type": "object",');
+  const remoteRefSchema = path.join(scratch, 'remote-ref.json');
+  writeFileSync(remoteRefSchema, JSON.stringify({ type: 'object', properties: { a: { $ref: 'http://127.0.0.1:1/evil.json' } } }));
+  const redosSchema = path.join(scratch, 'redos.json');
+  writeFileSync(redosSchema, JSON.stringify({ type: 'object', properties: { id: { type: 'string', pattern: '^(a+)+$' } } }));
+  const outputRefused = async (file: string, pattern: RegExp) => {
+    const line = await refused(['start', '--agent', 'output-faults', '--output-schema', file, 'hi'], pattern);
+    assertThat(!line.includes('\x1b') && !line.includes('\r'), `a control character reached the terminal: ${JSON.stringify(line)}`);
+    await noStrayRun('output-faults');
+    return line;
+  };
+
   const cases: Array<[string, () => Promise<string>]> = [
+    ['cli: a 10 MB --output-schema file', async () => outputRefused(hugeSchema, /--output-schema: the file .* bytes; an output schema file may have at most/)],
+    ['cli: an --output-schema file named with a terminal escape and a newline, not JSON', async () => outputRefused(escapeSchema, /--output-schema: ".*\\u001b\[2J\\n\.json" is not JSON/)],
+    ['cli: an --output-schema whose pattern can take exponential time on the worker ("^(a+)+$")', async () => outputRefused(redosSchema, /the output schema is refused: the pattern .*\^\(a\+\)\+\$.* repeats a group that repeats/)],
+    ['cli: an --output-schema with a remote $ref (nothing is fetched)', async () => outputRefused(remoteRefSchema, /output schema is not a valid JSON Schema: .*127\.0\.0\.1:1\/evil\.json/)],
     ['cli: unknown agent is refused before the run starts', async () => {
       const line = await refused(['start', '--agent', 'nope', 'Delete a.txt'], /run refused: .*unknown agent "nope"/);
       await noStrayRun('nope');
