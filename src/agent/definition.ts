@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { toolApprovals } from './approval/hook.js';
+import { conversationManagerProblem, type ConversationManager } from './conversation.js';
 import type { HookRegistry } from './hooks.js';
 import { parseModelChoice } from './model-choice.js';
 import { nameProblem } from './names.js';
@@ -121,6 +122,12 @@ export interface AgentDefinition {
    * Adding it to an agent changes what its runs in flight do: deploy it as a new agent or a new build.
    */
   output?: z.ZodType;
+  /**
+   * What the model is sent of a long conversation: `slidingWindow({ maxMessages })` or
+   * `summarizing({ keepRecent, triggerMessages })` (conversation.ts; docs/writing-agents.md, "Long
+   * conversations"). Default: all of it. The run's own conversation stays whole either way.
+   */
+  conversation?: ConversationManager;
 }
 
 /** Runs that name no model, of agents that name none: the worker picks (Bedrock with AWS credentials, else the offline demo model). */
@@ -152,6 +159,10 @@ export function defineAgent(agent: AgentDefinition): AgentDefinition {
     const problem = outputSchemaProblem(z.toJSONSchema(agent.output));
     if (problem) throw new TypeError(`agent "${agent.name}": ${problem}`);
     if (names.includes(OUTPUT_TOOL)) throw new TypeError(`agent "${agent.name}" has an output schema and a tool named "${OUTPUT_TOOL}", the name its output tool takes; rename the tool`);
+  }
+  if (agent.conversation !== undefined) {
+    const problem = conversationManagerProblem(agent.conversation);
+    if (problem) throw new TypeError(`agent "${agent.name}": ${problem}`);
   }
   if (!agent.tools.some((tool) => tool.needsApproval !== undefined && tool.needsApproval !== false)) return agent;
   const own = agent.hooks;

@@ -10,6 +10,8 @@ import type { AgentDefinition } from './definition.js';
 import { isRemoteTool, toolSpecOf, type McpServerRef, type RemoteToolDefinition, type RunTool } from './definition.js';
 import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
 import { fitConversation } from './payload-budget.js';
+import { summarizedMessages, summaryDue, summaryRequestText, summarySplit, summaryState, windowOf, type SummarizingManager, type SummaryState } from './conversation.js';
+import { parseModelChoice } from './model-choice.js';
 import { PATCHES } from './patches.js';
 import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
 import { HandOffWhileWaiting, InterruptBook, type CarriedWait, type RaisedInterrupt } from './interrupt-book.js';
@@ -96,6 +98,8 @@ export interface RunCarry {
   remoteTools?: RemoteToolDefinition[];
   /** Runs with a typed result: how far the model got in giving it. */
   output?: OutputCarry;
+  /** Agents with a summarizing conversation manager: the summary the model sees, once there is one. */
+  summary?: SummaryState;
 }
 
 export type AgentLoopOutcome =
@@ -143,6 +147,8 @@ export class AgentLoop {
   private outputState: OutputCarry = { retries: 0, force: false };
   /** The typed result, once the model gave one that fits. */
   output: JsonValue | undefined;
+  /** Agents with a summarizing conversation manager: the summary that stands for the oldest messages (conversation.ts). */
+  private summary: SummaryState | undefined;
 
   constructor(
     readonly agent: AgentDefinition,
@@ -173,6 +179,7 @@ export class AgentLoop {
     const outputSchema = options.output ?? agentOutputSchema(agent);
     this.outputSpec = outputSchema ? outputToolSpec(outputSchema) : undefined;
     if (options.carried?.output) this.outputState = { ...options.carried.output };
+    if (options.carried?.summary) this.summary = options.carried.summary;
   }
 
   get lastMessage(): Message | null {
@@ -247,7 +254,7 @@ export class AgentLoop {
       if (turnAdded) await turnAdded;
       const resultsAdded = this.append({ role: 'user', content: results.map((toolResult) => ({ toolResult })) });
       if (resultsAdded) await resultsAdded;
-      if (fitConversation(this.messages) > 0) this.revision += 1;
+      this.fit();
     }
 
     const lastMessage = this.lastMessage;
@@ -291,12 +298,59 @@ export class AgentLoop {
     this.toolSpecs = this.tools.map(toolSpecOf);
   }
 
+  /**
+   * Keeps the conversation under its payload budget (bumping the revision when old messages
+   * changed); a summary's indexes follow the oldest turns it drops.
+   */
+  private fit(): void {
+    const before = this.messages.length;
+    if (fitConversation(this.messages) > 0) this.revision += 1;
+    const dropped = before - this.messages.length;
+    if (this.summary && dropped > 0) {
+      this.summary = { ...this.summary, covered: Math.max(0, this.summary.covered - dropped), through: Math.max(0, this.summary.through - dropped) };
+    }
+  }
+
+  /**
+   * What the model is sent of the conversation: all of it, or what the agent's sliding window keeps
+   * (conversation.ts). Synchronous: runs without a summarizing manager take no extra step here.
+   */
+  private requestMessages(): Message[] {
+    const manager = this.agent.conversation;
+    if (manager?.kind === 'slidingWindow') return windowOf(this.messages, manager.maxMessages, manager.slideBy);
+    if (manager?.kind === 'summarizing') return summarizedMessages(this.messages, this.summary);
+    return [...this.messages];
+  }
+
+  /**
+   * One model call (the model activity, without the run's tools) summarizes the messages the
+   * summary does not cover yet, up to the newest `keepRecent`, with the earlier summary.
+   */
+  private async summarize(manager: SummarizingManager): Promise<void> {
+    const from = this.summary?.covered ?? 0;
+    const split = summarySplit(this.messages, from, manager.keepRecent);
+    if (split === undefined) return;
+    const response = await this.runtime.callModel({
+      model: manager.summaryModel !== undefined ? parseModelChoice(manager.summaryModel) : this.options.model,
+      system: manager.summaryPrompt,
+      messages: [{ role: 'user', content: [{ text: summaryRequestText(this.messages.slice(from, split), this.summary?.text) }] }],
+      tools: [],
+    });
+    this.usage = addUsage(this.usage, response.usage);
+    // No text, no summary: the messages stay as they are rather than vanish.
+    const text = textOf(response.message).trim();
+    if (text !== '') this.summary = summaryState(text, this.messages, split);
+  }
+
   /** One model call with the conversation so far; its tool-use ids made unique in this run. */
   private async callModel(): Promise<ModelResponse> {
+    // A summarizing manager first writes a summary when what the model would see passes the trigger.
+    const manager = this.agent.conversation;
+    if (manager?.kind === 'summarizing' && summaryDue(manager, summarizedMessages(this.messages, this.summary))) await this.summarize(manager);
     const request: ModelRequest = {
       model: this.options.model,
       system: this.agent.systemPrompt,
-      messages: [...this.messages],
+      messages: this.requestMessages(),
       tools: this.outputSpec ? [...this.toolSpecs, this.outputSpec] : this.toolSpecs,
       ...(this.outputSpec ? { outputTool: OUTPUT_TOOL } : {}),
       ...(this.outputSpec && this.outputState.force ? { toolChoice: { tool: OUTPUT_TOOL } } : {}),
@@ -335,6 +389,7 @@ export class AgentLoop {
       ...(waitingTurn ? { waitingTurn, waits: this.book.waits, held: this.book.held } : {}),
       ...(this.agent.mcpServers?.length ? { remoteTools: this.tools.filter(isRemoteTool) } : {}),
       ...(this.outputSpec ? { output: { ...this.outputState } } : {}),
+      ...(this.summary ? { summary: this.summary } : {}),
     });
     return { type: 'handOff', messages: [...this.messages], state: this.state.snapshot(), carry };
   }
@@ -412,7 +467,7 @@ export class AgentLoop {
       if (said) await said;
       const asked = this.append({ role: 'user', content: [{ text: OUTPUT_REQUEST }] });
       if (asked) await asked;
-      if (fitConversation(this.messages) > 0) this.revision += 1;
+      this.fit();
       return 'again';
     }
     const check = response.outputCheck;
@@ -434,7 +489,7 @@ export class AgentLoop {
     const text = `The output does not fit the schema: ${problem}. Call ${OUTPUT_TOOL} again with an output that fits.`;
     const told = this.append({ role: 'user', content: outputs.map((use) => ({ toolResult: errorResult(use.toolUseId, text) })) });
     if (told) await told;
-    if (fitConversation(this.messages) > 0) this.revision += 1;
+    this.fit();
     return 'again';
   }
 

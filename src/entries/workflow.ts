@@ -33,6 +33,17 @@ export {
   type MessageAddedEvent,
 } from '../agent/hooks.js';
 export { approvalPolicy } from '../agent/approval/hook.js';
+export {
+  slidingWindow,
+  summarizing,
+  SUMMARY_PREFIX,
+  SUMMARY_SYSTEM_PROMPT,
+  type ConversationManager,
+  type SlidingWindowManager,
+  type SlidingWindowOptions,
+  type SummarizingManager,
+  type SummarizingOptions,
+} from '../agent/conversation.js';
 export { fromAiSdkTools, type AiSdkToolLike, type SplitAiSdkTools } from '../ai-sdk/tools.js';
 export { trustKey, type ApprovalDeadline, type ApprovalPolicy, type ApprovalRule } from '../agent/approval/policy.js';
 export { parseApprovalAnswer, type ApprovalAnswer } from '../agent/approval/answers.js';
