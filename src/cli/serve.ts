@@ -2,13 +2,16 @@
  * `serve`: the web approval inbox (src/server). People sign in from the users file (`--users`,
  * managed with `--add-user`), or, on a loopback address only, everyone is `--dev-user NAME`. Answers
  * are signed with the service key under the signed-in person's name; `--approvers FILE` (default:
- * AGENT_APPROVER_KEYS) lists that key under each person so that the workers accept it.
+ * AGENT_APPROVER_KEYS) lists that key under each person so that the workers accept it. Sessions
+ * are sealed cookies (src/server/sessions.ts): replicas that share INBOX_SESSION_KEY (or, unset,
+ * the service key) share sign-ins, and a restart keeps them.
  */
 import { randomBytes } from 'node:crypto';
 import { nameProblem } from '../agent/names.js';
 import { LinkSigner } from '../notify/links.js';
 import { AgentClient } from '../sdk/agent-client.js';
 import { ServiceSigner } from '../server/service-key.js';
+import { sessionKeysFromEnv, sessionLifetimeFromEnv } from '../server/sessions.js';
 import { serveOptionsProblem, startInboxServer } from '../server/start.js';
 import { readUsers, setUserPassword } from '../server/users.js';
 import { shutdownGraceFromEnv } from '../temporal/worker-shutdown.js';
@@ -78,6 +81,8 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     }
   }
   const graceMs = flags.shutdownGraceMs ?? failsAsCliError(() => shutdownGraceFromEnv(env));
+  const sessionKeys = failsAsCliError(() => sessionKeysFromEnv(env));
+  const sessionLifetimeMs = failsAsCliError(() => sessionLifetimeFromEnv(env));
   const links = env.NOTIFY_LINK_SECRET ? failsAsCliError(() => new LinkSigner(env.NOTIFY_LINK_SECRET!)) : undefined;
   const client = await connectOrExplain();
   try {
@@ -89,13 +94,19 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
       ...(usersFile !== undefined ? { usersFile } : {}),
       ...(flags.devUser !== undefined ? { devUser: flags.devUser } : {}),
       ...(links ? { links } : {}),
+      ...(sessionKeys ? { sessionKeys } : {}),
+      sessionLifetimeMs,
       ...(flags.publicUrl !== undefined ? { publicOrigin: failsAsCliError(() => new URL(flags.publicUrl!).origin) } : {}),
     }).catch((error: unknown) => {
       throw new CliError((error as Error).message);
     });
-    out.emit({ url: server.url, devUser: flags.devUser, usersFile, links: links !== undefined, serviceKey: signer.publicKey }, [
+    const sealedWith = sessionKeys
+      ? `INBOX_SESSION_KEY${sessionKeys.all.length > 1 ? `, ${sessionKeys.all.length - 1} old key${sessionKeys.all.length > 2 ? 's' : ''} still accepted` : ''}`
+      : 'a key derived from the service key';
+    out.emit({ url: server.url, devUser: flags.devUser, usersFile, links: links !== undefined, serviceKey: signer.publicKey, sessions: sessionKeys ? 'INBOX_SESSION_KEY' : 'service key' }, [
       `approval inbox: ${server.url}${flags.devUser !== undefined ? ` (everyone is signed in as ${flags.devUser}: development only)` : ''}`,
       `answers are signed with the service key ${signer.publicKey}${approversFile ? ` (listed in ${approversFile})` : ''}`,
+      `sessions: sealed cookies (${sealedWith}); replicas with the same key share sign-ins, and a restart keeps them`,
       links ? 'one-click links: enabled (NOTIFY_LINK_SECRET)' : 'one-click links: off (set NOTIFY_LINK_SECRET, the same as the workers)',
       'Ctrl-C to stop.',
     ]);

@@ -3,8 +3,9 @@
  * one answer to one question (`base64url(json).base64url(HMAC-SHA256)`, keyed with the secret that
  * the worker and `serve` share, `NOTIFY_LINK_SECRET`). Opening a link only shows the question with
  * the answer pre-filled; the answer is given by a confirm step from a signed-in person, so a link
- * proves where it came from, never who clicks it. Single use is `serve`'s business (it remembers
- * used link ids, and a question answered already takes no answer).
+ * proves where it came from, never who clicks it. Single use holds across `serve` replicas because
+ * a question answered already takes no answer (the run refuses it); each `serve` also remembers the
+ * link ids used through it, a fast path for two clicks at once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AnswerBinding } from '../agent/binding.js';

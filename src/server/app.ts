@@ -4,14 +4,14 @@
  *   GET  /, /runs/:id, /runs/:id/questions/:question, /links/:token, /signin
  *                                the page (public/index.html; public/app.js builds the DOM)
  *   GET  /api/session            who is signed in, and the CSRF token for actions
- *   POST /api/signin, /api/signout
+ *   POST /api/signin, /api/signout   the session is the sealed cookie itself (sessions.ts): no state here
  *   GET  /api/inbox              every pending question across runs
  *   GET  /api/events             the same, pushed as server-sent events when it changes
  *   GET  /api/runs/:id           a run's status and audit (answers, decisions); questions in web words, with `offersTrust`
  *   GET  /api/runs/:id/timeline  its prompt, final result and timeline (questions, answers, tool calls)
  *   POST /api/runs/:id/answer    approve / deny (reason) / trust / edit, signed as the person
  *   GET  /api/links/:token       what a one-click link would answer (no side effect)
- *   POST /api/links/:token/confirm   give that answer (once)
+ *   POST /api/links/:token/confirm   give that answer (once: the run takes one answer per question)
  *   POST /codec/encode, /codec/decode   Temporal's codec server protocol (src/codec), signed in or dev mode
  */
 import { readFileSync } from 'node:fs';
@@ -33,9 +33,9 @@ import { forWeb, offersTrust, webRunEvent } from './web-question.js';
 import { RateLimiter } from './rate-limit.js';
 import { sameOriginOnly, securityHeaders } from './security.js';
 import type { ServiceSigner } from './service-key.js';
-import { csrfMatches, SessionStore, type Session } from './sessions.js';
+import { csrfMatches, passwordFingerprint, SESSION_PROBLEMS, SessionSealer, sessionKeys, type Session, type SessionKeys } from './sessions.js';
 import { UsedLinks } from './used-links.js';
-import { checkSignIn } from './users.js';
+import { signIn, storedPassword } from './users.js';
 
 export interface InboxAppOptions {
   agents: AgentClient;
@@ -50,6 +50,10 @@ export interface InboxAppOptions {
   /** The origin browsers use (behind a proxy); default: the request's own. */
   publicOrigin?: string;
   signInLimit?: { max: number; windowMs: number };
+  /** Seal the session cookies (INBOX_SESSION_KEY, INBOX_SESSION_OLD_KEYS); default: a key derived from the service key. Replicas must share them. */
+  sessionKeys?: SessionKeys;
+  /** How long a sign-in lasts (INBOX_SESSION_TTL), default 12 hours. */
+  sessionLifetimeMs?: number;
   pollMs?: number;
 }
 
@@ -66,9 +70,10 @@ function asset(name: string): string {
 
 export function createInboxApp(options: InboxAppOptions) {
   const { agents, signer } = options;
-  const sessions = new SessionStore();
+  const sessions = new SessionSealer(options.sessionKeys ?? sessionKeys(signer.sessionKey()), options.sessionLifetimeMs);
   const feed = new InboxFeed(agents.client, options.pollMs);
   const signIns = new RateLimiter(options.signInLimit?.max ?? 10, options.signInLimit?.windowMs ?? 60_000);
+  // Only a fast path for two clicks on this replica at once: any replica refuses a link whose question is answered (the run took the answer).
   const usedLinks = new UsedLinks();
   const files = { html: asset('index.html'), js: asset('app.js'), css: asset('style.css') };
   const app = new Hono<Env>();
@@ -84,7 +89,7 @@ export function createInboxApp(options: InboxAppOptions) {
   });
 
   // Temporal's codec server protocol for the Web UI and the CLI (src/codec): cross-origin, so it comes before the same-origin check.
-  app.route('/codec', codecEndpoint((c) => options.devUser !== undefined || currentSession(c as Context<Env>) !== undefined));
+  app.route('/codec', codecEndpoint((c) => options.devUser !== undefined || 'session' in currentSession(c as Context<Env>)));
 
   app.use('*', securityHeaders());
   app.use('*', sameOriginOnly(options.publicOrigin));
@@ -96,16 +101,31 @@ export function createInboxApp(options: InboxAppOptions) {
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/assets/style.css', (c) => c.body(files.css, 200, { 'content-type': 'text/css; charset=utf-8' }));
 
-  const startSession = (c: Context<Env>, user: string) => {
-    const session = sessions.create(user);
-    setCookie(c, COOKIE, session.id, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: sessions.maxAgeSeconds, prefix: 'host' });
+  const startSession = (c: Context<Env>, user: string, passwordHash?: string) => {
+    const { session, cookie } = sessions.create(user, passwordHash !== undefined ? passwordFingerprint(passwordHash) : undefined);
+    setCookie(c, COOKIE, cookie, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: sessions.maxAgeSeconds, prefix: 'host' });
     return session;
   };
-  const currentSession = (c: Context<Env>) => sessions.get(getCookie(c, COOKIE, 'host'));
+  /** The session the cookie carries, or why there is none. With a users file, only while the person is in it with the password they signed in with. */
+  const currentSession = (c: Context<Env>): { session: Session } | { problem: string } => {
+    const opened = sessions.open(getCookie(c, COOKIE, 'host'));
+    if (!('session' in opened)) return opened;
+    const { session } = opened;
+    if (options.devUser !== undefined) return session.user === options.devUser && session.password === undefined ? opened : { problem: SESSION_PROBLEMS.damaged };
+    const stored = options.usersFile !== undefined && session.password !== undefined ? storedPassword(options.usersFile, session.user) : undefined;
+    if (stored === undefined || passwordFingerprint(stored) !== session.password) return { problem: 'your sign-in ended (your password changed, or your name left the users file): sign in again' };
+    return opened;
+  };
+  /** 401 with why; a cookie that cannot be used any more is cleared. */
+  const refused = (c: Context<Env>, problem: string) => {
+    if (problem !== SESSION_PROBLEMS.missing) deleteCookie(c, COOKIE, { path: '/', secure: true, prefix: 'host' });
+    return c.json({ error: problem }, 401);
+  };
 
   app.get('/api/session', (c) => {
-    const session = currentSession(c) ?? (options.devUser !== undefined ? startSession(c, options.devUser) : undefined);
-    if (!session) return c.json({ error: 'sign in first' }, 401);
+    const current = currentSession(c);
+    if (!('session' in current) && options.devUser === undefined) return refused(c, current.problem);
+    const session = 'session' in current ? current.session : startSession(c, options.devUser!);
     return c.json({ user: session.user, csrf: session.csrf, dev: options.devUser !== undefined, links: options.links !== undefined });
   });
 
@@ -116,23 +136,25 @@ export function createInboxApp(options: InboxAppOptions) {
     if (options.devUser !== undefined) return c.json({ error: `this inbox signs everyone in as ${options.devUser} (--dev-user)` }, 400);
     const { name, password } = ((await c.req.json().catch(() => ({}))) ?? {}) as { name?: unknown; password?: unknown };
     if (typeof name !== 'string' || typeof password !== 'string' || name.length > 200 || password.length > 1000) return c.json({ error: 'give a name and a password' }, 400);
-    if (!options.usersFile || !(await checkSignIn(options.usersFile, name, password))) return c.json({ error: 'wrong name or password' }, 401);
-    const session = startSession(c, name);
+    const stored = options.usersFile ? await signIn(options.usersFile, name, password) : undefined;
+    if (stored === undefined) return c.json({ error: 'wrong name or password' }, 401);
+    const session = startSession(c, name, stored);
     return c.json({ user: session.user, csrf: session.csrf });
   });
 
   // Everything below needs a session; every POST below needs its CSRF token too.
   const api = new Hono<Env>();
   api.use('*', async (c, next) => {
-    const session = currentSession(c);
-    if (!session) return c.json({ error: 'sign in first' }, 401);
+    const current = currentSession(c);
+    if (!('session' in current)) return refused(c, current.problem);
+    const { session } = current;
     if (c.req.method !== 'GET' && !csrfMatches(session, c.req.header('x-csrf-token'))) return c.json({ error: 'missing or wrong CSRF token; reload the page' }, 403);
     c.set('session', session);
     return next();
   });
 
+  // Stateless: the cookie is cleared (a copy of it stays valid until it expires; see sessions.ts).
   api.post('/signout', (c) => {
-    sessions.delete(c.get('session').id);
     deleteCookie(c, COOKIE, { path: '/', secure: true, prefix: 'host' });
     return c.json({ signedOut: true });
   });
@@ -233,7 +255,7 @@ export function createInboxApp(options: InboxAppOptions) {
     if (usedLinks.has(claims.linkId)) return { problem: 'this link was used already', status: 410 as const };
     const status = await agents.status(claims.runId);
     const interrupt = status.pending.find((pending) => pending.id === claims.interruptId);
-    if (!interrupt) return { problem: 'this question is not waiting any more (answered already, or the run ended)', status: 410 as const };
+    if (!interrupt) return { problem: notWaiting(status, claims.interruptId), status: 410 as const };
     // A link confirms the question it was made for: not one asked again (another execution, another call) under the same id.
     if (claims.binding && interrupt.binding && canonicalJson({ ...claims.binding }) !== canonicalJson({ ...interrupt.binding })) {
       return { problem: 'this link was made for another question under this id (the run was started again, or the call changed): answer from the inbox instead', status: 410 as const };
@@ -257,9 +279,13 @@ export function createInboxApp(options: InboxAppOptions) {
       // Bound to what the confirm page showed; the link's own binding, where it has one, was checked against the question above.
       const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, binding, ...(typeof reason === 'string' ? { reason } : {}) }, link.interrupt.accepts);
       if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
-      // Claimed before answering: two clicks at once cannot both answer.
+      // Claimed before answering: two clicks at once on this replica cannot both answer. On two
+      // replicas at once, the run takes one answer and refuses the other, which is told as here.
       if (!usedLinks.claim(link.claims.linkId, link.claims.expiresAt)) return c.json({ error: 'this link was used already' }, 410);
-      return answer(c, link.claims.runId, unsigned);
+      const response = await answer(c, link.claims.runId, unsigned);
+      if (response.status !== 409) return response;
+      const now = await agents.status(link.claims.runId).catch(() => undefined);
+      return now && !now.pending.some((pending) => pending.id === link.claims.interruptId) ? c.json({ error: notWaiting(now, link.claims.interruptId) }, 410) : response;
     }),
   );
 
@@ -272,6 +298,14 @@ export function createInboxApp(options: InboxAppOptions) {
     return openStreams;
   };
   return { app, feed, endStreams };
+}
+
+/** Why a link's question takes no answer: who answered it and when (a link answers once, through any replica), or that the run ended. */
+function notWaiting(status: RunStatus, interruptId: string): string {
+  const given = status.answered.filter((answered) => answered.interruptId === interruptId).at(-1);
+  if (given) return `this question is not waiting any more: it was answered${given.respondedBy ? ` by ${given.respondedBy}` : ''} at ${given.answeredAt}, and a link answers once`;
+  const ended = status.status === 'completed' || status.status === 'failed' || status.status === 'cancelled';
+  return `this question is not waiting any more${ended ? ` (the run ${status.status === 'cancelled' ? 'was cancelled' : status.status === 'failed' ? 'failed' : 'ended'})` : ''}: this link answers nothing now`;
 }
 
 /** A run's status for the page: every question (waiting or answered) in web words, with whether trust is offered. */

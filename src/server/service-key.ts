@@ -11,6 +11,7 @@
  * inbox's right to answer for that person without touching anyone else.
  */
 import { existsSync } from 'node:fs';
+import { derivedSessionKey, type SessionKey } from './sessions.js';
 import type { InterruptResponse } from '../agent/interrupts.js';
 import {
   addToApproverDirectory,
@@ -37,6 +38,15 @@ export class ServiceSigner {
 
   get publicKey(): string {
     return this.key.publicKey;
+  }
+
+  /**
+   * The key that seals session cookies when none is configured (INBOX_SESSION_KEY): derived with
+   * HKDF from this private key, so every replica that shares the service key shares it too, and a
+   * new service key signs everyone out.
+   */
+  sessionKey(): SessionKey {
+    return derivedSessionKey(Buffer.from(this.key.privateKey, 'hex'));
   }
 
   /** The answer, signed for run `runId` as given by `person`. */

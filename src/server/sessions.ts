@@ -1,51 +1,183 @@
 /**
- * Signed-in sessions, in memory: a random id in an HttpOnly, Secure, SameSite=Strict cookie, and
- * per session a CSRF token that every action must send back in the `x-csrf-token` header.
- * Restarting the service signs everyone out.
+ * Signed-in sessions with no state in the service: the session cookie (HttpOnly, Secure,
+ * SameSite=Strict, `__Host-`) *is* the session, sealed with AES-256-GCM — who signed in, the
+ * session's CSRF token (every action sends it back in `x-csrf-token`), when it expires, and a
+ * fingerprint of the person's password hash. Any replica holding the key opens it, and a restart
+ * keeps it. So nothing is remembered and nothing needs sharing but the key:
+ *
+ *   INBOX_SESSION_KEY       the current key (32 random bytes, base64): new sessions are sealed with it
+ *   INBOX_SESSION_OLD_KEYS  earlier keys (comma-separated), still opened after a rotation
+ *   (neither set)           a key derived (HKDF) from the inbox's service key, which replicas share anyway
+ *   INBOX_SESSION_TTL       how long a sign-in lasts (default 12h)
+ *
+ * Signing out clears the cookie; a copy of it stays valid until it expires, unless the key that
+ * sealed it is retired, or the person's password changes or their name leaves the users file.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { durationMs } from '../agent/interrupts.js';
+import { parseKey } from '../codec/keys.js';
 
 export interface Session {
-  id: string;
   user: string;
   csrf: string;
+  /** Milliseconds since the epoch. */
   expiresAt: number;
+  /** Fingerprint of the person's password hash when they signed in (absent for a dev user). */
+  password?: string;
 }
 
 export const SESSION_COOKIE = '__Host-hitl-session';
 
-export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+export interface SessionKey {
+  /** A public id (8 bytes of SHA-256 over the key): says which key sealed a cookie. */
+  id: Buffer;
+  key: Buffer;
+}
 
-  constructor(private readonly lifetimeMs = 12 * 3_600_000) {}
+export interface SessionKeys {
+  current: SessionKey;
+  /** Every key a cookie may be sealed with: the current one first. */
+  all: readonly SessionKey[];
+}
 
-  create(user: string, now = Date.now()): Session {
-    this.prune(now);
-    const session: Session = { id: randomBytes(32).toString('base64url'), user, csrf: randomBytes(32).toString('base64url'), expiresAt: now + this.lifetimeMs };
-    this.sessions.set(session.id, session);
-    return session;
+export class SessionKeyError extends Error {
+  override name = 'SessionKeyError';
+}
+
+export const DEFAULT_SESSION_LIFETIME_MS = 12 * 3_600_000;
+
+export function sessionKey(key: Buffer): SessionKey {
+  if (key.length !== 32) throw new SessionKeyError('a session key is 32 bytes');
+  return { id: createHash('sha256').update('hitl-session-key\0').update(key).digest().subarray(0, 8), key };
+}
+
+/** A session key derived from a secret the replicas share (the service key), one per purpose: HKDF-SHA256. */
+export function derivedSessionKey(secret: Buffer): SessionKey {
+  return sessionKey(Buffer.from(hkdfSync('sha256', secret, 'durable-hitl-agents', 'inbox session cookie v1', 32)));
+}
+
+export function sessionKeys(current: SessionKey, old: readonly SessionKey[] = []): SessionKeys {
+  return { current, all: [current, ...old.filter((key) => !key.id.equals(current.id))] };
+}
+
+/** The keys INBOX_SESSION_KEY and INBOX_SESSION_OLD_KEYS name, or undefined when neither is set (use a derived key). */
+export function sessionKeysFromEnv(env: NodeJS.ProcessEnv = process.env): SessionKeys | undefined {
+  const currentText = env.INBOX_SESSION_KEY?.trim();
+  const oldTexts = (env.INBOX_SESSION_OLD_KEYS ?? '').split(',').map((text) => text.trim()).filter(Boolean);
+  if (!currentText) {
+    if (oldTexts.length > 0) throw new SessionKeyError('INBOX_SESSION_OLD_KEYS is set but INBOX_SESSION_KEY is not: set the current key too');
+    return undefined;
   }
-
-  get(id: string | undefined, now = Date.now()): Session | undefined {
-    const session = id ? this.sessions.get(id) : undefined;
-    if (!session) return undefined;
-    if (session.expiresAt <= now) {
-      this.sessions.delete(session.id);
-      return undefined;
+  const parse = (text: string, what: string) => {
+    try {
+      return sessionKey(parseKey(text, what).key);
+    } catch (error) {
+      throw new SessionKeyError((error as Error).message);
     }
-    return session;
+  };
+  return sessionKeys(
+    parse(currentText, 'INBOX_SESSION_KEY'),
+    oldTexts.map((text, index) => parse(text, `INBOX_SESSION_OLD_KEYS entry ${index + 1}`)),
+  );
+}
+
+/** INBOX_SESSION_TTL (e.g. "8h", "30m"), default 12 hours. */
+export function sessionLifetimeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.INBOX_SESSION_TTL?.trim();
+  if (!text) return DEFAULT_SESSION_LIFETIME_MS;
+  let ms: number;
+  try {
+    ms = durationMs(text);
+  } catch (error) {
+    throw new SessionKeyError(`INBOX_SESSION_TTL: ${(error as Error).message}`);
+  }
+  if (ms < 60_000 || ms > 30 * 86_400_000) throw new SessionKeyError(`INBOX_SESSION_TTL must be between 1m and 30d, got ${text}`);
+  return ms;
+}
+
+/** A fingerprint of a stored password hash: a new password (or none) ends the sessions signed in with the old one. */
+export function passwordFingerprint(storedHash: string): string {
+  return createHash('sha256').update('hitl-session-password\0').update(storedHash).digest('base64url').slice(0, 22);
+}
+
+const VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + 8 + IV_BYTES;
+/** Cookies longer than this are refused before anything else (a session is a name and two tokens). */
+const MAX_COOKIE_LENGTH = 2048;
+const AAD = Buffer.from(`${SESSION_COOKIE} v${VERSION}`);
+
+export const SESSION_PROBLEMS = {
+  missing: 'sign in first',
+  damaged: 'this session cookie is not valid (damaged or forged): sign in again',
+  unknownKey: 'this session was sealed with a key this inbox does not hold (rotated out, or another deployment\'s): sign in again',
+} as const;
+
+/**
+ * Seals and opens session cookies: `base64url(version | key id | IV | AES-256-GCM(JSON) | tag)`,
+ * the version and key id authenticated as associated data.
+ */
+export class SessionSealer {
+  constructor(
+    private readonly keys: SessionKeys,
+    readonly lifetimeMs = DEFAULT_SESSION_LIFETIME_MS,
+  ) {}
+
+  /** A new session for `user` and its cookie value. */
+  create(user: string, password?: string, now = Date.now()): { session: Session; cookie: string } {
+    const session: Session = { user, csrf: randomBytes(32).toString('base64url'), expiresAt: now + this.lifetimeMs, ...(password !== undefined ? { password } : {}) };
+    return { session, cookie: this.seal(session) };
   }
 
-  delete(id: string): void {
-    this.sessions.delete(id);
+  seal(session: Session): string {
+    const { id, key } = this.keys.current;
+    const iv = randomBytes(IV_BYTES);
+    const header = Buffer.concat([Buffer.from([VERSION]), id, iv]);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.concat([AAD, header]));
+    const body = JSON.stringify({ u: session.user, c: session.csrf, e: session.expiresAt, ...(session.password !== undefined ? { p: session.password } : {}) });
+    const sealed = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
+    return Buffer.concat([header, sealed, cipher.getAuthTag()]).toString('base64url');
+  }
+
+  /** The session in the cookie, or why there is none (one line for the person). */
+  open(cookie: string | undefined, now = Date.now()): { session: Session } | { problem: string } {
+    if (!cookie) return { problem: SESSION_PROBLEMS.missing };
+    if (cookie.length > MAX_COOKIE_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cookie)) return { problem: SESSION_PROBLEMS.damaged };
+    const bytes = Buffer.from(cookie, 'base64url');
+    if (bytes.length < HEADER_BYTES + TAG_BYTES + 2 || bytes[0] !== VERSION) return { problem: SESSION_PROBLEMS.damaged };
+    const header = bytes.subarray(0, HEADER_BYTES);
+    const id = header.subarray(1, 9);
+    const key = this.keys.all.find((candidate) => candidate.id.equals(id));
+    if (!key) return { problem: SESSION_PROBLEMS.unknownKey };
+    let text: string;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.key, header.subarray(9), { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.concat([AAD, header]));
+      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      text = Buffer.concat([decipher.update(bytes.subarray(HEADER_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      return { problem: SESSION_PROBLEMS.damaged };
+    }
+    const value = parse(text);
+    if (!value) return { problem: SESSION_PROBLEMS.damaged };
+    if (now >= value.expiresAt) return { problem: `your session expired at ${new Date(value.expiresAt).toISOString()}: sign in again` };
+    return { session: value };
   }
 
   get maxAgeSeconds(): number {
     return Math.floor(this.lifetimeMs / 1000);
   }
+}
 
-  private prune(now: number): void {
-    for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
+function parse(text: string): Session | undefined {
+  try {
+    const { u, c, e, p } = JSON.parse(text) as { u?: unknown; c?: unknown; e?: unknown; p?: unknown };
+    if (typeof u !== 'string' || typeof c !== 'string' || typeof e !== 'number' || (p !== undefined && typeof p !== 'string')) return undefined;
+    return { user: u, csrf: c, expiresAt: e, ...(p !== undefined ? { password: p } : {}) };
+  } catch {
+    return undefined;
   }
 }
 

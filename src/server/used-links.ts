@@ -1,6 +1,8 @@
 /**
- * One-click links already used, by link id, until they expire anyway. In memory: after a restart a
- * used link still cannot answer twice, because its question is answered already (the run refuses).
+ * One-click links already used through this replica, by link id, until they expire anyway: only a
+ * fast path for two clicks at once here. What makes a link single-use everywhere (another replica,
+ * after a restart) is the run: a question answered already takes no answer, and app.ts says who
+ * answered it.
  */
 export class UsedLinks {
   private readonly used = new Map<string, number>();

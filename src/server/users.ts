@@ -4,8 +4,8 @@
  *   {"alice": {"password": "scrypt$16384$8$1$<salt base64>$<hash base64>"}, "bob": {...}}
  *
  * A "token" is a long random password (`serve --add-user NAME` makes one when given none). The
- * file holds no secret in the clear; it is read on every sign-in, so removing a name locks that
- * person out at once (their open sessions end when they expire or the service restarts).
+ * file holds no secret in the clear; it is read on every sign-in and every signed-in request, so
+ * removing a name, or giving a new password, ends that person's sessions at once on every replica.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,10 +74,21 @@ export async function setUserPassword(file: string, name: string, password: stri
 
 /** Checks a sign-in against the file; the same work is done for an unknown name, so timing does not tell who exists. */
 export async function checkSignIn(file: string, name: string, password: string): Promise<boolean> {
+  return (await signIn(file, name, password)) !== undefined;
+}
+
+/** Like checkSignIn, but gives the stored hash that matched (for the session's password fingerprint). */
+export async function signIn(file: string, name: string, password: string): Promise<string | undefined> {
   const users = readUsers(file);
   const entry = Object.hasOwn(users, name) ? users[name] : undefined;
   const matches = await passwordMatches(password, entry?.password ?? DUMMY_HASH);
-  return entry !== undefined && matches;
+  return entry !== undefined && matches ? entry.password : undefined;
+}
+
+/** The person's stored password hash, or undefined when the file does not list them. */
+export function storedPassword(file: string, name: string): string | undefined {
+  const users = readUsers(file);
+  return Object.hasOwn(users, name) ? users[name]!.password : undefined;
 }
 
 const DUMMY_HASH = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;

@@ -1,7 +1,8 @@
 /**
  * Fault group: the web inbox and notifications under abuse. Malformed and oversized requests,
  * unknown runs and questions, forged and damaged links, a link confirmed twice at once, two people
- * answering one question at once, a sign-in flood, cross-site requests, and notification receivers
+ * answering one question at once, a sign-in flood, cross-site requests, a forged or tampered
+ * session cookie, a one-click link replayed through another replica, and notification receivers
  * that are down. What must hold: nothing is applied without an accepted answer, every refusal is
  * one clear line, each question is answered once, and a dead receiver never fails a delivery call.
  */
@@ -16,9 +17,11 @@ import { notifyConfigFromEnv } from '../../src/notify/config.js';
 import type { DeliveryStatus } from '../../src/notify/event.js';
 import { LinkSigner } from '../../src/notify/links.js';
 import { ServiceSigner } from '../../src/server/service-key.js';
+import { passwordFingerprint, SessionSealer, sessionKey, sessionKeys } from '../../src/server/sessions.js';
 import { startInboxServer } from '../../src/server/start.js';
-import { setUserPassword } from '../../src/server/users.js';
+import { readUsers, setUserPassword } from '../../src/server/users.js';
 import { approverFiles } from '../support/approvers.js';
+import { readLedger } from '../support/test-tools.js';
 import { SessionClient } from '../integration/inbox-web-support.js';
 import type { FaultContext } from './context.js';
 import { assertThat, type FaultReport } from './harness.js';
@@ -135,6 +138,62 @@ export async function webInbox(context: FaultContext, report: FaultReport): Prom
       assertThat(codes.slice(0, 4).every((code) => code === 401), `first codes ${codes.slice(0, 4)}`);
       assertThat(codes.slice(5).every((code) => code === 429) && last.status === 429, `codes ${codes.join(',')} then ${last.status}`);
       return `${codes.filter((code) => code === 429).length} of 20 cut off`;
+    });
+
+    // Another replica: its own process memory (and sign-in limit), the same service key (so the same session key), users and link secret.
+    const replica = await startInboxServer({ agents, signer, links, host: '127.0.0.1', port: 0, usersFile });
+    const bob = new SessionClient(replica.url);
+    await bob.start({ name: 'bob', password: 'the right password' });
+    await report.check(group, 'a forged or tampered session cookie: 401 in one line, nothing answered', async () => {
+      assertThat(bob.csrf !== '', 'bob could not sign in');
+      const run = await waitingRun('web-cookie');
+      const [name, value = ''] = bob.cookie.split('=');
+      const at = Math.floor(value.length / 2);
+      const forgedKey = new SessionSealer(sessionKeys(sessionKey(randomBytes(32)))).create('bob', passwordFingerprint(readUsers(usersFile).bob!.password)).cookie;
+      const cookies: Array<[string, string]> = [
+        ['tampered', `${value.slice(0, at)}${value[at] === 'A' ? 'B' : 'A'}${value.slice(at + 1)}`],
+        ['sealed with another key', forgedKey],
+        ['a guessed session id', randomBytes(32).toString('base64url')],
+      ];
+      const errors: string[] = [];
+      for (const [what, cookie] of cookies) {
+        const forged = Object.assign(new SessionClient(people.url), { cookie: `${name}=${cookie}`, csrf: bob.csrf });
+        const response = await forged.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'approve', binding: run.binding } });
+        const error = String(response.json.error ?? '');
+        assertThat(response.status === 401, `${what}: HTTP ${response.status} ${response.text.slice(0, 200)}`);
+        assertThat(/sign in/.test(error) && !error.includes('\n'), `${what}: not one clear line: ${JSON.stringify(error)}`);
+        errors.push(error);
+      }
+      const status = await agents.status(run.workflowId);
+      assertThat(status.status === 'waiting' && status.answered.length === 0, 'a forged cookie answered');
+      // The real cookie still answers (so the refusals were the forgery's).
+      assertThat((await bob.request(`/api/runs/${run.workflowId}/answer`, { body: { interruptId: run.interruptId, action: 'deny', binding: run.binding } })).status === 200, 'the real session could not answer');
+      await agents.result(run.workflowId);
+      assertThat(!applied('web-cookie'), 'a denied change was applied');
+      return [...new Set(errors)].join(' | ').slice(0, 160);
+    });
+
+    await report.check(group, 'a one-click link replayed through another replica: refused in one line, applied once', async () => {
+      try {
+        const run = await waitingRun('web-replayed-link');
+        const link = links.sign({ runId: run.workflowId, interruptId: run.interruptId, action: 'approve', binding: run.binding! }, 600_000);
+        // Used through one replica (people), replayed through the other with the same session.
+        const first = await Object.assign(new SessionClient(people.url), { cookie: bob.cookie, csrf: bob.csrf }).request(`/api/links/${link}/confirm`, { body: { binding: run.binding } });
+        assertThat(first.status === 200, `first use: HTTP ${first.status} ${first.text.slice(0, 200)}`);
+        await agents.result(run.workflowId);
+        const elsewhere = Object.assign(new SessionClient(replica.url), { cookie: bob.cookie, csrf: bob.csrf });
+        const replayed = await elsewhere.request(`/api/links/${link}/confirm`, { body: { binding: run.binding } });
+        const error = String(replayed.json.error ?? '');
+        assertThat(replayed.status === 410, `replay: HTTP ${replayed.status} ${replayed.text.slice(0, 200)}`);
+        assertThat(/answered by bob at .*a link answers once/.test(error) && !error.includes('\n'), `not one clear line: ${JSON.stringify(error)}`);
+        const status = await agents.status(run.workflowId);
+        assertThat(status.answered.length === 1, `${status.answered.length} answers`);
+        const times = readLedger(context.ledger).filter((entry) => entry.tool === 'apply_change' && entry.event === 'applied' && entry.label === 'web-replayed-link').length;
+        assertThat(times === 1, `the approved change was applied ${times} times`);
+        return error.slice(0, 140);
+      } finally {
+        await replica.close();
+      }
     });
 
     const deadPort = await freePort();

@@ -3,6 +3,7 @@
  * listed under the test approvers (so their answers from the inbox are proven), headless Chromium
  * (Debian's package), and a fetch client that keeps the session cookie like a browser.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { startInboxServer, type InboxServer } from '../../src/server/start.js';
 import type { InboxAppOptions } from '../../src/server/app.js';
 import { approverFiles, PEOPLE } from '../support/approvers.js';
 import type { TestEnv } from '../support/env.js';
+import { CLIENT, TSX } from './cli-support.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(CHROMIUM) || Boolean(process.env.CI);
@@ -75,4 +77,37 @@ export class SessionClient {
     if (typeof answer.json.csrf === 'string') this.csrf = answer.json.csrf;
     return answer;
   }
+}
+
+/** `hitl serve` as a process of its own (the real CLI), listening once it printed its address. */
+export interface ServeProcess {
+  url: string;
+  output(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startServeProcess(args: string[], childEnv: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, CLIENT, 'serve', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + timeoutMs;
+  let url: string | undefined;
+  while (!(url = /approval inbox: (http\S+)/.exec(output)?.[1])) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`serve ${child.exitCode !== null ? `exited (${child.exitCode})` : 'did not listen in time'}:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    output: () => output,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

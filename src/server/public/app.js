@@ -676,8 +676,11 @@ try {
   signedIn();
   route();
 } catch (failure) {
-  if (failure.status === 401) startSignIn(route);
-  else {
+  if (failure.status === 401) {
+    startSignIn(route);
+    // Why an earlier session no longer counts (expired, a rotated key, a new password), said once.
+    if (failure.message !== 'sign in first') $('#signin-error').textContent = failure.message;
+  } else {
     show('loading');
     $('#loading').textContent = `The inbox is not available: ${failure.message}`;
   }
