@@ -21,6 +21,16 @@ import { messageIdOf, type RunEvent } from './run-events.js';
 import type { AgentRuntime } from './runtime.js';
 import { AgentState } from './state.js';
 import { DEFAULT_CANCEL_MESSAGE, executeToolUse, type ToolCallScope } from './tool-calls.js';
+import {
+  directAcknowledgement,
+  directCallProblem,
+  directRequestMessage,
+  directResultText,
+  DirectToolCallError,
+  directToolUseId,
+  directTurn,
+  type DirectToolCall,
+} from './direct-call.js';
 import { MAX_OUTPUT_RETRIES, OUTPUT_REQUEST, OUTPUT_TOOL, outputToolSpec, StructuredOutputError, type OutputCarry } from './structured-output.js';
 import {
   addUsage,
@@ -80,7 +90,14 @@ export interface AgentRunOptions {
    * `output`, if any. The run then ends only when the model gives an output that fits.
    */
   output?: JsonObject;
+  /**
+   * A direct tool call (direct-call.ts): the run calls this tool, through the same hooks and
+   * approvals as a model's call, and ends with its result; no model is called.
+   */
+  toolCall?: DirectToolCall;
 }
+
+export type { DirectToolCall };
 
 /** What a run carries across continue-as-new, besides its conversation and state. */
 export interface RunCarry {
@@ -120,6 +137,8 @@ export interface AgentRunResult {
   messages: Message[];
   /** The typed result, for runs that asked for one (it fits their output schema); `text` is then its JSON. */
   output?: JsonValue;
+  /** A direct tool call's result (`text` is its text); an error result when a hook or an approver refused the call. */
+  toolResult?: ToolResult;
 }
 
 export class AgentLoop {
@@ -149,6 +168,10 @@ export class AgentLoop {
   output: JsonValue | undefined;
   /** Agents with a summarizing conversation manager: the summary that stands for the oldest messages (conversation.ts). */
   private summary: SummaryState | undefined;
+  /** A direct tool call's turn, once the run has made it (direct-call.ts). */
+  private directCall: Message | undefined;
+  /** A direct tool call's result, once it has one. */
+  toolResult: ToolResult | undefined;
 
   constructor(
     readonly agent: AgentDefinition,
@@ -176,14 +199,15 @@ export class AgentLoop {
     agent.hooks?.(this.hooks);
     this.tools = [...agent.tools];
     this.toolSpecs = agent.tools.map(toolSpecOf);
-    const outputSchema = options.output ?? agentOutputSchema(agent);
+    // A direct tool call calls no model, so it gives no typed output.
+    const outputSchema = options.toolCall ? undefined : options.output ?? agentOutputSchema(agent);
     this.outputSpec = outputSchema ? outputToolSpec(outputSchema) : undefined;
     if (options.carried?.output) this.outputState = { ...options.carried.output };
     if (options.carried?.summary) this.summary = options.carried.summary;
   }
 
   get lastMessage(): Message | null {
-    return this.pendingTurn ?? this.messages.findLast((message) => message.role === 'assistant') ?? null;
+    return this.pendingTurn ?? this.directCall ?? this.messages.findLast((message) => message.role === 'assistant') ?? null;
   }
 
   async run(): Promise<AgentLoopOutcome> {
@@ -198,6 +222,7 @@ export class AgentLoop {
     if (this.outputSpec && this.tools.some((tool) => tool.name === OUTPUT_TOOL)) {
       throw new StructuredOutputError(`agent "${this.agent.name}" has a tool named "${OUTPUT_TOOL}", the name a run with an output schema gives its output tool; rename the tool`);
     }
+    if (this.options.toolCall) return this.runDirect(this.options.toolCall);
     if (!carried) {
       const invoked = this.hooks.emit({ type: 'beforeInvocation', ...base, prompt: this.options.prompt });
       if (invoked) await invoked;
@@ -271,6 +296,66 @@ export class AgentLoop {
       state: this.state.snapshot(),
       messages: [...this.messages],
       ...(this.output !== undefined ? { output: this.output } : {}),
+    };
+    return { type: 'finished', result };
+  }
+
+  /**
+   * A direct tool call: the call as the run's one assistant turn (tool-use id `direct-N`), run
+   * through `runBatch` like a model's turn (before-tools and before-tool-call hooks, the approval
+   * policy, questions, the tool body, after-tool-call hooks), then the run ends with its result.
+   * No model is called, and the invocation hooks do not fire (as for Strands' direct calls).
+   */
+  private async runDirect(call: DirectToolCall): Promise<AgentLoopOutcome> {
+    const record = call.record !== false;
+    const resumed = this.options.carried?.waitingTurn;
+    let turn: Message;
+    if (resumed) {
+      turn = resumed.message;
+    } else {
+      // Checked when the run was accepted; again here for tools an MCP server gave this run.
+      const problem = directCallProblem(this.agent.name, this.tools, call);
+      if (problem) throw new DirectToolCallError(problem);
+      const toolUse: ToolUse = { toolUseId: directToolUseId(this.usedToolUseIds()), name: call.name, input: call.input };
+      turn = directTurn(toolUse);
+      if (record) {
+        const asked = this.append(directRequestMessage(call));
+        if (asked) await asked;
+      }
+      this.options.onProgress?.({ type: 'tool-input-available', toolCallId: toolUse.toolUseId, toolName: toolUse.name, input: toolUse.input });
+    }
+    this.directCall = turn;
+    this.pendingTurn = turn;
+    let results: ToolResult[];
+    try {
+      results = await this.runBatch(turn, resumed?.results ?? {});
+    } catch (error) {
+      if (error instanceof BatchHandOff) return this.handOff({ message: turn, results: error.finished });
+      throw error;
+    }
+    if (resumed) this.book.endCarriedWaits();
+    const toolResult = results[0]!;
+    this.options.onProgress?.(toolOutputEvent(toolResult));
+    this.pendingTurn = undefined;
+    this.toolResult = toolResult;
+    if (record) {
+      for (const message of [turn, { role: 'user' as const, content: [{ toolResult }] }, directAcknowledgement(call)]) {
+        const added = this.append(message);
+        if (added) await added;
+      }
+      this.fit();
+    }
+    const result: AgentRunResult = {
+      stopReason: 'end_turn',
+      lastMessage: turn,
+      text: directResultText(toolResult),
+      usage: this.usage,
+      modelCalls: this.modelCalls,
+      interrupts: this.book.answered,
+      decisions: [...this.decisions],
+      state: this.state.snapshot(),
+      messages: [...this.messages],
+      toolResult,
     };
     return { type: 'finished', result };
   }

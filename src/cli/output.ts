@@ -1,7 +1,7 @@
 /** Printing: `--json` prints one JSON document on stdout, otherwise short human-readable text. */
 import { clipInline, escapeBlock, escapeInline } from '../agent/escape.js';
 import { questionOf, type Interrupt } from '../agent/interrupts.js';
-import { oneLine, textOf, type JsonValue, type Usage } from '../agent/types.js';
+import { oneLine, resultText, textOf, type JsonValue, type Usage } from '../agent/types.js';
 import type { AgentRunResult, RunStatus } from '../workflows/messages.js';
 
 export interface JsonFlag {
@@ -67,6 +67,8 @@ export function formatStatus(workflowId: string, status: RunStatus): string[] {
   }
   const last = status.lastMessage ? textOf(status.lastMessage).trim() : '';
   if (last && status.pending.length === 0) lines.push(`  last message: ${shown(last)}`);
+  // A direct tool call (call-tool): what the tool returned, or why it did not run.
+  if (status.toolResult && status.pending.length === 0) lines.push(`  tool result (${status.toolResult.status}): ${shown(resultText(status.toolResult))}`);
   for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${shown(ignored.interruptId, 200)}: ${shown(ignored.error)}`);
   return lines;
 }

@@ -11,7 +11,7 @@ import { PROVIDERS } from './model-choice.js';
 import { inboxCommand, setupCommand } from './inbox.js';
 import { keysCreateCommand, keysShowCommand } from './keys.js';
 import { sessionRevokeCommand, sessionShowCommand } from './sessions.js';
-import { cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
+import { callToolCommand, cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
 
 /** An integer option within [min, max]; anything else is refused, never clamped. */
 function integer(what: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -66,6 +66,20 @@ export function buildProgram(): Command {
     .option('--by <name>', 'who answers (default: the key\'s name, else your OS user name)')
     .addOption(keyOption())
     .action((words: string[], flags) => runCommand(words, flags));
+
+  program
+    .command('call-tool')
+    .description("call one of an agent's tools directly, through its hooks and approvals, as a run that calls no model; prints its workflow id")
+    .requiredOption('--agent <name>', 'agent registered in the worker')
+    .requiredOption('--tool <name>', "the agent's tool to call")
+    .option('--input <json>', "the tool's input, a JSON object")
+    .option('--input-file <file>', 'read the input from this file (- for standard input)')
+    .option('--session <id>', "session id: the call uses the session's state and is added to its conversation")
+    .option('--no-record', "do not add the call to the conversation (default: the session's next run sees it)")
+    .option('--workspace <dir>', "folder the file tools may touch, on the worker's machine, beneath its workspace roots (default: its first root)")
+    .option('--accept-timeout-ms <n>', 'how long to wait for a worker to accept the run before leaving it queued', integer('--accept-timeout-ms', 1))
+    .addOption(json())
+    .action((flags) => callToolCommand(flags));
 
   program
     .command('status')

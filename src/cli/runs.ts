@@ -1,11 +1,13 @@
-/** `start`, `run`, `status`, `wait`, `result`, `cancel`. */
+/** `start`, `run`, `call-tool`, `status`, `wait`, `result`, `cancel`. */
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { MAX_OUTPUT_SCHEMA_CHARS, outputSchemaProblem } from '../agent/structured-output.js';
 import type { JsonObject } from '../agent/types.js';
 import { escapeInline } from '../agent/escape.js';
 import { formatModelChoice } from '../agent/model-choice.js';
-import type { AgentClient, StartOptions, StartedRun } from '../sdk/agent-client.js';
+import type { AgentClient, CallToolOptions, StartOptions, StartedRun } from '../sdk/agent-client.js';
+import { TOOL_INPUT_MAX_BYTES } from '../agent/payload-budget.js';
+import { clipInline } from '../agent/escape.js';
 import { CLI_INVOCATION } from './invocation.js';
 import { CliError, Interrupted } from './errors.js';
 import { driveRun, Terminal, terminalAnswerer } from './interactive.js';
@@ -41,9 +43,15 @@ export async function readPrompt(words: string[], flags: Pick<StartFlags, 'promp
   return words.join(' ');
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream, maxBytes = Infinity): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > maxBytes) throw new CliError(`standard input has more than ${maxBytes} bytes; a tool input may have at most ${TOOL_INPUT_MAX_BYTES} bytes of JSON`);
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -148,6 +156,71 @@ async function interactively(agents: AgentClient, workflowId: string, terminal: 
     }
     throw error;
   }
+}
+
+export interface CallToolFlags extends JsonFlag {
+  agent: string;
+  tool: string;
+  input?: string;
+  inputFile?: string;
+  session?: string;
+  /** false with --no-record. */
+  record: boolean;
+  workspace?: string;
+  acceptTimeoutMs?: number;
+}
+
+/** The most a tool input's text may have before it is parsed (the input itself may have TOOL_INPUT_MAX_BYTES of compact JSON). */
+const MAX_INPUT_TEXT_BYTES = 4 * TOOL_INPUT_MAX_BYTES;
+
+/** `--input JSON` or `--input-file FILE|-`: the JSON text, size-checked before it is read whole. */
+async function readToolInput(flags: CallToolFlags, stdin: NodeJS.ReadableStream = process.stdin): Promise<unknown> {
+  if ((flags.input === undefined) === (flags.inputFile === undefined)) throw new CliError('give the tool input with --input JSON or with --input-file FILE (- for standard input), once');
+  let text: string;
+  let where = '--input';
+  if (flags.input !== undefined) {
+    text = flags.input;
+  } else {
+    const file = flags.inputFile!;
+    where = file === '-' ? '--input-file -' : `--input-file ${JSON.stringify(file)}`;
+    if (file === '-') {
+      text = await readAll(stdin, MAX_INPUT_TEXT_BYTES);
+    } else {
+      try {
+        const size = statSync(file).size;
+        if (size > MAX_INPUT_TEXT_BYTES) throw new CliError(`${where}: the file is ${size} bytes; a tool input may have at most ${TOOL_INPUT_MAX_BYTES} bytes of JSON`);
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new CliError(`${where}: cannot read it${code === 'ENOENT' ? ': no such file' : `: ${(error as Error).message}`}`);
+      }
+    }
+  }
+  if (Buffer.byteLength(text) > MAX_INPUT_TEXT_BYTES) throw new CliError(`${where}: the input is ${Buffer.byteLength(text)} bytes; a tool input may have at most ${TOOL_INPUT_MAX_BYTES} bytes of JSON`);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${where} is not JSON: ${clipInline((error as Error).message.split('\n')[0] ?? '', 200)}`);
+  }
+}
+
+export async function callToolCommand(flags: CallToolFlags): Promise<void> {
+  const out = outputFor(flags);
+  const options: CallToolOptions = {
+    agent: flags.agent,
+    tool: flags.tool,
+    input: await readToolInput(flags),
+    recordInConversation: flags.record,
+    ...(flags.session !== undefined ? { sessionId: flags.session } : {}),
+    ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
+    ...(flags.acceptTimeoutMs !== undefined ? { acceptTimeoutMs: flags.acceptTimeoutMs } : {}),
+  };
+  const started = await withAgents((agents) => agents.callTool(options));
+  warnIfQueued(started);
+  const { workflowId } = started;
+  const where = `agent ${escapeInline(flags.agent)}, tool ${escapeInline(flags.tool)}${flags.session !== undefined ? `, session ${escapeInline(flags.session)}` : ''}`;
+  out.emit({ workflowId }, [`started ${workflowId} (${where})`, `  next: ${CLI_INVOCATION} wait ${workflowId}, then ${CLI_INVOCATION} result ${workflowId}`]);
 }
 
 export async function statusCommand(workflowId: string, flags: JsonFlag): Promise<void> {

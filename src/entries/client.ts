@@ -2,7 +2,7 @@
  * `durable-hitl-agents/client`: start runs, wait for them, answer their interrupts, read the inbox
  * and sessions; and the message definitions, for your own Temporal client code.
  */
-export { AgentClient, AgentClientError, failureMessage, type StartOptions } from '../sdk/agent-client.js';
+export { AgentClient, AgentClientError, failureMessage, type CallToolOptions, type StartOptions, type StartedRun } from '../sdk/agent-client.js';
 export { DurableAgent, type DurableAgentOptions, type DurableAgentResult, type DurableInterruptResponse } from '../sdk/strands-agent.js';
 export { chatHandler, type ChatApprovalDescriptor, type ChatHandler, type ChatHandlerOptions, type ChatRunMetadata } from '../ai-sdk/chat-handler.js';
 export { ServiceSigner, SERVICE_KEY_NAME } from '../server/service-key.js';

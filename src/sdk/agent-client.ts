@@ -19,11 +19,12 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { escapeMarkdown, hasUnsafeCharacters } from '../agent/escape.js';
+import { clipInline, escapeMarkdown, hasUnsafeCharacters } from '../agent/escape.js';
+import { directInputProblem, type DirectToolCall } from '../agent/direct-call.js';
 import type { StateChange } from '../agent/state.js';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Interrupt, InterruptResponse } from '../agent/interrupts.js';
-import { nameProblem } from '../agent/names.js';
+import { MAX_NAME_LENGTH, nameProblem } from '../agent/names.js';
 import { RUN_EVENTS_TOPIC, type RunEvent } from '../agent/run-events.js';
 import { WorkflowStreamClient } from '@temporalio/workflow-streams/client';
 import { promptProblem } from '../agent/payload-budget.js';
@@ -74,6 +75,22 @@ export type StartOptions = Pick<AgentRunInput, 'agent' | 'prompt' | 'sessionId' 
   output?: z.ZodType | JsonObject;
   workflowId?: string;
   /** How long `start` waits for a worker to accept the run (default 10 s); past it the run stays queued, durable. */
+  acceptTimeoutMs?: number;
+};
+
+/** A direct tool call (Strands' `agent.tool.X(...)`): one tool, through the agent's hooks and approvals, as a run. */
+export type CallToolOptions = Pick<AgentRunInput, 'agent' | 'sessionId' | 'workspace' | 'timeouts'> & {
+  /** The tool's name, as the agent names it. */
+  tool: string;
+  /** The tool's input: a JSON object, checked against the tool's schema before the run does anything. */
+  input: unknown;
+  /**
+   * Adds the call to the conversation (default true, as Strands' `record_direct_tool_call`): the
+   * request, the call, its result and an acknowledgement. In a session, the next run's model sees them.
+   */
+  recordInConversation?: boolean;
+  workflowId?: string;
+  /** How long `callTool` waits for a worker to accept the run (default 10 s); past it the run stays queued, durable. */
   acceptTimeoutMs?: number;
 };
 
@@ -130,6 +147,31 @@ export class AgentClient {
    * answers within `acceptTimeoutMs` the run is still started (durable) and `accepted` is false.
    */
   async start(options: StartOptions): Promise<StartedRun> {
+    return this.launch(options);
+  }
+
+  /**
+   * Calls one tool of an agent directly, as a run (Strands' `agent.tool.X(...)`): the call goes
+   * through the agent's hooks, approval policy, questions, quorum and audit exactly as if the
+   * model had asked for it, and the run ends with the tool's result (`result(id).toolResult`, its
+   * text as `text`) without calling a model. Like `start`, it returns once a worker accepted the
+   * run; `wait`, `respond` and the rest work on it as on any run. Refused before anything starts:
+   * an input that is not a JSON object or is too big (here), an unknown tool (naming the agent's
+   * tools) or an input that does not fit the tool's schema (by the worker, as the run starts; in a
+   * session, the run fails with the reason instead). In a session it is refused, like a prompt,
+   * while another run of the session is in progress, and uses the session's state.
+   */
+  async callTool(options: CallToolOptions): Promise<StartedRun> {
+    const { tool, input, recordInConversation, ...rest } = options;
+    if (typeof tool !== 'string' || tool === '') throw new AgentClientError('the tool name must be a non-empty string');
+    if (tool.length > MAX_NAME_LENGTH) throw new AgentClientError(`the tool name "${clipInline(tool, 60)}" is longer than ${MAX_NAME_LENGTH} characters`);
+    const problem = directInputProblem(input);
+    if (problem) throw new AgentClientError(problem);
+    const toolCall: DirectToolCall = { name: tool, input: input as JsonObject, record: recordInConversation ?? true };
+    return this.launch({ ...rest, prompt: `direct call of tool ${oneLine(tool, 100)}` }, toolCall);
+  }
+
+  private async launch(options: StartOptions, toolCall?: DirectToolCall): Promise<StartedRun> {
     const { workflowId: requestedId, sessionId, acceptTimeoutMs, output: outputOption, ...given } = options;
     const problem =
       nameProblem('agent name', options.agent) ??
@@ -137,7 +179,7 @@ export class AgentClient {
       promptProblem(options.prompt);
     if (problem) throw new AgentClientError(problem);
     const output = outputOption !== undefined ? outputJsonSchema(outputOption) : undefined;
-    const run = { ...given, ...(output !== undefined ? { output } : {}) };
+    const run = { ...given, ...(output !== undefined ? { output } : {}), ...(toolCall !== undefined ? { toolCall } : {}) };
     const workflowId = requestedId ?? `${options.agent}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     if (sessionId !== undefined) {
       return { ...(await this.startInSession(sessionId, { ...run, runId: workflowId, indexed: await this.indexed() })), accepted: true };
@@ -187,7 +229,7 @@ export class AgentClient {
     try {
       return await this.client.workflow.executeUpdateWithStart(submitRunUpdate, { args: [submit], startWorkflowOperation: startSession });
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`prompt refused: ${messageOf(error)}`);
+      if (error instanceof WorkflowUpdateFailedError) throw new AgentClientError(`${submit.toolCall !== undefined ? 'tool call' : 'prompt'} refused: ${messageOf(error)}`);
       // The server's own words ("Update-with-Start could not be executed.") do not say which half failed or why.
       throw new AgentClientError(`the session "${sessionId}" could not take the prompt: ${serverReason(error)}`);
     }
@@ -623,6 +665,7 @@ export class AgentClient {
       lastMessage: result.lastMessage,
       state: result.state,
       ...(result.output !== undefined ? { output: result.output } : {}),
+      ...(result.toolResult !== undefined ? { toolResult: result.toolResult } : {}),
     };
   }
 }

@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { AUTO_MODEL, type AgentDefinition } from '../agent/definition.js';
+import { directCallProblem } from '../agent/direct-call.js';
 import { AgentLoop } from '../agent/loop.js';
 import { parseModelChoice } from '../agent/model-choice.js';
 import { PATCHES } from '../agent/patches.js';
@@ -60,7 +61,11 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
   return async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     const report = reportToSession(input);
     const agent = agents.find((candidate) => candidate.name === input.agent);
-    const refusal = agent ? (input.carried ? undefined : promptProblem(input.prompt) ?? (input.output !== undefined ? outputRefusal(agent, input.output) : undefined)) : unknownAgent(agents, input.agent);
+    const refusal = agent
+      ? input.carried
+        ? undefined
+        : promptProblem(input.prompt) ?? (input.output !== undefined ? outputRefusal(agent, input.output) : undefined) ?? (input.toolCall !== undefined ? directCallRefusal(agent, input) : undefined)
+      : unknownAgent(agents, input.agent);
     // Handlers first, before any await: the start's own 'accept' update is delivered with the start.
     setHandler(acceptRunUpdate, () => ({ agent: input.agent }), {
       validator: () => {
@@ -107,6 +112,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       ...(input.state !== undefined ? { state: input.state } : {}),
       ...(input.carried !== undefined ? { carried: input.carried } : {}),
       ...(input.output !== undefined ? { output: input.output } : {}),
+      ...(input.toolCall !== undefined ? { toolCall: input.toolCall } : {}),
       // Continue as new when Temporal suggests it: between turns, or while waiting when the history
       // grows anyway (signals nobody can refuse), carrying the waiting turn and its questions.
       shouldHandOff: handingOff,
@@ -183,6 +189,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
         state: loop.state.snapshot(),
         ...(error !== undefined ? { error } : {}),
         ...(loop.output !== undefined ? { output: loop.output } : {}),
+        ...(loop.toolResult !== undefined ? { toolResult: loop.toolResult } : {}),
       } satisfies RunStatus);
 
     setHandler(statusQuery, status);
@@ -329,6 +336,12 @@ function outputRefusal(agent: AgentDefinition, schema: unknown): string | undefi
   if (problem) return problem;
   if (agent.tools.some((tool) => tool.name === OUTPUT_TOOL)) return `agent "${agent.name}" has a tool named "${OUTPUT_TOOL}", the name a run with an output schema gives its output tool`;
   return undefined;
+}
+
+/** Why a direct tool call cannot start (checked when the run starts; an MCP server's tools only once the run has read them), or undefined. */
+function directCallRefusal(agent: AgentDefinition, input: AgentRunInput): string | undefined {
+  if (input.output !== undefined) return 'a direct tool call calls no model, so it gives no typed output: leave out the output schema';
+  return directCallProblem(agent.name, agent.tools, input.toolCall, (agent.mcpServers?.length ?? 0) > 0);
 }
 
 /** The agent's own model when it names one, else the worker's choice (`auto`: Bedrock with credentials, else the demo model). */

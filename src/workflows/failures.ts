@@ -11,6 +11,8 @@ export function runFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure && error.nonRetryable) return error;
   // The model gave no output that fits the run's schema (agent/structured-output.ts).
   if (error instanceof Error && error.name === 'StructuredOutputError') return ApplicationFailure.create({ type: 'StructuredOutputFailed', message: error.message, nonRetryable: true });
+  // A direct tool call that cannot run (agent/direct-call.ts): an MCP tool the run did not find, an input that does not fit.
+  if (error instanceof Error && error.name === 'DirectToolCallError') return ApplicationFailure.create({ type: 'DirectToolCallRefused', message: error.message, nonRetryable: true });
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
     const modelCall = MODEL_ACTIVITIES.has(error.activityType);

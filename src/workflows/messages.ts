@@ -5,13 +5,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnsweredInterrupt, IgnoredResponse, Interrupt, InterruptResponse } from '../agent/interrupts.js';
 import type { DecisionNote } from '../agent/hooks.js';
-import type { AgentRunResult, RunCarry } from '../agent/loop.js';
+import type { AgentRunResult, DirectToolCall, RunCarry } from '../agent/loop.js';
 import type { ActivityTimeouts } from './runtime.js';
 import type { ParentLink } from './sub-agent-messages.js';
 import type { CarriedStream } from './run-stream.js';
 import type { RunEvent } from '../agent/run-events.js';
 import type { WaitingChild } from './sub-agents.js';
-import type { JsonObject, JsonValue, Message, ModelChoice, ModelRequest, Usage } from '../agent/types.js';
+import type { JsonObject, JsonValue, Message, ModelChoice, ModelRequest, ToolResult, Usage } from '../agent/types.js';
 
 export const TASK_QUEUE = 'hitl-agents';
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -47,9 +47,16 @@ export interface AgentRunInput {
    * message changes it later.
    */
   output?: JsonObject;
+  /**
+   * A direct tool call (AgentClient.callTool, `hitl call-tool`): the run calls this one tool, through
+   * the agent's hooks, approval policy and approvals exactly as if the model had asked for it, then
+   * ends with its result, calling no model. `record` (default true) adds the call to the
+   * conversation (a session's next run sees it). Set when the run starts.
+   */
+  toolCall?: DirectToolCall;
 }
 
-export type { AgentRunResult };
+export type { AgentRunResult, DirectToolCall };
 
 export type RunPhase = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
@@ -71,6 +78,8 @@ export interface RunStatus {
   error?: string;
   /** The typed result, once a run that asked for one has it. */
   output?: JsonValue;
+  /** A direct tool call's result, once the tool has returned (or a hook refused it). */
+  toolResult?: ToolResult;
 }
 
 /** The status of a run whose loop never ran or can no longer be asked: nothing pending, nothing used. */

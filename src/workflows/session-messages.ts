@@ -23,7 +23,7 @@ export interface SessionInput {
 }
 
 /** A prompt for the session: the run's own input (the session adds its state and conversation) and the run's workflow id. */
-export type SubmitRun = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'maxModelCalls' | 'timeouts' | 'indexed' | 'output'> & {
+export type SubmitRun = Pick<AgentRunInput, 'agent' | 'prompt' | 'model' | 'workspace' | 'maxModelCalls' | 'timeouts' | 'indexed' | 'output' | 'toolCall'> & {
   runId: string;
 };
 

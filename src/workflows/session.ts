@@ -62,10 +62,10 @@ export async function agentSession(input: SessionInput): Promise<void> {
     runs,
     messageCount: messages.length,
   });
-  const busy = (): string | undefined =>
+  const busy = (what = 'the prompt'): string | undefined =>
     active &&
     `session "${input.sessionId}" is busy with run ${active.runId} (started ${active.startedAt}); ` +
-      'answer or cancel that run, then send the prompt again';
+      `answer or cancel that run, then send ${what} again`;
 
   setHandler(sessionQuery, view);
 
@@ -93,7 +93,8 @@ export async function agentSession(input: SessionInput): Promise<void> {
     submitRunUpdate,
     async (submit: SubmitRun) => {
       await settleActive();
-      const refusal = active?.waiting ? `${busy()} (it is waiting for a person)` : busy();
+      const what = submit.toolCall !== undefined ? 'the tool call' : undefined;
+      const refusal = active?.waiting ? `${busy(what)} (it is waiting for a person)` : busy(what);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'SessionBusy');
       // The session keeps a preview of the prompt: the run holds the prompt itself.
       active = { runId: submit.runId, agent: submit.agent, prompt: oneLine(submit.prompt, PROMPT_PREVIEW), startedAt: new Date().toISOString() };
@@ -111,6 +112,7 @@ export async function agentSession(input: SessionInput): Promise<void> {
         ...(submit.timeouts !== undefined ? { timeouts: submit.timeouts } : {}),
         ...(submit.indexed !== undefined ? { indexed: submit.indexed } : {}),
         ...(submit.output !== undefined ? { output: submit.output } : {}),
+        ...(submit.toolCall !== undefined ? { toolCall: submit.toolCall } : {}),
       };
       try {
         await startChild(AGENT_RUN_WORKFLOW, {

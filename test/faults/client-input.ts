@@ -1,7 +1,8 @@
 /**
  * Fault group: hostile input at the client. Names and prompts refused at the door, runs refused
  * before they start, a session's id given instead of its run's, forged or mismatched keys,
- * terminal escapes in tool input, a 200 KB hostile word for the demo model, and runs that end (or
+ * terminal escapes in tool input, direct tool calls (call-tool: a 10 MB input, escapes in the input,
+ * an unknown tool named with a newline), a 200 KB hostile word for the demo model, and runs that end (or
  * lose their worker) under the client's feet. Each gets one clear line, and nothing it should not
  * happen happens: no side effect, no run stuck, no status that lies.
  */
@@ -85,7 +86,41 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
     return line;
   };
 
+  // Direct tool calls (call-tool): refused at the door or by the worker as the run starts, one line each.
+  const hugeInput = path.join(scratch, 'huge-input.json');
+  writeFileSync(hugeInput, JSON.stringify({ label: 'x'.repeat(10 * 1024 * 1024) }));
+  const controlFree = (text: string) => assertThat(!/[\x00-\x09\x0b-\x1f\x7f]/.test(text), `a control character reached the terminal: ${JSON.stringify(text.slice(0, 200))}`);
+
   const cases: Array<[string, () => Promise<string>]> = [
+    ['cli: call-tool with a 10 MB input file (and the library with a 10 MB input): refused unread, nothing started', async () => {
+      const line = await refused(['call-tool', '--agent', 'test-faults', '--tool', 'apply_change', '--input-file', hugeInput], /--input-file ".*huge-input\.json": the file is \d+ bytes; a tool input may have at most \d+ bytes of JSON/);
+      const library = await agents.callTool({ agent: 'test-faults', tool: 'apply_change', input: { label: 'x'.repeat(10 * 1024 * 1024) } }).then(() => 'started', (error: Error) => error.message);
+      assertThat(/^the tool input is \d+ bytes; tool inputs are limited to \d+ bytes$/.test(library), library.slice(0, 200));
+      await noStrayRun('test-faults');
+      return line;
+    }],
+    ['cli: call-tool with a terminal escape in the input: the call waits, shown escaped by call-tool, status and inbox; denied, nothing applied', async () => {
+      const label = `${FORGED}-direct`;
+      const started = await cli(['call-tool', '--agent', 'test-faults', '--tool', 'apply_change', '--input', JSON.stringify({ label })]);
+      assertThat(started.code === 0, started.stderr);
+      const workflowId = /^started (\S+)/m.exec(started.stdout)?.[1] ?? '';
+      const status = await agents.wait(workflowId);
+      assertThat(status.status === 'waiting' && (status.pending[0]?.toolInput as { label?: string })?.label === label, `run is ${status.status}`);
+      const printed = [started.stdout, started.stderr, (await cli(['status', workflowId])).stdout, (await cli(['inbox'])).stdout].join('\n');
+      controlFree(printed);
+      assertThat(printed.includes('\\u001b[32mapproved') || printed.includes('\\x1b[32mapproved'), 'the escape is not shown escaped');
+      const forged = printed.split('\n').filter((line) => /^\s*Your answer \(y\/N\): y/.test(line));
+      assertThat(forged.length === 0, `a forged answer line was printed: ${forged[0]}`);
+      await agents.respond(workflowId, { interruptId: status.pending[0]!.id, response: 'n' });
+      const result = await agents.result(workflowId);
+      assertThat(result.toolResult?.status === 'error' && !applied(label), 'a denied direct call was applied');
+      return 'no control character, the escape shown escaped, nothing applied';
+    }],
+    ['cli: call-tool of an unknown tool with a newline in its name: one line, the name escaped, the tools named', async () => {
+      const line = await refused(['call-tool', '--agent', 'test-faults', '--tool', 'apply\nchange', '--input', '{}'], /run refused: agent "test-faults" has no tool "apply\\nchange"; its tools: apply_change$/);
+      await noStrayRun('test-faults');
+      return line;
+    }],
     ['cli: a 10 MB --output-schema file', async () => outputRefused(hugeSchema, /--output-schema: the file .* bytes; an output schema file may have at most/)],
     ['cli: an --output-schema file named with a terminal escape and a newline, not JSON', async () => outputRefused(escapeSchema, /--output-schema: ".*\\u001b\[2J\\n\.json" is not JSON/)],
     ['cli: an --output-schema whose pattern can take exponential time on the worker ("^(a+)+$")', async () => outputRefused(redosSchema, /the output schema is refused: the pattern .*\^\(a\+\)\+\$.* repeats a group that repeats/)],
