@@ -206,6 +206,20 @@ export class AgentLoop {
     if (options.carried?.summary) this.summary = options.carried.summary;
   }
 
+  /** The run's end: how it ended, with what every result carries (usage, answers, decisions, state, conversation). */
+  private finished(end: Pick<AgentRunResult, 'stopReason' | 'lastMessage' | 'text' | 'output' | 'toolResult'>): AgentLoopOutcome {
+    const result: AgentRunResult = {
+      ...end,
+      usage: this.usage,
+      modelCalls: this.modelCalls,
+      interrupts: this.book.answered,
+      decisions: [...this.decisions],
+      state: this.state.snapshot(),
+      messages: [...this.messages],
+    };
+    return { type: 'finished', result };
+  }
+
   get lastMessage(): Message | null {
     return this.pendingTurn ?? this.directCall ?? this.messages.findLast((message) => message.role === 'assistant') ?? null;
   }
@@ -285,19 +299,7 @@ export class AgentLoop {
     const lastMessage = this.lastMessage;
     const ended = this.hooks.emit({ type: 'afterInvocation', ...base, stopReason, lastMessage });
     if (ended) await ended;
-    const result: AgentRunResult = {
-      stopReason,
-      lastMessage,
-      text: textOf(lastMessage),
-      usage: this.usage,
-      modelCalls: this.modelCalls,
-      interrupts: this.book.answered,
-      decisions: [...this.decisions],
-      state: this.state.snapshot(),
-      messages: [...this.messages],
-      ...(this.output !== undefined ? { output: this.output } : {}),
-    };
-    return { type: 'finished', result };
+    return this.finished({ stopReason, lastMessage, text: textOf(lastMessage), ...(this.output !== undefined ? { output: this.output } : {}) });
   }
 
   /**
@@ -345,19 +347,7 @@ export class AgentLoop {
       }
       this.fit();
     }
-    const result: AgentRunResult = {
-      stopReason: 'end_turn',
-      lastMessage: turn,
-      text: directResultText(toolResult),
-      usage: this.usage,
-      modelCalls: this.modelCalls,
-      interrupts: this.book.answered,
-      decisions: [...this.decisions],
-      state: this.state.snapshot(),
-      messages: [...this.messages],
-      toolResult,
-    };
-    return { type: 'finished', result };
+    return this.finished({ stopReason: 'end_turn', lastMessage: turn, text: directResultText(toolResult), toolResult });
   }
 
   /** Reads the MCP servers' tools once for the run; a name that clashes with another tool fails the run, naming both. */
