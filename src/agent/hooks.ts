@@ -8,7 +8,8 @@
  */
 import { digestOf } from './binding.js';
 import { checkToolInput, type RunTool } from './definition.js';
-import { InterruptNames, type AnsweredInterrupt, type InterruptRequest } from './interrupts.js';
+import { InterruptNames, type AnsweredInterrupt, type CodeAnswerer, type Interrupt, type InterruptRequest } from './interrupts.js';
+import type { CodeAnswerOutcome } from './interrupt-book.js';
 import { PATCHES } from './patches.js';
 import type { AgentState } from './state.js';
 import { type JsonValue, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolUse } from './types.js';
@@ -220,6 +221,145 @@ export class BeforeToolsEvent extends InterruptibleEvent {
   }
 }
 
+/** What the loop lends to `interruptsPending` callbacks. */
+export interface PendingServices {
+  /** The questions that wait now. */
+  pending(): Interrupt[];
+  /** Applies one answer from code (InterruptBook.answerFromCode). */
+  answer(response: { interruptId: string; response: JsonValue; reason?: string }, by: CodeAnswerer): CodeAnswerOutcome;
+  note(note: DecisionNote): void;
+  askModel(system: string, prompt: string): Promise<string>;
+  patched(id: string): boolean;
+  /** Runs one of the agent's tools (the tool activity), without hooks or approvals: for lookups. */
+  runTool(name: string, input: JsonValue, callId: string): Promise<ToolResult>;
+  /** Runs another agent of the worker to its end (a child run, as a sub-agent tool does): for judges. */
+  runAgent(agent: string, prompt: string, callId: string): Promise<ToolResult>;
+}
+
+/** One answer a hook gives: `{ interruptId, response }`, or Strands' `{ interruptResponse: { interruptId, response } }`. */
+export type CodeResponse =
+  | { interruptId: string; response: JsonValue; reason?: string }
+  | { interruptResponse: { interruptId: string; response: JsonValue; reason?: string } };
+
+/** A hook answered a question wrongly (not a list, an unknown id, an answer the question refuses): the run fails with it. */
+export class HookAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HookAnswerError';
+  }
+}
+
+/**
+ * Fired when questions (of hooks or tools) are about to wait for people, before anyone is told:
+ * `interrupts` are the new ones (those that start waiting together come together), `pending` all
+ * that wait now. A callback may answer some or all of them with `resume(responses)` (Strands'
+ * `AfterInvocationEvent.resume`): a rule, a lookup (`runTool`), another agent as a judge
+ * (`runAgent`). Answers are recorded as given by the hook (`respondedBy` `hook:<name>`, or
+ * `agent:<name>` with `{ agent }`). A question that counts only signed answers is never answered
+ * from code: the answer is refused with a decision note and the question waits for people.
+ */
+export class InterruptsPendingEvent implements EventBase {
+  readonly type = 'interruptsPending' as const;
+  /** The name of the callback that runs now (set by the registry). */
+  hookName = 'interruptsPending';
+  private calls = 0;
+
+  constructor(
+    readonly agentName: string,
+    readonly state: AgentState,
+    readonly interrupts: readonly Interrupt[],
+    private readonly services: PendingServices,
+  ) {}
+
+  /** Every question that waits now (those answered meanwhile are gone). */
+  get pending(): Interrupt[] {
+    return this.services.pending();
+  }
+
+  /**
+   * Answers pending questions now; the run goes on as if people had answered. Returns the ids
+   * taken. Refused, failing the run with a `HookAnswerError` that names the hook: anything but a
+   * list of `{ interruptId, response }`, an id asked twice in one call, an id the run never asked,
+   * a missing or oversized response, one the question's accepted answers or validator refuse.
+   * Not taken, with a decision note (`hookAnswerRefused`): a question that counts only signed answers
+   * (it still waits for people), one answered meanwhile, one not asked again yet after a hand-off.
+   */
+  resume(responses: readonly CodeResponse[], options: { agent?: string } = {}): string[] {
+    const hook = this.hookName;
+    const fail = (why: string): never => {
+      throw new HookAnswerError(`hook "${hook}" (interruptsPending) of agent ${this.agentName} answered wrongly: ${why}`);
+    };
+    if (!Array.isArray(responses)) fail(`resume takes a list of { interruptId, response }, not ${describeValue(responses)}`);
+    if (options.agent !== undefined && (typeof options.agent !== 'string' || options.agent === '')) fail('options.agent must be a non-empty string (the judge agent\'s name)');
+    const by: CodeAnswerer = { hook, ...(options.agent !== undefined ? { agent: options.agent } : {}) };
+    const seen = new Set<string>();
+    const taken: string[] = [];
+    for (const [index, item] of responses.entries()) {
+      const one = item && typeof item === 'object' && 'interruptResponse' in item ? item.interruptResponse : item;
+      if (!one || typeof one !== 'object' || Array.isArray(one)) fail(`response ${index} is ${describeValue(one)}, not { interruptId, response }`);
+      const { interruptId, response, reason } = one as { interruptId?: unknown; response?: unknown; reason?: unknown };
+      if (typeof interruptId !== 'string' || interruptId === '') fail(`response ${index} has no interruptId`);
+      const id = interruptId as string;
+      if (seen.has(id)) fail(`"${id}" is answered twice in one resume`);
+      seen.add(id);
+      const outcome = this.services.answer({ interruptId: id, response: response as JsonValue, ...(reason !== undefined ? { reason: reason as string } : {}) }, by);
+      if (outcome.taken) {
+        taken.push(id);
+        this.services.note({ kind: 'answeredByHook', detail: { interruptId: id, hook, ...(by.agent !== undefined ? { agent: by.agent } : {}), response: response as JsonValue } });
+      } else if (outcome.mistake) {
+        fail(outcome.why);
+      } else {
+        this.services.note({ kind: 'hookAnswerRefused', detail: { interruptId: id, hook, ...(by.agent !== undefined ? { agent: by.agent } : {}), why: outcome.why } });
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * Runs one of the agent's tools by name (a tool activity: recorded, so replay gives the same
+   * result) and resolves with its result, for lookups. The call goes through no hooks or approvals,
+   * and a tool that asks a person gives an error result.
+   */
+  runTool(name: string, input: JsonValue): Promise<ToolResult> {
+    return this.services.runTool(name, input, this.callId());
+  }
+
+  /**
+   * Runs agent `agent` of the worker on `prompt` to its end (a child run, as a sub-agent tool call
+   * runs) and resolves with what it said (an error result when it failed). For a judge: give its
+   * verdict to `resume(responses, { agent })`.
+   */
+  runAgent(agent: string, prompt: string): Promise<ToolResult> {
+    return this.services.runAgent(agent, prompt, this.callId());
+  }
+
+  note(kind: string, detail: JsonValue): void {
+    this.services.note({ kind, detail });
+  }
+
+  askModel(system: string, prompt: string): Promise<string> {
+    return this.services.askModel(system, prompt);
+  }
+
+  patched(id: string): boolean {
+    return this.services.patched(id);
+  }
+
+  /** A deterministic id for a lookup or judge call: from the first question offered and a count. */
+  private callId(): string {
+    this.calls += 1;
+    const first = this.interrupts[0]?.id ?? 'none';
+    return `answer-${first.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 150)}-${this.calls}`;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.slice(0, 40))})`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 export interface AfterToolCallEvent extends EventBase {
   readonly type: 'afterToolCall';
   readonly toolUse: ToolUse;
@@ -236,6 +376,7 @@ export interface HookEventMap {
   beforeToolCall: BeforeToolCallEvent;
   afterToolCall: AfterToolCallEvent;
   messageAdded: MessageAddedEvent;
+  interruptsPending: InterruptsPendingEvent;
 }
 export type HookEventType = keyof HookEventMap;
 export type HookCallback<T extends HookEventType> = (event: HookEventMap[T]) => void | Promise<void>;
@@ -244,12 +385,20 @@ const REVERSED: ReadonlySet<HookEventType> = new Set(['afterInvocation', 'afterM
 
 export class HookRegistry {
   private readonly callbacks = new Map<HookEventType, HookCallback<HookEventType>[]>();
+  /** Names callbacks were registered with (`interruptsPending` answers are recorded under them). */
+  private readonly names = new Map<HookCallback<HookEventType>, string>();
 
-  /** Registers a callback; returns a function that removes it. */
-  on<T extends HookEventType>(type: T, callback: HookCallback<T>): () => void {
+  /**
+   * Registers a callback; returns a function that removes it. `name` names the hook where it is
+   * recorded (answers from `interruptsPending`); default: the function's name, else the event and
+   * its place among the event's callbacks.
+   */
+  on<T extends HookEventType>(type: T, callback: HookCallback<T>, options: { name?: string } = {}): () => void {
     const list = this.callbacks.get(type) ?? [];
     list.push(callback as HookCallback<HookEventType>);
     this.callbacks.set(type, list);
+    const name = options.name ?? (callback.name || `${type}#${list.length}`);
+    this.names.set(callback as HookCallback<HookEventType>, name);
     return () => {
       const index = list.indexOf(callback as HookCallback<HookEventType>);
       if (index >= 0) list.splice(index, 1);
@@ -285,6 +434,7 @@ export class HookRegistry {
     if (REVERSED.has(event.type)) list.reverse();
     if (this.asksTogether && event instanceof InterruptibleEvent && list.length > 1) return runTogether(event, list);
     for (const callback of list) {
+      if (event instanceof InterruptsPendingEvent) event.hookName = this.names.get(callback) ?? event.type;
       await callback(event);
       if (event instanceof InterruptibleEvent && event.cancel !== false) return;
     }

@@ -9,7 +9,9 @@
  * bindings, every answer must repeat the binding of the question it answers (binding.ts).
  */
 import {
+  codeResponder,
   DEADLINE_RESPONDER,
+  type CodeAnswerer,
   durationMs,
   type AnsweredInterrupt,
   type IgnoredResponse,
@@ -21,7 +23,7 @@ import { jsonBytes } from './payload-budget.js';
 import { acceptedProblem, acceptsInfo, type AcceptedAnswers } from './accepted-answers.js';
 import { bindingFor, bindingProblem, callOf, type RunScope } from './binding.js';
 import { proofProblem } from './proof.js';
-import { oneLine } from './types.js';
+import { oneLine, type JsonValue } from './types.js';
 
 /** Answers are kept in the run's history and state; anything larger belongs in a file or a store. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -73,7 +75,16 @@ export interface BookDeps {
   bindsTo(): RunScope | undefined;
   /** True when the run must hand off (continue as new) although it waits: every wait then ends with `HandOffWhileWaiting`. */
   handOffWhileWaiting(): boolean;
+  /**
+   * Offers a question that is about to wait to code that may answer it (the agent's
+   * `interruptsPending` hooks); resolves once that code is done with it. Undefined, and the book
+   * takes no extra step, when no such code is registered (runs replay as before).
+   */
+  offerToCode?(interrupt: Interrupt): Promise<void> | undefined;
 }
+
+/** What a hook's answer from code did: taken, or refused with why (`mistake`: a programming error in the hook). */
+export type CodeAnswerOutcome = { taken: true } | { taken: false; why: string; mistake: boolean };
 
 /** Thrown out of a wait when the run hands off while waiting; the interrupt stays pending and is carried. */
 export class HandOffWhileWaiting extends Error {
@@ -184,7 +195,6 @@ export class InterruptBook {
     const carriedAt = this.carriedWaits.get(interrupt.id)?.raisedAt;
     const raisedAt = carriedAt !== undefined ? new Date(carriedAt) : this.now();
     const timeoutMs = request.timeout !== undefined ? durationMs(request.timeout.after) : undefined;
-    const remainingMs = timeoutMs !== undefined ? Math.max(0, raisedAt.getTime() + timeoutMs - this.now().getTime()) : undefined;
     const scope = this.deps.bindsTo?.();
     const raised: Interrupt = {
       ...interrupt,
@@ -208,7 +218,15 @@ export class InterruptBook {
     if (request.validate) this.validators.set(raised.id, request.validate);
     if (request.accepts) this.accepted.set(raised.id, request.accepts);
     this.offerHeld(raised.id);
-    this.onChange();
+    const offered = this.pendingById.has(raised.id) ? this.deps.offerToCode?.(raised) : undefined;
+    if (offered) {
+      // Code that answers at once answers before anyone is told (settle tells the change).
+      await offered;
+      if (this.pendingById.has(raised.id)) this.onChange();
+    } else {
+      this.onChange();
+    }
+    const remainingMs = timeoutMs !== undefined ? Math.max(0, raisedAt.getTime() + timeoutMs - this.now().getTime()) : undefined;
     await this.waitUntil(() => this.answeredById.has(raised.id) || this.handingOff(), remainingMs);
     const answered = this.answeredById.has(raised.id);
     if (!answered && this.handingOff()) throw new HandOffWhileWaiting();
@@ -293,6 +311,40 @@ export class InterruptBook {
     this.accept(response);
   }
 
+  /**
+   * An answer from code (a hook's `interruptsPending` callback, or the judge agent it asked): taken
+   * like a person's, recorded as answered by the hook (`respondedBy` `hook:<name>` or
+   * `agent:<name>`, and `answeredBy`). Never taken for a question that counts only signed answers
+   * or names who may answer: it stays waiting for people. A question answered meanwhile, or carried
+   * over a hand-off and not asked again yet, is left as it is. An unknown id, a missing or
+   * oversized response, or one the question's accepted answers or validator refuse is a `mistake`.
+   */
+  answerFromCode(response: { interruptId: string; response: JsonValue; reason?: string }, by: CodeAnswerer): CodeAnswerOutcome {
+    const { interruptId } = response;
+    const answered = this.answeredById.get(interruptId);
+    if (answered) return { taken: false, mistake: false, why: `"${interruptId}" was already answered by ${answered.preset ? 'a preset response' : answered.respondedBy ?? 'someone'}` };
+    const interrupt = this.pendingById.get(interruptId);
+    if (!interrupt) {
+      if (this.carriedWaits.has(interruptId)) return { taken: false, mistake: false, why: `"${interruptId}" is not asked again yet since the run continued as new` };
+      const pending = this.pending.map(({ id }) => id);
+      return { taken: false, mistake: true, why: `unknown interrupt id "${interruptId}"; pending: ${pending.length ? pending.join(', ') : 'none'}` };
+    }
+    if (interrupt.proofRequired || interrupt.allowedResponders !== undefined) {
+      const who = interrupt.allowedResponders ? `one of ${interrupt.allowedResponders.join(', ')}` : 'a person';
+      return { taken: false, mistake: false, why: `"${interruptId}" counts only a person's signed answer (${who}); an answer from code does not count, so it still waits for people` };
+    }
+    if (response.response === undefined) return { taken: false, mistake: true, why: `the response for "${interruptId}" is missing (give null for an explicit empty answer)` };
+    if (response.reason !== undefined && typeof response.reason !== 'string') return { taken: false, mistake: true, why: `the reason for "${interruptId}" must be a string` };
+    const respondedBy = codeResponder(by);
+    const full: InterruptResponse = { interruptId, response: response.response, respondedBy, ...(response.reason !== undefined ? { reason: response.reason } : {}) };
+    const size = jsonBytes(full);
+    if (size > MAX_ANSWER_BYTES) return { taken: false, mistake: true, why: `the answer to "${interruptId}" is ${size} bytes; answers are limited to ${MAX_ANSWER_BYTES} bytes` };
+    const problem = acceptedProblem(this.accepted.get(interruptId), full.response) ?? this.validators.get(interruptId)?.(full);
+    if (problem) return { taken: false, mistake: true, why: `"${interruptId}" refuses the answer ${oneLine(JSON.stringify(full.response), 200)}: ${problem}` };
+    this.settle(interrupt, full, by);
+    return { taken: true };
+  }
+
   /** The signal path: applies what it can, records what it cannot, never throws. */
   offer(response: InterruptResponse): string | undefined {
     let error = this.check(response);
@@ -325,7 +377,7 @@ export class InterruptBook {
     for (const response of held) this.offer(response);
   }
 
-  private settle(interrupt: Interrupt, response: InterruptResponse): void {
+  private settle(interrupt: Interrupt, response: InterruptResponse, answeredBy?: CodeAnswerer): void {
     this.pendingById.delete(interrupt.id);
     this.validators.delete(interrupt.id);
     this.accepted.delete(interrupt.id);
@@ -340,6 +392,7 @@ export class InterruptBook {
       ...(byDeadline ? {} : { verified: interrupt.proofRequired === true }),
       ...(response.respondedBy !== undefined ? { respondedBy: response.respondedBy } : {}),
       ...(response.reason !== undefined ? { reason: response.reason } : {}),
+      ...(answeredBy ? { answeredBy } : {}),
     });
     this.onChange();
   }

@@ -137,6 +137,20 @@ export interface AnsweredInterrupt {
   preset?: boolean;
   /** True when a signature proved `respondedBy`; false when it is only a claim. Absent for presets and deadlines. */
   verified?: boolean;
+  /** Set when code answered, not a person: the hook (an `interruptsPending` callback), and the agent it asked when a judge agent decided. */
+  answeredBy?: CodeAnswerer;
+}
+
+/** Who answered a question from code (see hooks.ts, `InterruptsPendingEvent.resume`). */
+export interface CodeAnswerer {
+  hook: string;
+  /** The agent that judged, when the hook asked one (`resume(responses, { agent })`). */
+  agent?: string;
+}
+
+/** The `respondedBy` a code answer is recorded under: `hook:<name>`, or `agent:<name>` for a judge. */
+export function codeResponder(by: CodeAnswerer): string {
+  return by.agent !== undefined ? `agent:${by.agent}` : `hook:${by.hook}`;
 }
 
 /** A signal that could not be applied: recorded (without the answer itself), never thrown. */

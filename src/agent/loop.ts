@@ -8,14 +8,14 @@
 import { z } from 'zod';
 import type { AgentDefinition } from './definition.js';
 import { isRemoteTool, toolSpecOf, type McpServerRef, type RemoteToolDefinition, type RunTool } from './definition.js';
-import { BeforeToolsEvent, HookRegistry, type DecisionNote, type HookServices } from './hooks.js';
+import { BeforeToolsEvent, HookRegistry, InterruptsPendingEvent, type DecisionNote, type HookServices } from './hooks.js';
 import { fitConversation } from './payload-budget.js';
 import { summarizedMessages, summaryDue, summaryRequestText, summarySplit, summaryState, windowOf, type SummarizingManager, type SummaryState } from './conversation.js';
 import { parseModelChoice } from './model-choice.js';
 import { PATCHES } from './patches.js';
 import { toolUseIdsIn, withUniqueToolUseIds } from './tool-use-ids.js';
 import { HandOffWhileWaiting, InterruptBook, type CarriedWait, type RaisedInterrupt } from './interrupt-book.js';
-import { beforeToolsInterruptId, type AnsweredInterrupt, type InterruptRequest, type InterruptResponse } from './interrupts.js';
+import { beforeToolsInterruptId, type AnsweredInterrupt, type Interrupt, type InterruptRequest, type InterruptResponse } from './interrupts.js';
 import type { RunScope } from './binding.js';
 import { messageIdOf, type RunEvent } from './run-events.js';
 import type { AgentRuntime } from './runtime.js';
@@ -188,6 +188,7 @@ export class AgentLoop {
         checksProofs: () => runtime.patched(PATCHES.approverProof),
         bindsTo: () => (options.scope && runtime.patched(PATCHES.decisionBinding) ? options.scope : undefined),
         handOffWhileWaiting: () => this.handsOffWhileWaiting && (options.shouldHandOffWhileWaiting?.() ?? false),
+        offerToCode: (interrupt) => this.offerToCode(interrupt),
       },
       { answered: options.carried?.answered ?? [], pending: options.carried?.waits ?? [], held: options.carried?.held ?? [] },
       options.onInterruptsChange,
@@ -594,6 +595,74 @@ export class AgentLoop {
     const used = toolUseIdsIn(this.messages);
     for (const answer of this.book.answered) if (answer.interrupt.toolUseId !== undefined) used.add(answer.interrupt.toolUseId);
     return used;
+  }
+
+  /** Questions about to wait that the `interruptsPending` hooks have not seen yet, and the round that will show them. */
+  private offered: Interrupt[] = [];
+  private offering: Promise<void> | undefined;
+
+  /**
+   * Offers a question about to wait to the `interruptsPending` hooks; nothing (no promise, no step)
+   * for agents without such hooks, so their runs give the same commands as before. Questions that
+   * start waiting together (asked together by one event's callbacks) are offered in one event.
+   */
+  private offerToCode(interrupt: Interrupt): Promise<void> | undefined {
+    if (!this.hooks.has('interruptsPending')) return undefined;
+    this.offered.push(interrupt);
+    this.offering ??= this.offerRound();
+    return this.offering;
+  }
+
+  private async offerRound(): Promise<void> {
+    // A few turns of the microtask queue: questions released together reach the book meanwhile.
+    for (let turn = 0; turn < 4; turn += 1) await Promise.resolve();
+    const interrupts = this.offered;
+    this.offered = [];
+    this.offering = undefined;
+    const note = (note: DecisionNote) => void this.decisions.push(note);
+    const base = this.hookServices(() => {
+      throw new Error('interruptsPending hooks do not ask people');
+    });
+    const event = new InterruptsPendingEvent(this.agent.name, this.state, interrupts, {
+      pending: () => this.book.pending,
+      answer: (response, by) => this.book.answerFromCode(response, by),
+      note,
+      askModel: base.askModel,
+      patched: base.patched,
+      runTool: (name, input, callId) => this.runToolForHook(name, input, callId),
+      runAgent: async (agent, prompt, callId) => {
+        const outcome = await this.runtime.runSubAgent({
+          agent,
+          prompt,
+          toolUseId: callId,
+          toolName: `judge:${agent}`,
+          state: this.state.snapshot(),
+          model: this.options.model,
+          ...(this.options.workspace !== undefined ? { workspace: this.options.workspace } : {}),
+        });
+        // A judge reads the run's state; what it changed stays with it.
+        return outcome.result;
+      },
+    });
+    await this.hooks.emit(event);
+  }
+
+  /** A lookup tool an `interruptsPending` hook runs: the tool activity alone (no hooks, no approvals, no questions). */
+  private async runToolForHook(name: string, input: JsonValue, callId: string): Promise<ToolResult> {
+    const tool = this.tools.find((known) => known.name === name);
+    if (!tool) throw new Error(`an interruptsPending hook of agent ${this.agent.name} runs tool "${name}", which the agent does not have`);
+    const outcome = await this.runtime.runTool({
+      agentName: this.agent.name,
+      toolUse: { toolUseId: callId, name, input },
+      responses: {},
+      state: this.state.snapshot(),
+      runId: this.options.runId,
+      ...(this.options.workspace !== undefined ? { workspace: this.options.workspace } : {}),
+      ...(isRemoteTool(tool) ? { remote: tool.remote } : {}),
+    });
+    if (outcome.type === 'interrupt') return errorResult(callId, `tool ${name} asked a person ("${outcome.request.name}"); a lookup from a hook cannot ask`);
+    this.state.apply(outcome.stateChanges);
+    return outcome.result;
   }
 
   private hookServices(describe: (request: InterruptRequest) => RaisedInterrupt): HookServices {

@@ -1,6 +1,6 @@
 /** Printing: `--json` prints one JSON document on stdout, otherwise short human-readable text. */
 import { clipInline, escapeBlock, escapeInline } from '../agent/escape.js';
-import { questionOf, type Interrupt } from '../agent/interrupts.js';
+import { questionOf, type AnsweredInterrupt, type Interrupt } from '../agent/interrupts.js';
 import { oneLine, resultText, textOf, type JsonValue, type Usage } from '../agent/types.js';
 import type { AgentRunResult, RunStatus } from '../workflows/messages.js';
 
@@ -69,8 +69,17 @@ export function formatStatus(workflowId: string, status: RunStatus): string[] {
   if (last && status.pending.length === 0) lines.push(`  last message: ${shown(last)}`);
   // A direct tool call (call-tool): what the tool returned, or why it did not run.
   if (status.toolResult && status.pending.length === 0) lines.push(`  tool result (${status.toolResult.status}): ${shown(resultText(status.toolResult))}`);
+  // Questions code answered (interruptsPending hooks): who, so the audit shows no person was asked.
+  for (const answer of status.answered.filter((one) => one.answeredBy).slice(-5)) lines.push(`  ${codeAnswerLine(answer)}`);
   for (const ignored of status.ignored.slice(-3)) lines.push(`  ignored answer to ${shown(ignored.interruptId, 200)}: ${shown(ignored.error)}`);
   return lines;
+}
+
+/** `answered by hook safe-rule: <id>: "y"`, or `by agent judge (hook judge-hook)`. */
+export function codeAnswerLine(answer: AnsweredInterrupt): string {
+  const by = answer.answeredBy!;
+  const who = by.agent !== undefined ? `agent ${escapeInline(by.agent)} (hook ${escapeInline(by.hook)})` : `hook ${escapeInline(by.hook)}`;
+  return `answered by ${who}: ${escapeInline(answer.interruptId)}: ${shownJson(answer.response)}${answer.reason ? ` (${shown(answer.reason)})` : ''}`;
 }
 
 function formatPending(interrupt: Interrupt): string[] {

@@ -20,8 +20,11 @@ export {
 export {
   BeforeToolCallEvent,
   BeforeToolsEvent,
+  HookAnswerError,
   HookRegistry,
+  InterruptsPendingEvent,
   type AfterInvocationEvent,
+  type CodeResponse,
   type AfterModelCallEvent,
   type AfterToolCallEvent,
   type BeforeInvocationEvent,
@@ -50,6 +53,7 @@ export { parseApprovalAnswer, type ApprovalAnswer } from '../agent/approval/answ
 export {
   DEADLINE_RESPONDER,
   type AnsweredInterrupt,
+  type CodeAnswerer,
   type IgnoredResponse,
   type Interrupt,
   type InterruptRequest,
@@ -60,6 +64,7 @@ export {
   type PathStep,
 } from '../agent/interrupts.js';
 export { AgentState, type StateChange } from '../agent/state.js';
+export { resultText } from '../agent/types.js';
 export type {
   ContentBlock,
   JsonObject,
