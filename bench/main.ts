@@ -10,6 +10,7 @@ import { durabilityCostBench, runLocal } from './durability-cost.js';
 import { BenchEnv, installQuietRuntime, log, taskQueue } from './harness.js';
 import { historyBench } from './history.js';
 import { parseArgs, SIZES, USAGE, type BenchmarkId } from './options.js';
+import { inboxBench } from './inbox.js';
 import { parkedBench } from './parked.js';
 import { perStepBench, runAgent, runFloor } from './per-step.js';
 import { HTTP_MODEL } from './protocol.js';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     await run('parked', () =>
       parkedBench(env, { runs: args.parkedRuns ?? size.parked.runs, maxCachedWorkflows: args.parkedCache ?? size.parked.maxCachedWorkflows }),
     );
+    await run('inbox', () => inboxBench(env, size.inbox));
   } catch (error) {
     failed = error;
   } finally {

@@ -156,6 +156,12 @@ export function buildProgram(): Command {
     .description('every interrupt waiting for a human, across all runs, oldest first')
     .option('--agent <name>', 'only runs of this agent')
     .option('--session <id>', 'only runs of this session')
+    .option('--mine', 'only questions I may answer: those naming me among their responders, and those naming nobody (me: as for approve, --by, else the key\'s name, else the OS user)')
+    .option('--by <name>', 'who "me" is for --mine')
+    .option('--overdue', 'only questions whose deadline has passed')
+    .option('--page-size <n>', 'one page of this many runs (visibility order), with the token of the next page')
+    .option('--page <token>', 'the page after the one that printed this token (implies paging)')
+    .option('--no-details', "a page of runs from visibility alone, without their questions (no query to any run; implies paging; see a run's questions with status)")
     .addOption(json())
     .action((flags) => inboxCommand(flags));
 

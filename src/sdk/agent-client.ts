@@ -48,7 +48,7 @@ import {
   type RunPhase,
   type RunStatus,
 } from '../workflows/messages.js';
-import { listInbox, type InboxFilter, type InboxItem } from './inbox.js';
+import { listInbox, listInboxPage, type InboxFilter, type InboxItem, type InboxPage, type InboxPageOptions } from './inbox.js';
 import { SharedStreams } from './shared-streams.js';
 import { isBusyRefusal } from './update-busy.js';
 import { missingSearchAttributes } from './search-attributes-setup.js';
@@ -238,6 +238,14 @@ export class AgentClient {
   /** Every interrupt waiting for a human, across all runs, oldest first. */
   inbox(filter: InboxFilter = {}): Promise<InboxItem[]> {
     return listInbox(this.client, filter);
+  }
+
+  /**
+   * One page of the inbox: one visibility call (`pageSize` runs, `pageToken` from the page
+   * before), then the questions of that page's runs only. `mine` and `overdue` filter questions.
+   */
+  inboxPage(options: InboxPageOptions = {}): Promise<InboxPage> {
+    return listInboxPage(this.client, options);
   }
 
   /** A session's state, its run in progress and its recent runs. */

@@ -5,7 +5,9 @@
  *                                the page (public/index.html; public/app.js builds the DOM)
  *   GET  /api/session            who is signed in, and the CSRF token for actions
  *   POST /api/signin, /api/signout   the session is the sealed cookie itself (sessions.ts): no state here
- *   GET  /api/inbox              every pending question across runs
+ *   GET  /api/inbox              every pending question across runs; with any of agent, session, mine=1,
+ *                                overdue=1, pageSize, page, details=0: one page of runs
+ *                                ({ items, runs, listed, unread, nextPageToken }; details=0: visibility alone, no items)
  *   GET  /api/events             the same, pushed as server-sent events when it changes
  *   GET  /api/runs/:id           a run's status and audit (answers, decisions); questions in web words, with `offersTrust`
  *   GET  /api/runs/:id/timeline  its prompt, final result and timeline (questions, answers, tool calls)
@@ -159,9 +161,31 @@ export function createInboxApp(options: InboxAppOptions) {
     return c.json({ signedOut: true });
   });
 
-  api.get('/inbox', async (c) =>
-    clientErrors(c, async () => c.json(await feed.read()), 'cannot list the waiting runs (a namespace without the agent search attributes needs `setup` first)'),
-  );
+  api.get('/inbox', async (c) => {
+    const query = c.req.query();
+    const paged = ['agent', 'session', 'mine', 'overdue', 'pageSize', 'page', 'details'].some((name) => query[name] !== undefined);
+    const pageSize = query.pageSize !== undefined ? Number(query.pageSize) : undefined;
+    const flag = (name: string) => query[name] !== undefined && query[name] !== '0' && query[name] !== 'false';
+    if (!paged) return clientErrors(c, async () => c.json(await feed.read()), 'cannot list the waiting runs (a namespace without the agent search attributes needs `setup` first)');
+    return clientErrors(
+      c,
+      async () => {
+        const page = await feed
+          .page({
+            ...(query.agent ? { agent: query.agent } : {}),
+            ...(query.session ? { sessionId: query.session } : {}),
+            ...(flag('mine') ? { mine: c.get('session').user } : {}),
+            ...(flag('overdue') ? { overdue: true } : {}),
+            ...(pageSize !== undefined ? { pageSize } : {}),
+            ...(query.page ? { pageToken: query.page } : {}),
+            ...(query.details === '0' || query.details === 'false' ? { details: false } : {}),
+          })
+          .catch((error: unknown) => (error instanceof TypeError ? error : Promise.reject(error)));
+        return page instanceof TypeError ? c.json({ error: page.message }, 400) : c.json(page);
+      },
+      'cannot list the waiting runs (a namespace without the agent search attributes needs `setup` first)',
+    );
+  });
 
   api.get('/events', (c) =>
     streamSSE(c, async (stream) => {

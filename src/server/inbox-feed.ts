@@ -5,11 +5,12 @@
  * events) when it changed. One read serves every open page.
  */
 import type { Client } from '@temporalio/client';
-import { listInbox, type InboxItem } from '../sdk/inbox.js';
+import { listInbox, listInboxPage, type InboxItem, type InboxPage, type InboxPageOptions } from '../sdk/inbox.js';
 import { RunPrompts } from './run-prompt.js';
 import { offersTrust, webQuestion } from './web-question.js';
 
 export type InboxEntry = Omit<InboxItem, 'ageMs'> & { prompt?: string; offersTrust: boolean };
+export type InboxEntryPage = Omit<InboxPage, 'items'> & { items: InboxEntry[] };
 type Listener = (entries: InboxEntry[]) => void;
 
 export class InboxFeed {
@@ -60,8 +61,17 @@ export class InboxFeed {
     this.last = '';
   }
 
+  /** One page of the inbox (`GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…`), in the feed's words. */
+  async page(options: InboxPageOptions): Promise<InboxEntryPage> {
+    const page = await listInboxPage(this.client, options);
+    return { ...page, items: await this.entries(page.items) };
+  }
+
   private async load(): Promise<InboxEntry[]> {
-    const items = await listInbox(this.client);
+    return this.entries(await listInbox(this.client));
+  }
+
+  private entries(items: InboxItem[]): Promise<InboxEntry[]> {
     return Promise.all(
       items.map(async ({ ageMs: _age, ...item }): Promise<InboxEntry> => {
         const prompt = await this.prompts.of(item.workflowId, item.agent, item.binding?.execution);

@@ -1,0 +1,199 @@
+/**
+ * The inbox in pages over Temporal visibility (issue 26, item 3): page tokens cover every waiting
+ * run exactly once; the filters agent, mine and overdue; the CLI's flags and the web's query
+ * parameters; and a page still lists its runs, from visibility alone, when no worker can answer a query.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inboxQuery, listInboxPage, type InboxPage } from '../../src/sdk/inbox.js';
+import { TestEnv, type RunningWorker } from '../support/env.js';
+import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
+import { SessionClient, startTestInbox, type TestInbox } from './inbox-web-support.js';
+
+let env: TestEnv;
+let worker: RunningWorker;
+let inbox: TestInbox;
+const scratch = mkdtempSync(path.join(tmpdir(), 'inbox-paging-'));
+before(async () => {
+  env = await TestEnv.start();
+  worker = await env.startWorker();
+  inbox = await startTestInbox(env, { devUser: 'bob' });
+});
+after(async () => {
+  await inbox?.close();
+  await env?.teardown();
+});
+
+/** A run of `agent` whose model asks for `record_action(label)` once: waiting once it returns. */
+async function startWaiting(agent: string, label: string): Promise<string> {
+  const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label } }] }, { kind: 'text', text: `finished ${label}` });
+  const { workflowId } = await env.agents.start({ agent, prompt: `record ${label}`, model });
+  await env.untilPending(workflowId, 1);
+  return workflowId;
+}
+
+/** Visibility lags: waits until the bare visibility query lists `count` runs. */
+async function untilListed(query: string, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { count: listed } = await env.client.workflow.count(query);
+    if (listed === count) return;
+    await sleep(100);
+  }
+  throw new Error(`visibility never listed ${count} runs for ${query}`);
+}
+
+/** Every page from the first, `pageSize` runs at a time. */
+async function allPages(options: { agent?: string; mine?: string; overdue?: boolean; pageSize: number }, now?: Date): Promise<InboxPage[]> {
+  const pages: InboxPage[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await listInboxPage(env.client, { ...options, ...(pageToken ? { pageToken } : {}) }, now);
+    pages.push(page);
+    pageToken = page.nextPageToken;
+    assert.ok(pages.length < 20, 'paging ends');
+  } while (pageToken);
+  return pages;
+}
+
+// test-policy's labels: `plain` asks anyone (the `*` rule), `late` anyone with a 24h deadline,
+// `escalate` alice only (24h deadline), `quorum` the ops group (alice, bob, carol).
+const policyRuns: Record<string, string> = {};
+const guardedRuns: string[] = [];
+
+test('pages with tokens cover every waiting run exactly once, and each page reads only its own runs', async () => {
+  for (const label of ['plain-1', 'plain-2', 'late-1', 'escalate-1', 'quorum-1']) policyRuns[label] = await startWaiting('test-policy', label);
+  for (const label of ['g-1', 'g-2']) guardedRuns.push(await startWaiting('test-guarded', label));
+  await untilListed(inboxQuery({ agent: 'test-policy' }), 5);
+  await untilListed(inboxQuery(), 7);
+
+  const pages = await allPages({ pageSize: 3 });
+  assert.deepEqual(pages.map((page) => page.runs), [3, 3, 1]);
+  assert.ok(pages.slice(0, -1).every((page) => page.nextPageToken), 'every page but the last has a token');
+  assert.equal(pages.at(-1)!.nextPageToken, undefined);
+  const ids = pages.flatMap((page) => page.items.map((item) => item.workflowId));
+  assert.equal(ids.length, 7, 'one question per run');
+  assert.equal(new Set(ids).size, 7, 'no run twice');
+  assert.deepEqual(new Set(ids), new Set([...Object.values(policyRuns), ...guardedRuns]));
+  for (const page of pages) {
+    assert.deepEqual(page.unread, []);
+    assert.deepEqual(page.items.map((item) => item.workflowId).sort(), page.listed.map((run) => run.workflowId).sort(), 'the questions are those of the runs listed');
+  }
+  const quorum = pages.flatMap((page) => page.items).find((item) => item.workflowId === policyRuns['quorum-1']);
+  assert.deepEqual(quorum?.allowedResponders, ['alice', 'bob', 'carol']);
+});
+
+test('filters: agent (in visibility), mine and overdue (on the questions of the page)', async () => {
+  const items = async (options: Parameters<typeof allPages>[0], now?: Date) => (await allPages(options, now)).flatMap((page) => page.items.map((item) => item.workflowId)).sort();
+  const ids = (...labels: string[]) => labels.map((label) => policyRuns[label]!).sort();
+
+  assert.deepEqual(await items({ agent: 'test-policy', pageSize: 2 }), ids('plain-1', 'plain-2', 'late-1', 'escalate-1', 'quorum-1'));
+  assert.deepEqual(await items({ agent: 'test-guarded', pageSize: 10 }), [...guardedRuns].sort());
+  assert.deepEqual(await items({ agent: 'nobody-runs-this', pageSize: 10 }), []);
+
+  // mine: named among the responders, or nobody named.
+  assert.deepEqual(await items({ agent: 'test-policy', mine: 'bob', pageSize: 2 }), ids('plain-1', 'plain-2', 'late-1', 'quorum-1'));
+  assert.deepEqual(await items({ agent: 'test-policy', mine: 'alice', pageSize: 2 }), ids('plain-1', 'plain-2', 'late-1', 'escalate-1', 'quorum-1'));
+  assert.deepEqual(await items({ agent: 'test-policy', mine: 'dana', pageSize: 2 }), ids('plain-1', 'plain-2', 'late-1'));
+
+  // overdue: the 24h deadlines have not passed now; 25 hours on, late and escalate have (plain and quorum have none).
+  assert.deepEqual(await items({ overdue: true, pageSize: 10 }), []);
+  const tomorrow = new Date(Date.now() + 25 * 3_600_000);
+  assert.deepEqual(await items({ overdue: true, pageSize: 10 }, tomorrow), ids('late-1', 'escalate-1'));
+  assert.deepEqual(await items({ overdue: true, mine: 'bob', pageSize: 10 }, tomorrow), ids('late-1'));
+});
+
+test('the CLI: --page-size, --page, --agent, --mine --by, --json; bad values in one line', async () => {
+  const cliEnv = { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue, AGENT_MODEL_PROVIDER: 'demo', AGENT_KEYS_DIR: path.join(scratch, 'no-keys') };
+  const cli = (args: string[]) => runCli(args, { cwd: scratch, env: cliEnv });
+  const first = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-policy', '--page-size', '3', '--json']), ['inbox']));
+  assert.equal(first.runs, 3);
+  assert.ok(first.nextPageToken);
+  const second = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-policy', '--page-size', '3', '--page', first.nextPageToken!, '--json']), ['inbox']));
+  assert.equal(second.runs, 2);
+  assert.equal(second.nextPageToken, undefined);
+  const both = [...first.items, ...second.items].map((item) => item.workflowId).sort();
+  assert.deepEqual(both, Object.values(policyRuns).sort());
+
+  const mine = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-policy', '--mine', '--by', 'dana', '--page-size', '10', '--json']), ['inbox']));
+  assert.deepEqual(mine.items.map((item) => item.workflowId).sort(), [policyRuns['plain-1'], policyRuns['plain-2'], policyRuns['late-1']].sort());
+
+  const listed = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-guarded', '--no-details', '--json']), ['inbox']));
+  assert.deepEqual(listed.items, []);
+  assert.deepEqual(listed.listed.map((run) => run.workflowId).sort(), [...guardedRuns].sort());
+  const refused = await cli(['inbox', '--no-details', '--overdue']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /mine and overdue filter the questions/);
+
+  const table = assertOk(await cli(['inbox', '--agent', 'test-guarded', '--page-size', '1']), ['inbox']).stdout;
+  assert.match(table, /1 waiting for a human in 1 run/);
+  assert.match(table, /next page: hitl inbox --page [A-Za-z0-9_-]+/);
+
+  const bad = await cli(['inbox', '--page-size', '0']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--page-size takes a whole number from 1 to 1000/);
+  const badToken = await cli(['inbox', '--page', 'not a token!']);
+  assert.notEqual(badToken.code, 0);
+  assert.match(badToken.stderr, /the page token is not one an inbox page gave/);
+});
+
+test('the web: GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…, mine as the signed-in person', async () => {
+  const web = new SessionClient(inbox.url);
+  await web.start();
+  const first = await web.request('/api/inbox?agent=test-policy&pageSize=4');
+  assert.equal(first.status, 200);
+  const page = first.json as unknown as InboxPage & { items: Array<{ workflowId: string; offersTrust: boolean }> };
+  assert.equal(page.runs, 4);
+  assert.ok(page.nextPageToken);
+  const next = (await web.request(`/api/inbox?agent=test-policy&pageSize=4&page=${page.nextPageToken}`)).json as unknown as InboxPage;
+  assert.equal(next.runs, 1);
+  assert.deepEqual([...page.items, ...next.items].map((item) => item.workflowId).sort(), Object.values(policyRuns).sort());
+  assert.equal(typeof page.items[0]!.offersTrust, 'boolean', 'in the web words of the feed');
+
+  // Signed in as bob: not the question only alice may answer.
+  const mine = (await web.request('/api/inbox?agent=test-policy&mine=1&pageSize=10')).json as unknown as InboxPage;
+  assert.deepEqual(mine.items.map((item) => item.workflowId).sort(), ['plain-1', 'plain-2', 'late-1', 'quorum-1'].map((label) => policyRuns[label]!).sort());
+  const overdue = (await web.request('/api/inbox?overdue=1')).json as unknown as InboxPage;
+  assert.deepEqual(overdue.items, []);
+  assert.equal(overdue.runs, 7);
+
+  const listed = (await web.request('/api/inbox?agent=test-guarded&details=0')).json as unknown as InboxPage;
+  assert.deepEqual(listed.items, []);
+  assert.deepEqual(listed.listed.map((run) => [run.workflowId, run.agent, run.pending]).sort(), guardedRuns.map((id) => [id, 'test-guarded', 1]).sort());
+
+  const bad = await web.request('/api/inbox?pageSize=5000');
+  assert.equal(bad.status, 400);
+  assert.match(String(bad.json.error), /page size/);
+  // Without parameters: the whole inbox as before (an array).
+  const whole = await web.request('/api/inbox');
+  assert.ok(Array.isArray(whole.json));
+  assert.equal((whole.json as unknown as unknown[]).length, 7);
+});
+
+test('with no worker, a page still lists its runs from visibility (and reads only the runs of the page)', async () => {
+  await worker.stop();
+  const started = Date.now();
+  const page = await listInboxPage(env.client, { agent: 'test-policy', pageSize: 2 });
+  assert.equal(page.runs, 2);
+  assert.deepEqual(page.items, []);
+  assert.equal(page.unread.length, 2, 'the two runs of the page, not the five waiting');
+  for (const run of page.unread) {
+    assert.equal(run.agent, 'test-policy', 'the agent from the search attribute');
+    assert.equal(run.pending, 1, 'the pending count from the search attribute');
+    assert.ok(Object.values(policyRuns).includes(run.workflowId));
+    assert.match(run.problem, /could not be read/);
+  }
+  assert.ok(page.nextPageToken);
+  assert.ok(Date.now() - started < 30_000, 'bounded: one details timeout for the page, not one per run in sequence');
+  // Without details: no query at all, every run listed at once from visibility.
+  const quick = Date.now();
+  const listed = await listInboxPage(env.client, { agent: 'test-policy', pageSize: 10, details: false });
+  assert.deepEqual(listed.unread, []);
+  assert.deepEqual(listed.listed.map((run) => run.workflowId).sort(), Object.values(policyRuns).sort());
+  assert.ok(listed.listed.every((run) => run.agent === 'test-policy' && run.pending === 1 && run.startedAt !== undefined));
+  assert.ok(Date.now() - quick < 4000, 'no query waited for (a query to these runs waits 5 s for a worker)');
+  worker = await env.startWorker();
+});
