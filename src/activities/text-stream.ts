@@ -21,14 +21,25 @@ export class TextStream {
   private gathered = '';
   private timer: NodeJS.Timeout | undefined;
   private readonly events;
+  /**
+   * When the attempt's start-to-close timeout passes. The server has given up on it then and may
+   * run the next attempt, which says `data-retry`: an attempt still running past it (a provider
+   * that answered late) publishes nothing more, or its text would land after the retry's.
+   */
+  private readonly deadline: number;
 
   private constructor(
     private readonly id: string,
     private readonly client: WorkflowStreamClient,
   ) {
     this.events = client.topic<RunEvent>(RUN_EVENTS_TOPIC);
-    const { attempt } = activityInfo();
+    const { attempt, startToCloseTimeoutMs, currentAttemptScheduledTimestampMs } = activityInfo();
+    this.deadline = startToCloseTimeoutMs > 0 ? currentAttemptScheduledTimestampMs + startToCloseTimeoutMs : Infinity;
     if (attempt > 1) this.events.publish({ type: 'data-retry', data: { id, attempt } }, { forceFlush: true });
+  }
+
+  private get late(): boolean {
+    return Date.now() >= this.deadline;
   }
 
   /** A stream of message `id` to the run this activity works for. */
@@ -42,7 +53,7 @@ export class TextStream {
   }
 
   text(delta: string): void {
-    if (delta === '') return;
+    if (delta === '' || this.late) return;
     if (!this.started) {
       this.started = true;
       this.events.publish({ type: 'text-start', id: this.id });
@@ -62,7 +73,7 @@ export class TextStream {
    */
   async close(): Promise<void> {
     this.sendGathered();
-    if (this.started) this.events.publish({ type: 'text-end', id: this.id });
+    if (this.started && !this.late) this.events.publish({ type: 'text-end', id: this.id });
     await this.client[Symbol.asyncDispose]().catch(() => (this.started = false));
   }
 
@@ -76,7 +87,7 @@ export class TextStream {
   private sendGathered(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.gathered === '') return;
+    if (this.gathered === '' || this.late) return;
     this.events.publish({ type: 'text-delta', id: this.id, delta: this.gathered }, { forceFlush: true });
     this.gathered = '';
   }

@@ -306,25 +306,33 @@ export class AgentClient {
   }
 
   /** Everyone in this process who watches a run shares one reader of it (shared-streams.ts). */
-  private readonly sharedStreams = new SharedStreams<RunEvent>((runId, from) => this.readStream(runId, from));
+  private readonly sharedStreams = new SharedStreams<RunEvent>((runId, from, signal) => this.readStream(runId, from, signal));
 
   /** The run's stream from `from`, read from the run: what `stream` gives, for one watcher. */
-  private async *readStream(workflowId: string, start: number): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
+  private async *readStream(workflowId: string, start: number, signal: AbortSignal): AsyncGenerator<{ offset: number; event: RunEvent }, void, undefined> {
     const handle = this.handle(workflowId);
     const events = WorkflowStreamClient.create(this.client, workflowId, { batchInterval: '100ms' }).topic<RunEvent>(RUN_EVENTS_TOPIC);
     let from = start;
-    for (;;) {
+    while (!signal.aborted) {
       try {
-        for await (const item of events.subscribe(from, { pollCooldown: '0ms' })) {
-          from = item.offset + 1;
-          yield { offset: item.offset, event: item.data };
-          if (item.data.type === 'finish') return;
+        const polls = events.subscribe(from, { pollCooldown: '0ms' });
+        // Every poll under `signal`: aborted, the poll the run holds is cancelled at once.
+        const next = () => this.client.withAbortSignal(signal, () => polls.next());
+        try {
+          for (let step = await next(); !step.done; step = await next()) {
+            from = step.value.offset + 1;
+            yield { offset: step.value.offset, event: step.value.data };
+            if (step.value.data.type === 'finish') return;
+          }
+        } finally {
+          await polls.return(undefined);
         }
         // The run closed while we read: the rest, from the ended run.
         const closed = await this.closeStatus(handle);
         if (closed) yield* this.endedStream(workflowId, from, closed);
         return;
       } catch (error) {
+        if (signal.aborted) return;
         // The run ended under the poll: the rest, from the ended run.
         const closed = await this.closeStatus(handle).catch(() => undefined);
         if (closed) {

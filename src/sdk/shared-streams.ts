@@ -11,8 +11,12 @@ export interface StreamItem<T> {
   event: T;
 }
 
-/** Reads a run's stream from an offset (see AgentClient.stream): each item once, in order. */
-export type OpenStream<T> = (runId: string, from: number) => AsyncGenerator<StreamItem<T>, void, undefined>;
+/**
+ * Reads a run's stream from an offset (see AgentClient.stream): each item once, in order. `signal`
+ * aborts once nobody watches: a poll the run holds until its next event is cancelled then, rather
+ * than keep one of the run's few watcher places (and a connection) for nobody.
+ */
+export type OpenStream<T> = (runId: string, from: number, signal: AbortSignal) => AsyncGenerator<StreamItem<T>, void, undefined>;
 
 /** Events a shared reader keeps for watchers that join late. */
 const KEPT_EVENTS = 2000;
@@ -26,7 +30,8 @@ export class SharedStreams<T> {
   async *subscribe(runId: string, from: number): AsyncGenerator<StreamItem<T>, void, undefined> {
     let reader = this.readers.get(runId);
     if (!reader || reader.finished) {
-      const fresh = new SharedReader(this.open(runId, from), from, () => {
+      const stop = new AbortController();
+      const fresh = new SharedReader(this.open(runId, from, stop.signal), from, stop, () => {
         if (this.readers.get(runId) === fresh) this.readers.delete(runId);
       });
       this.readers.set(runId, fresh);
@@ -37,7 +42,7 @@ export class SharedStreams<T> {
       let next = from;
       if (!reader.holds(next)) {
         // Older than what the shared reader keeps: from the run itself until the two meet.
-        const own = this.open(runId, next);
+        const own = this.open(runId, next, reader.signal);
         try {
           for await (const item of own) {
             yield item;
@@ -56,6 +61,7 @@ export class SharedStreams<T> {
       }
     } finally {
       reader.watchers -= 1;
+      if (reader.watchers === 0) reader.stop();
     }
   }
 }
@@ -70,13 +76,28 @@ class SharedReader<T> {
   private stopped = false;
   private failure: { error: unknown } | undefined;
   private wake: Array<() => void> = [];
-  constructor(source: AsyncGenerator<StreamItem<T>, void, undefined>, from: number, done: () => void) {
+  constructor(
+    source: AsyncGenerator<StreamItem<T>, void, undefined>,
+    from: number,
+    private readonly stopping: AbortController,
+    done: () => void,
+  ) {
     this.forgotten = from;
     void this.pump(source).finally(done);
   }
 
   get finished(): boolean {
     return this.stopped;
+  }
+
+  get signal(): AbortSignal {
+    return this.stopping.signal;
+  }
+
+  /** Nobody watches any more: stop reading now (the poll under way is cancelled). */
+  stop(): void {
+    this.stopped = true;
+    this.stopping.abort();
   }
 
   /** Whether the watcher at `next` can read on from here (nothing it needs was let go). */
@@ -101,11 +122,7 @@ class SharedReader<T> {
         this.kept.push(item);
         if (this.kept.length > KEPT_EVENTS) this.forgotten = this.kept.splice(0, this.kept.length - KEPT_EVENTS).at(-1)!.offset + 1;
         this.tell();
-        // Nobody watches any more: stop (the poll under way ends with the run's next event).
-        if (this.watchers === 0) {
-          this.stopped = true;
-          break;
-        }
+        if (this.stopped) break;
       }
     } catch (error) {
       this.failure = { error };
