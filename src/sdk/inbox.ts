@@ -147,9 +147,11 @@ export async function listInboxPage(client: Client, options: InboxPageOptions = 
   const details = options.details ?? true;
   if (!details && (options.mine !== undefined || options.overdue)) throw new TypeError('mine and overdue filter the questions: they need the details of the page');
   const nextPageToken = tokenBytes(options.pageToken);
+  // Built before any call: a filter that would break out of the query is refused with nothing sent.
+  const query = inboxQuery(options);
   const response = await client.workflowService.listWorkflowExecutions({
     namespace: client.options.namespace,
-    query: inboxQuery(options),
+    query,
     pageSize,
     ...(nextPageToken ? { nextPageToken } : {}),
   });
