@@ -30,15 +30,15 @@ export const SIZES = {
     durability: { steps: 2, modelMs: 300, toolMs: 20, repeats: 1 },
     resume: { approvals: 10, stepsPerRun: 5 },
     parked: { runs: 30, maxCachedWorkflows: 10 },
-    inbox: { runs: 200, answers: 50, pageSize: 20, firstPageRepeats: 3, maxCachedWorkflows: 10 },
+    inbox: { runs: 60, answers: 20, pageSize: 20, firstPageRepeats: 3, maxCachedWorkflows: 10 },
     throughput: { runs: 20, steps: 5, repeats: 1 },
     history: { lengths: [5, 10] },
     waits: { waits: 20, holdMs: 1000 },
     streaming: {
       ttftSamples: 3,
       ttftAnswer: { chars: 400, pieces: 20, pieceMs: 12, firstMs: 300 },
-      longAnswer: { chars: 4000, pieces: 250, pieceMs: 12, firstMs: 300 },
-      crowd: 10,
+      longAnswer: { chars: 4000, pieces: 40, pieceMs: 12, firstMs: 300 },
+      crowd: 6,
     },
   },
 } satisfies Record<Size, unknown>;
