@@ -54,10 +54,18 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
     return workflowId;
   };
   const applied = (label: string) => context.sideEffects().labelsApplied.has(label);
-  const noStrayRun = async (agent: string): Promise<void> => {
+  /** The runs of `agent` running now. */
+  const runningOf = async (agent: string): Promise<Set<string>> => {
+    const ids = new Set<string>();
     for await (const execution of context.client.workflow.list({ query: `WorkflowType = "agentRun" AND ExecutionStatus = "Running"` })) {
-      assertThat(!execution.workflowId.startsWith(`${agent}-`), `a run of "${agent}" was left running: ${execution.workflowId}`);
+      if (execution.workflowId.startsWith(`${agent}-`)) ids.add(execution.workflowId);
     }
+    return ids;
+  };
+  /** No run of `agent` is running, besides those in `before` (other cases' runs of an agent they share). */
+  const noStrayRun = async (agent: string, before = new Set<string>()): Promise<void> => {
+    const stray = [...(await runningOf(agent))].filter((id) => !before.has(id));
+    assertThat(stray.length === 0, `a run of "${agent}" was left running: ${stray.join(', ')}`);
   };
 
   const bigPrompt = path.join(scratch, 'big-prompt.txt');
@@ -93,10 +101,11 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
 
   const cases: Array<[string, () => Promise<string>]> = [
     ['cli: call-tool with a 10 MB input file (and the library with a 10 MB input): refused unread, nothing started', async () => {
+      const before = await runningOf('test-faults');
       const line = await refused(['call-tool', '--agent', 'test-faults', '--tool', 'apply_change', '--input-file', hugeInput], /--input-file ".*huge-input\.json": the file is \d+ bytes; a tool input may have at most \d+ bytes of JSON/);
       const library = await agents.callTool({ agent: 'test-faults', tool: 'apply_change', input: { label: 'x'.repeat(10 * 1024 * 1024) } }).then(() => 'started', (error: Error) => error.message);
       assertThat(/^the tool input is \d+ bytes; tool inputs are limited to \d+ bytes$/.test(library), library.slice(0, 200));
-      await noStrayRun('test-faults');
+      await noStrayRun('test-faults', before);
       return line;
     }],
     ['cli: call-tool with a terminal escape in the input: the call waits, shown escaped by call-tool, status and inbox; denied, nothing applied', async () => {
@@ -117,8 +126,9 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
       return 'no control character, the escape shown escaped, nothing applied';
     }],
     ['cli: call-tool of an unknown tool with a newline in its name: one line, the name escaped, the tools named', async () => {
+      const before = await runningOf('test-faults');
       const line = await refused(['call-tool', '--agent', 'test-faults', '--tool', 'apply\nchange', '--input', '{}'], /run refused: agent "test-faults" has no tool "apply\\nchange"; its tools: apply_change$/);
-      await noStrayRun('test-faults');
+      await noStrayRun('test-faults', before);
       return line;
     }],
     ['cli: a 10 MB --output-schema file', async () => outputRefused(hugeSchema, /--output-schema: the file .* bytes; an output schema file may have at most/)],
