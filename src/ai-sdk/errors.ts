@@ -23,36 +23,7 @@ import {
 } from '@ai-sdk/provider';
 import { ApplicationFailure } from '@temporalio/common';
 import { oneLine } from '../agent/types.js';
-
-const NON_RETRYABLE_STATUS: Record<number, string> = {
-  400: 'ModelBadRequest',
-  401: 'ModelAuthenticationFailed',
-  403: 'ModelPermissionDenied',
-  404: 'ModelNotFound',
-  422: 'ModelUnprocessableRequest',
-};
-
-/** What the AI SDK (and the vendors' SDKs) retry: request timeout, conflict, rate limit, server errors. */
-const isRetryableStatus = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
-
-/** The HTTP status an error type sent inside a stream stands for (OpenAI's and Anthropic's names); unknown types count as 500. */
-const STREAM_ERROR_STATUS: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  rate_limit_exceeded: 429,
-  api_error: 500,
-  server_error: 500,
-  service_unavailable: 503,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
-
-/** A retry-after hint longer than this is ignored: Temporal's own backoff takes over. */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
+import { isRetryableStatus, MAX_RETRY_AFTER_MS, NON_RETRYABLE_STATUS, STREAM_ERROR_STATUS } from '../models/api-errors.js';
 
 /** How the failure names the model and where its requests go. */
 export interface ModelDescription {

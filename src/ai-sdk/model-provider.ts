@@ -27,6 +27,7 @@ import type {
 import { resultText, type ContentBlock, type JsonValue, type Message, type ModelRequest, type ModelResponse, type ToolResult, type ToolSpec, UNPARSEABLE_ARGUMENTS } from '../agent/types.js';
 import { MODEL_REQUEST_TIMEOUT_MS, type InvokeOptions, type ModelProvider } from '../models/provider.js';
 import { parseModelResponse } from '../models/response-schema.js';
+import { CallerError, parseToolInput, StreamDeadline, textSink } from '../models/streaming.js';
 import { classifyAiSdkError, malformedResponse, modelTimedOut, streamIncomplete, unsupportedModel } from './errors.js';
 
 /** A language model of any specification the adapter drives. */
@@ -73,7 +74,7 @@ export class AiSdkModelProvider implements ModelProvider {
       throw unsupportedModel(vendor, `"${modelId}" did not give a language model of specification v2, v3 or v4 (a model id string needs the AI SDK gateway, which this adapter does not resolve)`);
     }
     const timeoutMs = this.options.timeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
-    const deadline = new Deadline(timeoutMs);
+    const deadline = new StreamDeadline(timeoutMs);
     const sink = options.onText ? textSink(options.onText) : undefined;
     const collected = new Collected();
     try {
@@ -212,7 +213,7 @@ class Collected {
         const call = part as Extract<StreamPart, { type: 'tool-call' }>;
         // A tool the model's service ran itself has no place in the run's conversation.
         if (call.providerExecuted) return;
-        this.blocks.push({ toolUse: { toolUseId: call.toolCallId, name: call.toolName, input: parseToolInput(call.input) } });
+        this.blocks.push({ toolUse: { toolUseId: call.toolCallId, name: call.toolName, input: toolInputOf(call.input) } });
         return;
       }
       case 'finish': {
@@ -258,54 +259,7 @@ function tokens(count: unknown): number {
   return Number.isInteger(value) && value >= 0 ? value : 0;
 }
 
-/** Tool input as the model wrote it (a JSON string): none means `{}`; anything unparseable is marked for the loop to refuse. */
-function parseToolInput(raw: unknown): JsonValue {
-  if (typeof raw !== 'string') return (raw ?? {}) as JsonValue;
-  if (raw.trim() === '') return {};
-  try {
-    return JSON.parse(raw) as JsonValue;
-  } catch {
-    return { [UNPARSEABLE_ARGUMENTS]: raw };
-  }
-}
-
-/** The whole streamed call within `ms`: the provider's own timeouts (if any) end with the response headers. */
-class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private fired = false;
-
-  constructor(ms: number) {
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      this.controller.abort();
-    }, ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  get expired(): boolean {
-    return this.fired;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
-
-/** An error of the caller's `onText`: passed on as it was thrown, never taken for the service's failure. */
-class CallerError {
-  constructor(readonly error: unknown) {}
-}
-
-function textSink(onText: (delta: string) => void): (delta: string) => void {
-  return (delta) => {
-    try {
-      onText(delta);
-    } catch (error) {
-      throw new CallerError(error);
-    }
-  };
+/** Tool input as the model wrote it: a JSON string (parsed as streamed input is), or already an object. */
+function toolInputOf(raw: unknown): JsonValue {
+  return typeof raw === 'string' ? parseToolInput(raw) : ((raw ?? {}) as JsonValue);
 }

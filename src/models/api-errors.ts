@@ -28,7 +28,7 @@ export interface ServiceDescription {
   timeoutMs: number;
 }
 
-const NON_RETRYABLE_STATUS: Record<number, string> = {
+export const NON_RETRYABLE_STATUS: Record<number, string> = {
   400: 'ModelBadRequest',
   401: 'ModelAuthenticationFailed',
   403: 'ModelPermissionDenied',
@@ -37,14 +37,14 @@ const NON_RETRYABLE_STATUS: Record<number, string> = {
 };
 
 /** What the SDKs themselves would retry: request timeout, conflict, rate limit, server errors. */
-const isRetryableStatus = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
+export const isRetryableStatus = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
 
 /**
  * The HTTP status an error type stands for, for errors sent inside a stream (they have no status
  * of their own): Anthropic's `event: error` types and OpenAI's error chunk types and codes.
  * An unknown type is taken for a server error: retried.
  */
-const STREAM_ERROR_STATUS: Record<string, number> = {
+export const STREAM_ERROR_STATUS: Record<string, number> = {
   invalid_request_error: 400,
   authentication_error: 401,
   permission_error: 403,
@@ -60,7 +60,7 @@ const STREAM_ERROR_STATUS: Record<string, number> = {
 };
 
 /** A retry-after hint longer than this is ignored: Temporal's own backoff takes over. */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 export function classifyApiError(error: unknown, sdk: SdkErrorClasses, service: ServiceDescription): ApplicationFailure {
   const { vendor } = service;
