@@ -39,6 +39,11 @@ export class FaultContext {
     return new FaultContext(server, await Connection.connect({ address: server.address }), bedrock, scratch, port);
   }
 
+  /** The prebuilt workflow bundle every worker process loads. */
+  get bundlePath(): string {
+    return path.join(this.scratch, 'workflows.js');
+  }
+
   get address(): string {
     return this.server.address;
   }
@@ -55,7 +60,7 @@ export class FaultContext {
     const worker = await startWorkerProcess({
       TEMPORAL_ADDRESS: this.server.address,
       FAULT_TASK_QUEUE: this.taskQueue,
-      FAULT_BUNDLE: path.join(this.scratch, 'workflows.js'),
+      FAULT_BUNDLE: this.bundlePath,
       FAULT_LEDGER: this.ledger,
       BEDROCK_ENDPOINT: this.bedrock.endpoint,
       AGENT_APPROVER_KEYS: approverFiles().approvers,

@@ -47,22 +47,35 @@ export async function startServer(port: number, dbFile: string): Promise<ServerP
 }
 
 export interface WorkerProcess {
+  /** Its process id: the worker's Temporal identity (in histories) is `<pid>@<host>`. */
+  readonly pid: number;
+  /** What it printed on stdout so far. */
+  output(): string;
   kill(): Promise<void>;
+  /** SIGTERM; settles with its exit code once it has exited. */
+  terminate(): Promise<number | null>;
 }
 
 const WORKER = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `script` (by default worker-process.ts) and waits until it prints "ready". */
+export async function startWorkerProcess(env: Record<string, string>, script = WORKER): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('ready')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
   });
-  return { kill: () => killHard(child) };
+  return {
+    pid: child.pid!,
+    output: () => out,
+    kill: () => killHard(child),
+    terminate: () => (child.kill('SIGTERM'), exited),
+  };
 }
 
 async function killHard(child: ChildProcess): Promise<void> {

@@ -17,6 +17,7 @@ import { modelFaults } from './model-faults.js';
 import { serverKills } from './server-kills.js';
 import { streamFaults } from './streams.js';
 import { workerKills } from './worker-kills.js';
+import { fleetOfWorkers } from './fleet.js';
 import { assertEveryHistoryReplays } from '../support/run-checks.js';
 import { workerDataConverter } from '../../src/codec/data-converter.js';
 import { encryptionKeysFromEnv } from '../../src/codec/keys.js';
@@ -29,6 +30,7 @@ const report = new FaultReport();
 const context = await FaultContext.start();
 const groups: Record<string, () => Promise<void>> = {
   workers: () => workerKills(context, report, full ? 100 : 12, full ? 15 : 3),
+  fleet: () => fleetOfWorkers(context, report, full ? 40 : 12, full ? 8 : 2),
   server: () => serverKills(context, report, full ? 20 : 6, full ? 3 : 1),
   model: () => modelFaults(context, report),
   answers: () => badInput(context, report),
