@@ -12,19 +12,40 @@ export function taskQueue(): string {
   return process.env.AGENT_TASK_QUEUE || TASK_QUEUE;
 }
 
-/** Connects to the configured server, or fails with one line that says where it looked. */
+/** Connects to the configured server, or fails with one line that says where it looked, and why. */
 export async function connectOrExplain(): Promise<Client> {
   try {
     return await connectClient();
   } catch (error) {
     if (error instanceof EncryptionKeyError) throw new CliError(error.message);
     const address = configuredAddress() ?? 'localhost:7233 (the default: no --address, TEMPORAL_ADDRESS or profile names one)';
+    const refused = credentialsRefusal(error);
+    if (refused) {
+      throw new CliError(
+        `the Temporal server at ${address} refused this client's credentials (${refused}): ` +
+          "check the API key (--api-key, TEMPORAL_API_KEY or the profile's api_key) or the client certificate (--tls-cert-path, the profile's tls section), and the namespace",
+      );
+    }
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(
       `cannot reach the Temporal server at ${address}: ${reason}. ` +
         `Start one with \`${CLI_INVOCATION} dev\` (or \`temporal server start-dev\`), or point --address / TEMPORAL_ADDRESS at a running server.`,
     );
   }
+}
+
+/** gRPC UNAUTHENTICATED and PERMISSION_DENIED: the server answered, and said no to who is calling. */
+const REFUSED_CODES = new Map([
+  [16, 'UNAUTHENTICATED'],
+  [7, 'PERMISSION_DENIED'],
+]);
+
+/** The server's refusal of the credentials, found in the client's "Failed to connect" error's cause. */
+function credentialsRefusal(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; details?: unknown } | undefined) : undefined;
+  const name = typeof cause?.code === 'number' ? REFUSED_CODES.get(cause.code) : undefined;
+  if (!name) return undefined;
+  return typeof cause?.details === 'string' && cause.details ? `${name}: ${cause.details}` : name;
 }
 
 /** Runs `body` with an AgentClient and closes the connection afterwards, whatever happens. */
