@@ -4,7 +4,9 @@
  * are signed with the service key under the signed-in person's name; `--approvers FILE` (default:
  * AGENT_APPROVER_KEYS) lists that key under each person so that the workers accept it. Sessions
  * are sealed cookies (src/server/sessions.ts): replicas that share INBOX_SESSION_KEY (or, unset,
- * the service key) share sign-ins, and a restart keeps them.
+ * the service key) share sign-ins, and a restart keeps them. With `--oidc-issuer` (and the other
+ * `--oidc-*` settings, src/server/oidc-settings.ts) people sign in through their identity provider
+ * instead, and answers are signed as their subject there.
  */
 import { randomBytes } from 'node:crypto';
 import { nameProblem } from '../agent/names.js';
@@ -13,6 +15,8 @@ import { AgentClient } from '../sdk/agent-client.js';
 import { ServiceSigner } from '../server/service-key.js';
 import { sessionKeysFromEnv, sessionLifetimeFromEnv } from '../server/sessions.js';
 import { serveOptionsProblem, startInboxServer } from '../server/start.js';
+import { OidcSignIn } from '../server/oidc.js';
+import { oidcSettingsFrom, type OidcFlags } from '../server/oidc-settings.js';
 import { readUsers, setUserPassword } from '../server/users.js';
 import { shutdownGraceFromEnv } from '../temporal/worker-shutdown.js';
 import { connectOrExplain, taskQueue } from './connect.js';
@@ -20,7 +24,7 @@ import { CliError } from './errors.js';
 import { outputFor, type JsonFlag } from './output.js';
 import { shutdownSignal } from './signals.js';
 
-export interface ServeFlags extends JsonFlag {
+export interface ServeFlags extends JsonFlag, OidcFlags {
   port: number;
   host: string;
   devUser?: string;
@@ -42,8 +46,14 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     const problem = name !== undefined ? nameProblem('person name', name) : undefined;
     if (problem) throw new CliError(problem);
   }
+  const oidcSettings = failsAsCliError(() => oidcSettingsFrom(flags, env));
   if (flags.addUser === undefined) {
-    const problem = serveOptionsProblem({ host: flags.host, ...(flags.devUser !== undefined ? { devUser: flags.devUser } : {}), ...(usersFile !== undefined ? { usersFile } : {}) });
+    const problem = serveOptionsProblem({
+      host: flags.host,
+      ...(flags.devUser !== undefined ? { devUser: flags.devUser } : {}),
+      ...(usersFile !== undefined ? { usersFile } : {}),
+      ...(oidcSettings !== undefined ? { oidc: oidcSettings } : {}),
+    });
     if (problem) throw new CliError(problem);
   }
   const { signer, created, file: keyFile } = failsAsCliError(() => ServiceSigner.load(flags.serviceKey ?? (env.INBOX_SERVICE_KEY || undefined)));
@@ -84,6 +94,12 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   const sessionKeys = failsAsCliError(() => sessionKeysFromEnv(env));
   const sessionLifetimeMs = failsAsCliError(() => sessionLifetimeFromEnv(env));
   const links = env.NOTIFY_LINK_SECRET ? failsAsCliError(() => new LinkSigner(env.NOTIFY_LINK_SECRET!)) : undefined;
+  // Discovery before anything listens: a wrong issuer or an unreachable provider stops serve with the reason.
+  const oidc = oidcSettings
+    ? await OidcSignIn.discover(oidcSettings).catch((error: unknown) => {
+        throw new CliError((error as Error).message);
+      })
+    : undefined;
   const client = await connectOrExplain();
   try {
     const server = await startInboxServer({
@@ -93,6 +109,7 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
       port: flags.port,
       ...(usersFile !== undefined ? { usersFile } : {}),
       ...(flags.devUser !== undefined ? { devUser: flags.devUser } : {}),
+      ...(oidc ? { oidc } : {}),
       ...(links ? { links } : {}),
       ...(sessionKeys ? { sessionKeys } : {}),
       sessionLifetimeMs,
@@ -103,8 +120,15 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     const sealedWith = sessionKeys
       ? `INBOX_SESSION_KEY${sessionKeys.all.length > 1 ? `, ${sessionKeys.all.length - 1} old key${sessionKeys.all.length > 2 ? 's' : ''} still accepted` : ''}`
       : 'a key derived from the service key';
-    out.emit({ url: server.url, devUser: flags.devUser, usersFile, links: links !== undefined, serviceKey: signer.publicKey, sessions: sessionKeys ? 'INBOX_SESSION_KEY' : 'service key' }, [
+    const approverGroups = oidc?.settings.approverGroups;
+    out.emit({ url: server.url, devUser: flags.devUser, usersFile, ...(oidc ? { oidcIssuer: oidc.issuer } : {}), links: links !== undefined, serviceKey: signer.publicKey, sessions: sessionKeys ? 'INBOX_SESSION_KEY' : 'service key' }, [
       `approval inbox: ${server.url}${flags.devUser !== undefined ? ` (everyone is signed in as ${flags.devUser}: development only)` : ''}`,
+      ...(oidc
+        ? [
+            `single sign-on: ${oidc.issuer} (client ${oidc.settings.clientId}); people answer as <sub>@${oidc.issuer.replace(/^https?:\/\//, '')}; ` +
+              `approver groups (claim "${oidc.settings.groupsClaim}"): ${approverGroups === '*' ? 'everyone the provider signs in' : approverGroups!.join(', ')}`,
+          ]
+        : []),
       `answers are signed with the service key ${signer.publicKey}${approversFile ? ` (listed in ${approversFile})` : ''}`,
       `sessions: sealed cookies (${sealedWith}); replicas with the same key share sign-ins, and a restart keeps them`,
       links ? 'one-click links: enabled (NOTIFY_LINK_SECRET)' : 'one-click links: off (set NOTIFY_LINK_SECRET, the same as the workers)',

@@ -15,6 +15,7 @@
  *   GET  /api/links/:token       what a one-click link would answer (no side effect)
  *   POST /api/links/:token/confirm   give that answer (once: the run takes one answer per question)
  *   POST /codec/encode, /codec/decode   Temporal's codec server protocol (src/codec), signed in or dev mode
+ *   GET  /auth/login, /auth/callback, /auth/signed-out   single sign-on (oidc-routes.ts), when configured
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
@@ -38,13 +39,17 @@ import type { ServiceSigner } from './service-key.js';
 import { csrfMatches, passwordFingerprint, SESSION_PROBLEMS, SessionSealer, sessionKeys, type Session, type SessionKeys } from './sessions.js';
 import { UsedLinks } from './used-links.js';
 import { signIn, storedPassword } from './users.js';
+import type { OidcSignedIn, OidcSignIn } from './oidc.js';
+import { markSignedOut, oidcRoutes, signInFirst } from './oidc-routes.js';
 
 export interface InboxAppOptions {
   agents: AgentClient;
   /** Signs every answer as the signed-in person (see service-key.ts). */
   signer: ServiceSigner;
-  /** People and password hashes (users.ts); required unless `devUser`. */
+  /** People and password hashes (users.ts); required unless `devUser` or `oidc`. */
   usersFile?: string;
+  /** Single sign-on through an OIDC provider (oidc.ts), discovered already; instead of `usersFile`. */
+  oidc?: OidcSignIn;
   /** Development only: every browser is signed in as this person. */
   devUser?: string;
   /** Verifies one-click links (the secret shared with the workers' NOTIFY_LINK_SECRET). */
@@ -72,7 +77,9 @@ function asset(name: string): string {
 
 export function createInboxApp(options: InboxAppOptions) {
   const { agents, signer } = options;
-  const sessions = new SessionSealer(options.sessionKeys ?? sessionKeys(signer.sessionKey()), options.sessionLifetimeMs);
+  const keys = options.sessionKeys ?? sessionKeys(signer.sessionKey());
+  const sessions = new SessionSealer(keys, options.sessionLifetimeMs);
+  const { oidc } = options;
   const feed = new InboxFeed(agents.client, options.pollMs);
   const signIns = new RateLimiter(options.signInLimit?.max ?? 10, options.signInLimit?.windowMs ?? 60_000);
   // Only a fast path for two clicks on this replica at once: any replica refuses a link whose question is answered (the run took the answer).
@@ -98,7 +105,12 @@ export function createInboxApp(options: InboxAppOptions) {
   // The rest of a refused body is never read: the connection is closed after the answer.
   app.use('/api/*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request too large' }, 413, { connection: 'close' }) }));
 
-  for (const path of PAGE_PATHS) app.get(path, (c) => c.html(files.html, 200, { 'cache-control': 'no-store' }));
+  const sso = oidc ? { oidc, keys, startSession: (c: Context, signedIn: OidcSignedIn) => void startSsoSession(c as Context<Env>, signedIn), signedIn: (c: Context) => 'session' in currentSession(c as Context<Env>) } : undefined;
+  if (sso) app.route('/auth', oidcRoutes(sso));
+  for (const path of PAGE_PATHS) {
+    if (sso) app.get(path, signInFirst(sso));
+    app.get(path, (c) => c.html(files.html, 200, { 'cache-control': 'no-store' }));
+  }
   app.get('/assets/app.js', (c) => c.body(files.js, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/assets/style.css', (c) => c.body(files.css, 200, { 'content-type': 'text/css; charset=utf-8' }));
@@ -108,12 +120,21 @@ export function createInboxApp(options: InboxAppOptions) {
     setCookie(c, COOKIE, cookie, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: sessions.maxAgeSeconds, prefix: 'host' });
     return session;
   };
+  /** A single sign-on session: it ends no later than the provider's tokens. */
+  const startSsoSession = (c: Context<Env>, signedIn: OidcSignedIn) => {
+    const now = Date.now();
+    const { session, cookie } = sessions.create(signedIn.user, undefined, now, { identity: signedIn.identity, notAfter: signedIn.notAfter });
+    const maxAge = Math.max(1, Math.floor((session.expiresAt - now) / 1000));
+    setCookie(c, COOKIE, cookie, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge, prefix: 'host' });
+    return session;
+  };
   /** The session the cookie carries, or why there is none. With a users file, only while the person is in it with the password they signed in with. */
   const currentSession = (c: Context<Env>): { session: Session } | { problem: string } => {
     const opened = sessions.open(getCookie(c, COOKIE, 'host'));
     if (!('session' in opened)) return opened;
     const { session } = opened;
-    if (options.devUser !== undefined) return session.user === options.devUser && session.password === undefined ? opened : { problem: SESSION_PROBLEMS.damaged };
+    if (options.devUser !== undefined) return session.user === options.devUser && session.password === undefined && !session.sso ? opened : { problem: SESSION_PROBLEMS.damaged };
+    if (session.sso) return oidc?.issued(session.user) ? opened : { problem: 'your sign-in came from an identity provider this inbox does not use now: sign in again' };
     const stored = options.usersFile !== undefined && session.password !== undefined ? storedPassword(options.usersFile, session.user) : undefined;
     if (stored === undefined || passwordFingerprint(stored) !== session.password) return { problem: 'your sign-in ended (your password changed, or your name left the users file): sign in again' };
     return opened;
@@ -128,7 +149,8 @@ export function createInboxApp(options: InboxAppOptions) {
     const current = currentSession(c);
     if (!('session' in current) && options.devUser === undefined) return refused(c, current.problem);
     const session = 'session' in current ? current.session : startSession(c, options.devUser!);
-    return c.json({ user: session.user, csrf: session.csrf, dev: options.devUser !== undefined, links: options.links !== undefined });
+    const sso = session.sso && oidc ? { sso: true, name: session.sso.name, email: session.sso.email, groups: session.sso.groups, mayAnswer: oidc.mayAnswer(session.sso) } : {};
+    return c.json({ user: session.user, csrf: session.csrf, dev: options.devUser !== undefined, links: options.links !== undefined, expiresAt: new Date(session.expiresAt).toISOString(), ...sso });
   });
 
   app.post('/api/signin', async (c) => {
@@ -136,6 +158,7 @@ export function createInboxApp(options: InboxAppOptions) {
     const wait = signIns.hit(client);
     if (wait > 0) return c.json({ error: `too many sign-in attempts; try again in ${Math.ceil(wait / 1000)} s` }, 429, { 'retry-after': String(Math.ceil(wait / 1000)) });
     if (options.devUser !== undefined) return c.json({ error: `this inbox signs everyone in as ${options.devUser} (--dev-user)` }, 400);
+    if (oidc) return c.json({ error: 'this inbox signs people in through their identity provider: open /auth/login' }, 400);
     const { name, password } = ((await c.req.json().catch(() => ({}))) ?? {}) as { name?: unknown; password?: unknown };
     if (typeof name !== 'string' || typeof password !== 'string' || name.length > 200 || password.length > 1000) return c.json({ error: 'give a name and a password' }, 400);
     const stored = options.usersFile ? await signIn(options.usersFile, name, password) : undefined;
@@ -158,7 +181,10 @@ export function createInboxApp(options: InboxAppOptions) {
   // Stateless: the cookie is cleared (a copy of it stays valid until it expires; see sessions.ts).
   api.post('/signout', (c) => {
     deleteCookie(c, COOKIE, { path: '/', secure: true, prefix: 'host' });
-    return c.json({ signedOut: true });
+    if (!oidc) return c.json({ signedOut: true });
+    // The next page goes through the provider's logout (oidc-routes.ts); a script may go there itself.
+    markSignedOut(c);
+    return c.json({ signedOut: true, logoutUrl: oidc.logoutUrl()?.href ?? '/auth/signed-out' });
   });
 
   api.get('/inbox', async (c) => {
@@ -242,11 +268,21 @@ export function createInboxApp(options: InboxAppOptions) {
     }),
   );
 
+  /** A single sign-on person outside the approver groups may read the inbox but answer nothing (403). */
+  const notAnApprover = (c: Context<Env>) => {
+    const { user, sso } = c.get('session');
+    if (!sso || oidc?.mayAnswer(sso)) return undefined;
+    const groups = oidc?.settings.approverGroups;
+    return c.json({ error: `${user} is in none of this inbox's approver groups (${Array.isArray(groups) ? groups.join(', ') : ''}), so may not answer here` }, 403);
+  };
+
   /** Gives `unsigned` (bound to the question as the page showed it) in the run that asks it, signed there as the person. */
   const answer = (c: Context<Env>, runId: string, unsigned: InterruptResponse) =>
     clientErrors(c, async () => {
       if (unsigned.binding === undefined) return c.json({ error: 'the page did not say which question it showed (no binding); reload it and answer what it shows' }, 400);
-      const user = c.get('session').user;
+      const refusal = notAnApprover(c);
+      if (refusal) return refusal;
+      const { user } = c.get('session');
       const status = await agents.answer(runId, [unsigned], (target, bound) => signer.sign(target, user, bound));
       void feed.refresh().catch(() => undefined);
       return c.json({ status });
@@ -303,6 +339,8 @@ export function createInboxApp(options: InboxAppOptions) {
       // Bound to what the confirm page showed; the link's own binding, where it has one, was checked against the question above.
       const unsigned = answerFor({ interruptId: link.claims.interruptId, action: link.claims.action, binding, ...(typeof reason === 'string' ? { reason } : {}) }, link.interrupt.accepts);
       if (typeof unsigned === 'string') return c.json({ error: unsigned }, 400);
+      const refusal = notAnApprover(c);
+      if (refusal) return refusal;
       // Claimed before answering: two clicks at once on this replica cannot both answer. On two
       // replicas at once, the run takes one answer and refuses the other, which is told as here.
       if (!usedLinks.claim(link.claims.linkId, link.claims.expiresAt)) return c.json({ error: 'this link was used already' }, 410);

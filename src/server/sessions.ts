@@ -12,6 +12,9 @@
  *
  * Signing out clears the cookie; a copy of it stays valid until it expires, unless the key that
  * sealed it is retired, or the person's password changes or their name leaves the users file.
+ * A single sign-on session (oidc.ts) carries the person's name, email and approver groups instead of
+ * a password fingerprint, and expires no later than the provider's tokens. The same sealing, under
+ * another label, carries a sign-in under way (oidc-pending.ts).
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { durationMs } from '../agent/interrupts.js';
@@ -24,6 +27,16 @@ export interface Session {
   expiresAt: number;
   /** Fingerprint of the person's password hash when they signed in (absent for a dev user). */
   password?: string;
+  /** Set when the person signed in through single sign-on (OIDC): `user` is then their subject. */
+  sso?: SsoIdentity;
+}
+
+/** Who the identity provider said signed in, as far as the inbox needs it. */
+export interface SsoIdentity {
+  name?: string;
+  email?: string;
+  /** The person's groups (from the configured claim) among the inbox's approver groups. */
+  groups: string[];
 }
 
 export const SESSION_COOKIE = '__Host-hitl-session';
@@ -104,9 +117,8 @@ const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + 8 + IV_BYTES;
-/** Cookies longer than this are refused before anything else (a session is a name and two tokens). */
-const MAX_COOKIE_LENGTH = 2048;
-const AAD = Buffer.from(`${SESSION_COOKIE} v${VERSION}`);
+/** Cookies longer than this are refused before anything else (a session is a name, two tokens and at most a few groups). */
+const MAX_COOKIE_LENGTH = 3072;
 
 export const SESSION_PROBLEMS = {
   missing: 'sign in first',
@@ -124,43 +136,39 @@ export class SessionSealer {
     readonly lifetimeMs = DEFAULT_SESSION_LIFETIME_MS,
   ) {}
 
-  /** A new session for `user` and its cookie value. */
-  create(user: string, password?: string, now = Date.now()): { session: Session; cookie: string } {
-    const session: Session = { user, csrf: randomBytes(32).toString('base64url'), expiresAt: now + this.lifetimeMs, ...(password !== undefined ? { password } : {}) };
+  /**
+   * A new session for `user` and its cookie value. A single sign-on session passes `sso`, and
+   * `notAfter` when its tokens expire sooner than the session lifetime.
+   */
+  create(user: string, password?: string, now = Date.now(), sso?: { identity: SsoIdentity; notAfter?: number }): { session: Session; cookie: string } {
+    const expiresAt = Math.min(now + this.lifetimeMs, sso?.notAfter ?? Number.POSITIVE_INFINITY);
+    const session: Session = {
+      user,
+      csrf: randomBytes(32).toString('base64url'),
+      expiresAt,
+      ...(password !== undefined ? { password } : {}),
+      ...(sso ? { sso: sso.identity } : {}),
+    };
     return { session, cookie: this.seal(session) };
   }
 
   seal(session: Session): string {
-    const { id, key } = this.keys.current;
-    const iv = randomBytes(IV_BYTES);
-    const header = Buffer.concat([Buffer.from([VERSION]), id, iv]);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.concat([AAD, header]));
-    const body = JSON.stringify({ u: session.user, c: session.csrf, e: session.expiresAt, ...(session.password !== undefined ? { p: session.password } : {}) });
-    const sealed = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
-    return Buffer.concat([header, sealed, cipher.getAuthTag()]).toString('base64url');
+    const { sso } = session;
+    const body = {
+      u: session.user,
+      c: session.csrf,
+      e: session.expiresAt,
+      ...(session.password !== undefined ? { p: session.password } : {}),
+      ...(sso ? { s: { g: sso.groups, ...(sso.name !== undefined ? { n: sso.name } : {}), ...(sso.email !== undefined ? { m: sso.email } : {}) } } : {}),
+    };
+    return sealValue(this.keys, SESSION_COOKIE, body);
   }
 
   /** The session in the cookie, or why there is none (one line for the person). */
   open(cookie: string | undefined, now = Date.now()): { session: Session } | { problem: string } {
-    if (!cookie) return { problem: SESSION_PROBLEMS.missing };
-    if (cookie.length > MAX_COOKIE_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cookie)) return { problem: SESSION_PROBLEMS.damaged };
-    const bytes = Buffer.from(cookie, 'base64url');
-    if (bytes.length < HEADER_BYTES + TAG_BYTES + 2 || bytes[0] !== VERSION) return { problem: SESSION_PROBLEMS.damaged };
-    const header = bytes.subarray(0, HEADER_BYTES);
-    const id = header.subarray(1, 9);
-    const key = this.keys.all.find((candidate) => candidate.id.equals(id));
-    if (!key) return { problem: SESSION_PROBLEMS.unknownKey };
-    let text: string;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key.key, header.subarray(9), { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.concat([AAD, header]));
-      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      text = Buffer.concat([decipher.update(bytes.subarray(HEADER_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-    } catch {
-      return { problem: SESSION_PROBLEMS.damaged };
-    }
-    const value = parse(text);
+    const opened = openValue(this.keys, SESSION_COOKIE, cookie);
+    if ('problem' in opened) return opened;
+    const value = parse(opened.value);
     if (!value) return { problem: SESSION_PROBLEMS.damaged };
     if (now >= value.expiresAt) return { problem: `your session expired at ${new Date(value.expiresAt).toISOString()}: sign in again` };
     return { session: value };
@@ -171,14 +179,56 @@ export class SessionSealer {
   }
 }
 
-function parse(text: string): Session | undefined {
+/**
+ * `value` as JSON, sealed for one purpose: `label` is authenticated with the header, so a cookie
+ * sealed for one purpose (a sign-in under way) never opens as another (a session).
+ */
+export function sealValue(keys: SessionKeys, label: string, value: unknown): string {
+  const { id, key } = keys.current;
+  const iv = randomBytes(IV_BYTES);
+  const header = Buffer.concat([Buffer.from([VERSION]), id, iv]);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.concat([Buffer.from(`${label} v${VERSION}`), header]));
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return Buffer.concat([header, sealed, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** What `sealValue` sealed under `label`, parsed, or why it cannot be opened. */
+export function openValue(keys: SessionKeys, label: string, cookie: string | undefined): { value: unknown } | { problem: string } {
+  if (!cookie) return { problem: SESSION_PROBLEMS.missing };
+  if (cookie.length > MAX_COOKIE_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cookie)) return { problem: SESSION_PROBLEMS.damaged };
+  const bytes = Buffer.from(cookie, 'base64url');
+  if (bytes.length < HEADER_BYTES + TAG_BYTES + 2 || bytes[0] !== VERSION) return { problem: SESSION_PROBLEMS.damaged };
+  const header = bytes.subarray(0, HEADER_BYTES);
+  const id = header.subarray(1, 9);
+  const key = keys.all.find((candidate) => candidate.id.equals(id));
+  if (!key) return { problem: SESSION_PROBLEMS.unknownKey };
   try {
-    const { u, c, e, p } = JSON.parse(text) as { u?: unknown; c?: unknown; e?: unknown; p?: unknown };
-    if (typeof u !== 'string' || typeof c !== 'string' || typeof e !== 'number' || (p !== undefined && typeof p !== 'string')) return undefined;
-    return { user: u, csrf: c, expiresAt: e, ...(p !== undefined ? { password: p } : {}) };
+    const decipher = createDecipheriv('aes-256-gcm', key.key, header.subarray(9), { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.concat([Buffer.from(`${label} v${VERSION}`), header]));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    const text = Buffer.concat([decipher.update(bytes.subarray(HEADER_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    return { value: JSON.parse(text) as unknown };
   } catch {
-    return undefined;
+    return { problem: SESSION_PROBLEMS.damaged };
   }
+}
+
+function parse(value: unknown): Session | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { u, c, e, p, s } = value as { u?: unknown; c?: unknown; e?: unknown; p?: unknown; s?: unknown };
+  if (typeof u !== 'string' || typeof c !== 'string' || typeof e !== 'number' || (p !== undefined && typeof p !== 'string')) return undefined;
+  const sso = s === undefined ? undefined : parseSso(s);
+  if (s !== undefined && !sso) return undefined;
+  return { user: u, csrf: c, expiresAt: e, ...(p !== undefined ? { password: p } : {}), ...(sso ? { sso } : {}) };
+}
+
+function parseSso(value: unknown): SsoIdentity | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { g, n, m } = value as { g?: unknown; n?: unknown; m?: unknown };
+  if (!Array.isArray(g) || !g.every((group) => typeof group === 'string')) return undefined;
+  if ((n !== undefined && typeof n !== 'string') || (m !== undefined && typeof m !== 'string')) return undefined;
+  return { groups: g as string[], ...(n !== undefined ? { name: n } : {}), ...(m !== undefined ? { email: m } : {}) };
 }
 
 /** Constant-time comparison of the token a request sent with the session's. */

@@ -27,13 +27,19 @@ export function isLoopback(host: string): boolean {
   return bare === '::1' || bare === '::ffff:127.0.0.1';
 }
 
-/** Why the inbox may not start this way: a dev user off loopback, or nobody who could sign in. */
-export function serveOptionsProblem(options: { host: string; devUser?: string; usersFile?: string }): string | undefined {
+/**
+ * Why the inbox may not start this way: a dev user off loopback, nobody who could sign in, or two
+ * ways of signing in at once (single sign-on replaces the users file: one source of who may answer).
+ */
+export function serveOptionsProblem(options: { host: string; devUser?: string; usersFile?: string; oidc?: unknown }): string | undefined {
+  if (options.oidc !== undefined && (options.devUser !== undefined || options.usersFile !== undefined)) {
+    return `single sign-on (--oidc-issuer) replaces ${options.devUser !== undefined ? '--dev-user' : '--users (INBOX_USERS)'}: use one way of signing in`;
+  }
   if (options.devUser !== undefined && !isLoopback(options.host)) {
     return `--dev-user signs every browser in as ${options.devUser}: it is refused on ${options.host}; serve on 127.0.0.1 or use --users`;
   }
-  if (options.devUser === undefined && options.usersFile === undefined) {
-    return 'the inbox needs --users FILE (people and their password hashes; see --add-user) or, for local development, --dev-user NAME';
+  if (options.devUser === undefined && options.usersFile === undefined && options.oidc === undefined) {
+    return 'the inbox needs --users FILE (people and their password hashes; see --add-user), single sign-on (--oidc-issuer and the other --oidc-* settings) or, for local development, --dev-user NAME';
   }
   return undefined;
 }
