@@ -18,6 +18,7 @@ import { serverKills } from './server-kills.js';
 import { streamFaults } from './streams.js';
 import { workerKills } from './worker-kills.js';
 import { fleetOfWorkers } from './fleet.js';
+import { fleetShutdown } from './fleet-shutdown.js';
 import { assertEveryHistoryReplays } from '../support/run-checks.js';
 import { workerDataConverter } from '../../src/codec/data-converter.js';
 import { encryptionKeysFromEnv } from '../../src/codec/keys.js';
@@ -30,7 +31,11 @@ const report = new FaultReport();
 const context = await FaultContext.start();
 const groups: Record<string, () => Promise<void>> = {
   workers: () => workerKills(context, report, full ? 100 : 12, full ? 15 : 3),
-  fleet: () => fleetOfWorkers(context, report, full ? 40 : 12, full ? 8 : 2),
+  fleet: async () => {
+    await fleetOfWorkers(context, report, full ? 40 : 12, full ? 8 : 2);
+    await fleetShutdown(context, report, 'hands back');
+    if (full) await fleetShutdown(context, report, 'finishes');
+  },
   server: () => serverKills(context, report, full ? 20 : 6, full ? 3 : 1),
   model: () => modelFaults(context, report),
   answers: () => badInput(context, report),
