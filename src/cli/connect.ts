@@ -18,7 +18,8 @@ export async function connectOrExplain(): Promise<Client> {
     return await connectClient();
   } catch (error) {
     if (error instanceof EncryptionKeyError) throw new CliError(error.message);
-    const address = configuredAddress() ?? 'localhost:7233 (the default: no --address, TEMPORAL_ADDRESS or profile names one)';
+    const configured = configuredAddress();
+    const address = configured ?? 'localhost:7233 (the default: no --address, TEMPORAL_ADDRESS or profile names one)';
     const refused = credentialsRefusal(error);
     if (refused) {
       throw new CliError(
@@ -26,11 +27,12 @@ export async function connectOrExplain(): Promise<Client> {
           "check the API key (--api-key, TEMPORAL_API_KEY or the profile's api_key) or the client certificate (--tls-cert-path, the profile's tls section), and the namespace",
       );
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(
-      `cannot reach the Temporal server at ${address}: ${reason}. ` +
-        `Start one with \`${CLI_INVOCATION} dev\` (or \`temporal server start-dev\`), or point --address / TEMPORAL_ADDRESS at a running server.`,
-    );
+    const reason = error instanceof Error ? error.message + causeDetails(error) : String(error);
+    // A server someone named is not one to start here: its address or TLS settings are what to check.
+    const next = configured
+      ? "check that it runs there and that the address and TLS settings (--tls*, TEMPORAL_TLS*, the profile's tls section and certificates) are right."
+      : `Start one with \`${CLI_INVOCATION} dev\` (or \`temporal server start-dev\`), or point --address / TEMPORAL_ADDRESS at a running server.`;
+    throw new CliError(`cannot reach the Temporal server at ${address}: ${reason}. ${next}`);
   }
 }
 
@@ -39,6 +41,12 @@ const REFUSED_CODES = new Map([
   [16, 'UNAUTHENTICATED'],
   [7, 'PERMISSION_DENIED'],
 ]);
+
+/** What the gRPC error under the client's "Failed to connect" said (a refused TLS handshake, a wrong port). */
+function causeDetails(error: Error): string {
+  const details = (error.cause as { details?: unknown } | undefined)?.details;
+  return typeof details === 'string' && details && !error.message.includes(details) ? ` (${details})` : '';
+}
 
 /** The server's refusal of the credentials, found in the client's "Failed to connect" error's cause. */
 function credentialsRefusal(error: unknown): string | undefined {
