@@ -11,7 +11,7 @@ import type { AnswerProof } from './proof.js';
 import type { JsonValue } from './types.js';
 
 export type InterruptSource = 'hook' | 'tool';
-export type InterruptScopeKind = 'beforeToolCall' | 'beforeTools' | 'tool';
+export type InterruptScopeKind = 'beforeToolCall' | 'beforeTools' | 'tool' | 'beforeNode';
 
 /** What hook or tool code passes to `interrupt()`. */
 export interface InterruptRequest {

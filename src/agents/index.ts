@@ -5,5 +5,6 @@ import { trustedFilesAgent } from './trusted-files.js';
 import { opsFilesAgent, policyApprovalAgent, policyTrustAgent } from './policy-files.js';
 import { mcpFilesAgent } from './mcp-files.js';
 import { fileCoordinatorAgent, plannerAgent } from './file-coordinator.js';
+import { multiAgentExampleAgents } from './multi-agent.js';
 
-export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent, mcpFilesAgent, fileCoordinatorAgent, plannerAgent];
+export const exampleAgents = [fileApprovalAgent, smartDeleteAgent, trustedFilesAgent, policyApprovalAgent, policyTrustAgent, opsFilesAgent, mcpFilesAgent, fileCoordinatorAgent, plannerAgent, ...multiAgentExampleAgents];
