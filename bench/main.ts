@@ -11,6 +11,7 @@ import { BenchEnv, installQuietRuntime, log, taskQueue } from './harness.js';
 import { historyBench } from './history.js';
 import { parseArgs, SIZES, USAGE, type BenchmarkId } from './options.js';
 import { inboxBench } from './inbox.js';
+import { fleetBench } from './fleet.js';
 import { parkedBench } from './parked.js';
 import { perStepBench, runAgent, runFloor } from './per-step.js';
 import { HTTP_MODEL } from './protocol.js';
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       parkedBench(env, { runs: args.parkedRuns ?? size.parked.runs, maxCachedWorkflows: args.parkedCache ?? size.parked.maxCachedWorkflows }),
     );
     await run('inbox', () => inboxBench(env, size.inbox));
+    await run('fleet', () => fleetBench(env, size.fleet));
   } catch (error) {
     failed = error;
   } finally {

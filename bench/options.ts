@@ -1,5 +1,5 @@
 /** The bench's command line and its two sizes. No Temporal imports: the launcher reads this too. */
-export const BENCHMARK_IDS = ['perStep', 'perStepHttp', 'durability', 'resume', 'throughput', 'history', 'waits', 'bundle', 'parked', 'streaming', 'inbox'] as const;
+export const BENCHMARK_IDS = ['perStep', 'perStepHttp', 'durability', 'resume', 'throughput', 'history', 'waits', 'bundle', 'parked', 'streaming', 'inbox', 'fleet'] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 
 export type Size = 'full' | 'reduced';
@@ -12,6 +12,7 @@ export const SIZES = {
     resume: { approvals: 200, stepsPerRun: 10 },
     parked: { runs: 10_000, maxCachedWorkflows: 100 },
     inbox: { runs: 10_000, answers: 1000, pageSize: 50, firstPageRepeats: 5, maxCachedWorkflows: 100 },
+    fleet: { approvals: 400, concurrency: 40, repeats: 2 },
     throughput: { runs: 200, steps: 5, repeats: 2 },
     history: { lengths: [50, 100] },
     waits: { waits: 200, holdMs: 5000 },
@@ -31,6 +32,7 @@ export const SIZES = {
     resume: { approvals: 10, stepsPerRun: 5 },
     parked: { runs: 30, maxCachedWorkflows: 10 },
     inbox: { runs: 60, answers: 20, pageSize: 20, firstPageRepeats: 3, maxCachedWorkflows: 10 },
+    fleet: { approvals: 12, concurrency: 4, repeats: 1 },
     throughput: { runs: 20, steps: 5, repeats: 1 },
     history: { lengths: [5, 10] },
     waits: { waits: 20, holdMs: 1000 },
@@ -55,7 +57,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench -- [--size full|reduced] [--json] [--server-defaults] [--only ${BENCHMARK_IDS.join(',')}]
-  --size full      the issue's sizes (default): 50 steps, 200 approvals, 10,000 parked runs, 100-step history, 200 waits, 100 streaming runs, an inbox of 10,000 waiting runs
+  --size full      the issue's sizes (default): 50 steps, 200 approvals, 10,000 parked runs, 100-step history, 200 waits, 100 streaming runs, an inbox of 10,000 waiting runs, 400 approvals on one and on two workers
   --size reduced   tiny sizes for CI (no thresholds are enforced either way)
   --json           one JSON object on stdout instead of the table (progress stays on stderr)
   --server-defaults  run the dev server with its default dynamic config (its transfer-queue throttle included)
