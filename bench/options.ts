@@ -12,7 +12,7 @@ export const SIZES = {
     resume: { approvals: 200, stepsPerRun: 10 },
     parked: { runs: 10_000, maxCachedWorkflows: 100 },
     inbox: { runs: 10_000, answers: 1000, pageSize: 50, firstPageRepeats: 5, maxCachedWorkflows: 100 },
-    fleet: { approvals: 400, concurrency: 40, repeats: 2 },
+    fleet: { approvals: 200, concurrency: 20, repeats: 2 },
     throughput: { runs: 200, steps: 5, repeats: 2 },
     history: { lengths: [50, 100] },
     waits: { waits: 200, holdMs: 5000 },
@@ -57,7 +57,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench -- [--size full|reduced] [--json] [--server-defaults] [--only ${BENCHMARK_IDS.join(',')}]
-  --size full      the issue's sizes (default): 50 steps, 200 approvals, 10,000 parked runs, 100-step history, 200 waits, 100 streaming runs, an inbox of 10,000 waiting runs, 400 approvals on one and on two workers
+  --size full      the issue's sizes (default): 50 steps, 200 approvals, 10,000 parked runs, 100-step history, 200 waits, 100 streaming runs, an inbox of 10,000 waiting runs, 200 approvals on one and on two workers
   --size reduced   tiny sizes for CI (no thresholds are enforced either way)
   --json           one JSON object on stdout instead of the table (progress stays on stderr)
   --server-defaults  run the dev server with its default dynamic config (its transfer-queue throttle included)

@@ -23,9 +23,9 @@ const HANG_GUARD_MS = 120_000;
 
 export type ShutdownOutcome = 'finishes' | 'hands back';
 
-/** `finishes`: a 3 s tool, 60 s of grace. `hands back`: a 5-minute tool (it stops on its signal), 1 s of grace. */
+/** `finishes`: a 5 s tool, 60 s of grace. `hands back`: a 5-minute tool (it stops on its signal), 1 s of grace. */
 const SETUPS: Record<ShutdownOutcome, { toolMs: number; graceMs: number }> = {
-  finishes: { toolMs: 3_000, graceMs: 60_000 },
+  finishes: { toolMs: 5_000, graceMs: 60_000 },
   'hands back': { toolMs: 300_000, graceMs: 1_000 },
 };
 
@@ -71,9 +71,12 @@ export async function fleetShutdown(context: FaultContext, report: FaultReport, 
         assertThat(waited < HANG_GUARD_MS, `the tools never started on the first worker: ${JSON.stringify(entries())}`);
         await sleep(50);
       }
-      const other = await start(200, 60_000);
-      second = other;
+      // Hands back: the other worker is up first and takes the attempts at once. Finishes: it starts
+      // while the first drains, as in a rolling update (and the tools still run when SIGTERM comes).
+      const joining = start(200, 60_000).then((worker) => (second = worker));
+      if (outcome === 'hands back') await joining;
       const code = await Promise.race([first.terminate(), sleep(graceMs + SHUTDOWN_FORCE_MARGIN_MS + HANG_GUARD_MS).then(() => 'hung')]);
+      const other = await joining;
       const said = first.output();
       assertThat(code === 0, `the worker exited with ${code}:\n${said}`);
       const running = new RegExp(`shutting down \\(received SIGTERM\\): finishing ${runs} running activities \\(${runs} × tool record_action\\), at most ${graceMs / 1000} s`);
