@@ -41,6 +41,11 @@ export const PATCHES = {
   judgedCallHolds: 'judged-call-holds',
   /** Model tool-use ids that could collide in derived ids (`--`, separators) are replaced (tool-use-ids.ts). */
   safeToolUseIds: 'safe-tool-use-ids',
+  /**
+   * A waiting run keeps the inbox's search attributes (approvers, deadline, waiting since, question)
+   * when the namespace has them (workflows/run-visibility.ts): its upserts carry more attributes.
+   */
+  inboxAttributes: 'inbox-attributes',
 } as const;
 
 /**

@@ -1,5 +1,6 @@
 /** `inbox` (everything waiting for a human) and `setup` (search attributes on a real cluster). */
-import type { InboxFilter, InboxItem, InboxPage } from '../sdk/inbox.js';
+import { InboxSetupError, type InboxFilter, type InboxItem, type InboxPage } from '../sdk/inbox.js';
+import { ANY_APPROVER } from '../workflows/search-attributes.js';
 import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 import { withAgents } from './connect.js';
 import { escapeInline } from '../agent/escape.js';
@@ -27,39 +28,35 @@ export async function inboxCommand(flags: InboxFlags): Promise<void> {
     ...(flags.overdue ? { overdue: true } : {}),
   };
   if (flags.by !== undefined && !flags.mine) throw new CliError('--by names who "me" is for --mine: add --mine');
-  const details = flags.details !== false;
-  if (flags.pageSize === undefined && flags.page === undefined && details) {
-    const items = await withAgents((agents) => agents.inbox(filter));
+  const refused = (error: unknown) => {
+    throw error instanceof TypeError || error instanceof InboxSetupError ? new CliError(error.message) : error;
+  };
+  // Without paging flags: every question in full (one query per run: for small inboxes).
+  if (flags.pageSize === undefined && flags.page === undefined && flags.details !== false) {
+    const items = await withAgents((agents) => agents.inbox(filter).catch(refused));
     outputFor(flags).emit(items, () => (items.length === 0 ? ['nothing waits for a human'] : formatInbox(items)));
     return;
   }
   const pageSize = flags.pageSize === undefined ? undefined : Number(flags.pageSize);
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) throw new CliError(`--page-size takes a whole number from 1 to 1000, not "${flags.pageSize}"`);
+  // A page is the visibility list alone (no query to any run): `status <id>` opens a run's questions.
   const page = await withAgents((agents) =>
-    agents.inboxPage({ ...filter, ...(pageSize !== undefined ? { pageSize } : {}), ...(flags.page !== undefined ? { pageToken: flags.page } : {}), details }).catch((error: unknown) => {
-      throw error instanceof TypeError ? new CliError(error.message) : error;
-    }),
+    agents.inboxPage({ ...filter, ...(pageSize !== undefined ? { pageSize } : {}), ...(flags.page !== undefined ? { pageToken: flags.page } : {}) }).catch(refused),
   );
-  outputFor(flags).emit(page, () => (details ? formatPage(page) : formatListed(page)));
+  outputFor(flags).emit(page, () => formatListed(page));
 }
 
-/** A page without details: the runs as visibility lists them. */
+/** A page: the runs as visibility lists them, each with its oldest question in short. */
 export function formatListed(page: InboxPage): string[] {
-  const lines = [`${page.runs} run${page.runs === 1 ? '' : 's'} waiting for a human on this page (newest first; their questions: status <id>):`];
+  const lines = [page.runs === 0 ? 'nothing on this page waits for a human' : `${page.runs} run${page.runs === 1 ? '' : 's'} waiting for a human on this page (newest first; a run's questions in full: status <id>):`];
   for (const run of page.listed) {
-    lines.push(`  ${escapeInline(run.workflowId)}  ${escapeInline(run.agent ?? '?')}${run.sessionId ? ` (session ${escapeInline(run.sessionId)})` : ''}  ${run.pending ?? '?'} waiting  started ${run.startedAt ?? '?'}`);
-  }
-  lines.push('');
-  lines.push(page.nextPageToken ? `next page: hitl inbox --no-details --page ${page.nextPageToken} (with the same filters and --page-size)` : 'last page');
-  return lines;
-}
-
-/** One page: its questions, the runs whose questions could not be read, and how to get the next page. */
-export function formatPage(page: InboxPage): string[] {
-  const lines = page.items.length === 0 ? [`nothing on this page waits for a human (${page.runs} run${page.runs === 1 ? '' : 's'} listed)`] : formatInbox(page.items);
-  for (const run of page.unread) {
+    const id = escapeInline(run.workflowId);
     lines.push('');
-    lines.push(`${escapeInline(run.workflowId)}  ${escapeInline(run.agent ?? '?')}${run.sessionId ? ` (session ${escapeInline(run.sessionId)})` : ''}: ${run.pending ?? '?'} waiting, ${escapeInline(run.problem)}`);
+    lines.push(`${run.ageMs !== undefined ? `${age(run.ageMs)} ago  ` : ''}${id}  ${escapeInline(run.agent ?? '?')}${run.sessionId ? ` (session ${escapeInline(run.sessionId)})` : ''}  ${run.pending ?? '?'} waiting`);
+    if (run.tool !== undefined || run.question !== undefined) lines.push(`  ${run.tool !== undefined ? `${escapeInline(run.tool)}: ` : ''}${escapeInline(run.question ?? '')}`);
+    if (run.deadline) lines.push(`  deadline: ${escapeInline(run.deadline)}`);
+    if (run.approvers) lines.push(`  may answer: ${run.approvers.map((name) => (name === ANY_APPROVER ? 'anyone the policy lets' : escapeInline(name))).join(', ')}`);
+    if (run.waitingSince === undefined) lines.push(`  started ${run.startedAt ?? '?'} (its questions: status ${id})`);
   }
   lines.push('');
   lines.push(page.nextPageToken ? `next page: hitl inbox --page ${page.nextPageToken} (with the same filters and --page-size)` : 'last page');

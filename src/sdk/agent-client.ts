@@ -51,7 +51,8 @@ import {
 import { listInbox, listInboxPage, type InboxFilter, type InboxItem, type InboxPage, type InboxPageOptions } from './inbox.js';
 import { SharedStreams } from './shared-streams.js';
 import { isBusyRefusal } from './update-busy.js';
-import { missingSearchAttributes } from './search-attributes-setup.js';
+import { indexingOf, missingSearchAttributes } from './search-attributes-setup.js';
+import type { Indexing } from '../workflows/search-attributes.js';
 import {
   editStateUpdate,
   SESSION_WORKFLOW,
@@ -125,19 +126,22 @@ export class AgentClientError extends Error {
 class RunTaskFailingError extends AgentClientError {}
 
 export class AgentClient {
-  private indexedNamespace: Promise<boolean> | undefined;
+  private indexedNamespace: Promise<Indexing> | undefined;
 
   constructor(
     readonly client: Client,
     private readonly taskQueue: string = TASK_QUEUE,
   ) {}
 
-  /** Whether the namespace has the agent search attributes (asked once per client). */
-  private indexed(): Promise<boolean> {
-    this.indexedNamespace ??= missingSearchAttributes(this.client, this.client.options.namespace).then(
-      (missing) => missing.length === 0,
-      () => false,
-    );
+  /** Which agent search attributes the namespace has (asked once per client; see indexingOf). */
+  private indexed(): Promise<Indexing> {
+    this.indexedNamespace ??= missingSearchAttributes(this.client, this.client.options.namespace).then((missing) => {
+      const indexing = indexingOf(missing);
+      if (indexing === true) {
+        process.emitWarning(`namespace ${this.client.options.namespace} lacks ${missing.join(', ')}: runs keep the older search attributes only, and the inbox cannot filter mine or overdue; run \`hitl setup\``);
+      }
+      return indexing;
+    }, () => false);
     return this.indexedNamespace;
   }
 

@@ -1,11 +1,12 @@
 /**
- * The inbox: interrupts waiting for a human, across runs. Built on visibility
- * (`AgentStatus = "waiting"`, `AgentName`, `SessionId`): `listInboxPage` reads one page of
- * visibility (Temporal's own page token and page size; no query to find or count the runs), then
- * reads the question details of that page's runs only (one `status` query per run shown, at most
- * `DETAILS_CONCURRENCY` at once, each bounded by `DETAILS_TIMEOUT_MS`). A run whose details cannot
- * be read (no worker, a timeout) is still listed, from visibility, in `unread`. `listInbox` is every
- * page, oldest question first.
+ * The inbox: interrupts waiting for a human, across runs. Built on visibility: `listInboxPage` is
+ * one visibility page (Temporal's page token and page size) whose rows come from the runs' search
+ * attributes alone (agent, session, questions pending, who may answer, deadline, waiting since, the
+ * oldest question in short): no query to any run. `mine`, `agent`, `session` and `overdue` are
+ * clauses of the visibility query. A run's questions in full (call, input, binding) are read when
+ * it is opened (`openRun`: one `status` query), or for a whole page with `details: true`. A run
+ * whose details cannot be read (no worker, a timeout) is still listed, in `unread`. `listInbox` is
+ * every page with details, oldest question first (small inboxes).
  */
 import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
@@ -15,7 +16,17 @@ import { questionOf, type PathStep } from '../agent/interrupts.js';
 import { nameProblem } from '../agent/names.js';
 import type { JsonValue } from '../agent/types.js';
 import { statusQuery, type RunStatus } from '../workflows/messages.js';
-import { AgentName, PendingInterrupts, SessionId } from '../workflows/search-attributes.js';
+import {
+  AgentApprovers,
+  AgentDeadline,
+  AgentName,
+  AgentQuestion,
+  AgentTool,
+  AgentWaitingSince,
+  ANY_APPROVER,
+  PendingInterrupts,
+  SessionId,
+} from '../workflows/search-attributes.js';
 
 export interface InboxItem {
   workflowId: string;
@@ -51,11 +62,12 @@ export interface InboxFilter {
   agent?: string;
   sessionId?: string;
   /**
-   * Only questions this person may answer: those that name them among their responders
-   * (`allowedResponders`), and those that name nobody (anyone the approval policy lets answer).
+   * Only runs with a question this person may answer: one that names them (or one of their groups,
+   * given after the person) among its responders, or one that names nobody (anyone the approval
+   * policy lets answer). With details, only those questions of the run.
    */
-  mine?: string;
-  /** Only questions whose deadline has passed. */
+  mine?: string | readonly string[];
+  /** Only runs with a question whose deadline has passed. */
   overdue?: boolean;
 }
 
@@ -65,21 +77,32 @@ export interface InboxPageOptions extends InboxFilter {
   /** The `nextPageToken` of the page before. */
   pageToken?: string;
   /**
-   * `false`: the page from visibility alone (`listed`: run, agent, session, questions pending,
-   * start), no query at all; a run's questions are then read when it is opened (`AgentClient.status`).
-   * `mine` and `overdue` need the questions. Default true.
+   * `true`: also read the questions of the page's runs in full (one `status` query per run, at
+   * most 20 at once). Default false: the page is the visibility list alone (`listed`).
    */
   details?: boolean;
 }
 
-/** A waiting run as visibility lists it (search attributes). */
+/** A waiting run as visibility lists it (search attributes; runs started before the inbox's attributes have only the first five). */
 export interface ListedRun {
   workflowId: string;
   agent?: string;
   sessionId?: string;
-  /** Questions pending (`PendingInterrupts`). */
+  /** Questions pending (`PendingInterrupts`; a sub-agent's count in its callers too). */
   pending?: number;
   startedAt?: string;
+  /** When its oldest own question was asked. */
+  waitingSince?: string;
+  /** How long it has waited (from `waitingSince`). */
+  ageMs?: number;
+  /** The earliest deadline of its questions. */
+  deadline?: string;
+  /** Who may answer its questions, as the policy names them (`*`: anyone the policy lets answer). */
+  approvers?: string[];
+  /** The oldest question's tool. */
+  tool?: string;
+  /** The oldest question in short (at most 200 characters). */
+  question?: string;
 }
 
 /** A waiting run listed by visibility whose questions could not be read (no worker polls its queue, a timeout). */
@@ -88,9 +111,9 @@ export interface UnreadRun extends ListedRun {
 }
 
 export interface InboxPage {
-  /** The page's questions that pass the filters, oldest first. */
+  /** With `details`: the page's questions that pass the filters, oldest first (else empty). */
   items: InboxItem[];
-  /** Runs on this page (visibility's count, before `mine` and `overdue`, which filter questions). */
+  /** Runs on this page. */
   runs: number;
   /** The page's runs as visibility lists them, in its order (newest start first). */
   listed: ListedRun[];
@@ -105,6 +128,8 @@ export const MAX_PAGE_SIZE = 1000;
 const DETAILS_CONCURRENCY = 20;
 /** A run's details wait this long at most (a query to a run no worker polls for waits for one). */
 const DETAILS_TIMEOUT_MS = 5000;
+/** Names `mine` may hold (a person and their groups). */
+const MAX_MINE_NAMES = 50;
 
 export const WAITING_QUERY = 'AgentStatus = "waiting" AND ExecutionStatus = "Running"';
 
@@ -114,18 +139,32 @@ async function mapInBatches<T, R>(items: readonly T[], size: number, body: (item
   return results;
 }
 
-/** A filter value as a visibility-query string literal; names that could break out of the literal are refused. */
+/** A filter value as a visibility-query string literal; values that could break out of the literal are refused. */
 function literal(kind: string, value: string): string {
-  const problem = nameProblem(kind, value) ?? (/["'\\]/.test(value) ? `the ${kind} may not contain quotes or backslashes` : undefined);
+  const problem = nameProblem(kind, value) ?? (/["'\\`]/.test(value) ? `the ${kind} may not contain quotes, backquotes or backslashes` : undefined);
   if (problem) throw new TypeError(problem);
   return `"${value}"`;
 }
 
-/** The visibility query of an inbox filter (`mine` and `overdue` are not in visibility: they filter the page's questions). */
-export function inboxQuery(filter: InboxFilter = {}): string {
+function mineNames(mine: string | readonly string[]): string[] {
+  const names = typeof mine === 'string' ? [mine] : [...mine];
+  if (names.length === 0 || names.length > MAX_MINE_NAMES) throw new TypeError(`mine names a person and their groups: 1 to ${MAX_MINE_NAMES} names, not ${names.length}`);
+  return names;
+}
+
+/**
+ * The visibility query of an inbox filter; every value is checked and quoted (a hostile one is
+ * refused with a TypeError before anything is sent). `now` is what "overdue" compares with.
+ */
+export function inboxQuery(filter: InboxFilter = {}, now = new Date()): string {
   const clauses = [WAITING_QUERY];
   if (filter.agent) clauses.push(`AgentName = ${literal('agent name', filter.agent)}`);
   if (filter.sessionId) clauses.push(`SessionId = ${literal('session id', filter.sessionId)}`);
+  if (filter.mine !== undefined) {
+    const names = [ANY_APPROVER, ...mineNames(filter.mine).map((name) => literal('approver name', name).slice(1, -1))];
+    clauses.push(`AgentApprovers IN (${[...new Set(names)].map((name) => `"${name}"`).join(', ')})`);
+  }
+  if (filter.overdue) clauses.push(`AgentDeadline < "${now.toISOString()}"`);
   return clauses.join(' AND ');
 }
 
@@ -141,36 +180,32 @@ function tokenBytes(token: string | undefined): Uint8Array | undefined {
   return Buffer.from(token, 'base64url');
 }
 
-/** One page of the inbox: one visibility call, then the details of this page's runs only. */
+/** A namespace set up before the inbox's attributes refuses a query that names them: say what to do. */
+function setupHint(error: unknown, filter: InboxFilter): never {
+  const text = error instanceof Error ? error.message : String(error);
+  if ((filter.mine !== undefined || filter.overdue) && /AgentApprovers|AgentDeadline/.test(text)) {
+    throw new InboxSetupError(`the namespace lacks the inbox's search attributes (mine and overdue need AgentApprovers and AgentDeadline): run \`hitl setup\` (${text.split('\n')[0]})`);
+  }
+  throw error;
+}
+
+/** The namespace needs `hitl setup` for this filter. */
+export class InboxSetupError extends Error {
+  override name = 'InboxSetupError';
+}
+
+/** One page of the inbox: one visibility call; with `details`, then the questions of this page's runs only. */
 export async function listInboxPage(client: Client, options: InboxPageOptions = {}, now = new Date()): Promise<InboxPage> {
   const pageSize = pageSizeOf(options.pageSize);
-  const details = options.details ?? true;
-  if (!details && (options.mine !== undefined || options.overdue)) throw new TypeError('mine and overdue filter the questions: they need the details of the page');
   const nextPageToken = tokenBytes(options.pageToken);
   // Built before any call: a filter that would break out of the query is refused with nothing sent.
-  const query = inboxQuery(options);
-  const response = await client.workflowService.listWorkflowExecutions({
-    namespace: client.options.namespace,
-    query,
-    pageSize,
-    ...(nextPageToken ? { nextPageToken } : {}),
-  });
-  const runs = (response.executions ?? []).map((execution): ListedRun => {
-    const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
-    const agent = attributes.get(AgentName);
-    const sessionId = attributes.get(SessionId);
-    const pending = attributes.get(PendingInterrupts);
-    const seconds = execution.startTime?.seconds;
-    return {
-      workflowId: execution.execution?.workflowId ?? '',
-      ...(agent !== undefined ? { agent } : {}),
-      ...(sessionId !== undefined ? { sessionId } : {}),
-      ...(pending !== undefined ? { pending } : {}),
-      ...(seconds != null ? { startedAt: new Date(Number(seconds) * 1000).toISOString() } : {}),
-    };
-  });
+  const query = inboxQuery(options, now);
+  const response = await client.workflowService
+    .listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize, ...(nextPageToken ? { nextPageToken } : {}) })
+    .catch((error: unknown) => setupHint(error, options));
+  const runs = (response.executions ?? []).map((execution) => listedRun(execution, now));
   const unread: UnreadRun[] = [];
-  const perRun = await mapInBatches(details ? runs : [], DETAILS_CONCURRENCY, async (run) => {
+  const perRun = await mapInBatches(options.details ? runs : [], DETAILS_CONCURRENCY, async (run) => {
     const read = await readRun(client, run.workflowId, now);
     if ('problem' in read) {
       // Visibility lags a little: a run answered a moment ago may still be listed, with nothing pending.
@@ -184,12 +219,46 @@ export async function listInboxPage(client: Client, options: InboxPageOptions = 
   return { items, runs: runs.length, listed: runs, unread, ...(token ? { nextPageToken: token } : {}) };
 }
 
+type Execution = NonNullable<Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>['executions']>[number];
+
+/** A row of the page, from the run's search attributes alone. */
+function listedRun(execution: Execution, now: Date): ListedRun {
+  const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+  const seconds = execution.startTime?.seconds;
+  const waitingSince = attributes.get(AgentWaitingSince);
+  const deadline = attributes.get(AgentDeadline);
+  const optional = {
+    agent: attributes.get(AgentName),
+    sessionId: attributes.get(SessionId),
+    pending: attributes.get(PendingInterrupts),
+    startedAt: seconds != null ? new Date(Number(seconds) * 1000).toISOString() : undefined,
+    waitingSince: waitingSince?.toISOString(),
+    ageMs: waitingSince ? Math.max(0, now.getTime() - waitingSince.getTime()) : undefined,
+    deadline: deadline?.toISOString(),
+    approvers: attributes.get(AgentApprovers),
+    tool: attributes.get(AgentTool),
+    question: attributes.get(AgentQuestion),
+  };
+  const run: ListedRun = { workflowId: execution.execution?.workflowId ?? '' };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(run, { [key]: value });
+  return run;
+}
+
+/**
+ * A run's questions in full, as the inbox shows them (one `status` query): what opening a row
+ * reads. `problem` when they cannot be read now; no questions when it no longer waits.
+ */
+export async function openRun(client: Client, workflowId: string, now = new Date()): Promise<{ items: InboxItem[] } | { problem: string }> {
+  const read = await readRun(client, workflowId, now);
+  return 'problem' in read && read.problem === 'gone' ? { items: [] } : read;
+}
+
 /** Every question waiting for a human (every page), oldest first. */
 export async function listInbox(client: Client, filter: InboxFilter = {}, now = new Date()): Promise<InboxItem[]> {
   const items: InboxItem[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await listInboxPage(client, { ...filter, pageSize: MAX_PAGE_SIZE, ...(pageToken ? { pageToken } : {}) }, now);
+    const page = await listInboxPage(client, { ...filter, pageSize: MAX_PAGE_SIZE, details: true, ...(pageToken ? { pageToken } : {}) }, now);
     items.push(...page.items);
     pageToken = page.nextPageToken;
   } while (pageToken);
@@ -202,7 +271,8 @@ function sortItems(items: InboxItem[]): InboxItem[] {
 
 /** Whether a question passes `mine` and `overdue`. */
 export function passes(item: Pick<InboxItem, 'allowedResponders' | 'deadline'>, filter: InboxFilter, now = new Date()): boolean {
-  if (filter.mine !== undefined && item.allowedResponders !== undefined && !item.allowedResponders.includes(filter.mine)) return false;
+  const mine = filter.mine === undefined ? undefined : typeof filter.mine === 'string' ? [filter.mine] : filter.mine;
+  if (mine !== undefined && item.allowedResponders !== undefined && !item.allowedResponders.some((name) => mine.includes(name))) return false;
   if (filter.overdue && (item.deadline === undefined || Date.parse(item.deadline) > now.getTime())) return false;
   return true;
 }

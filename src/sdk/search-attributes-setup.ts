@@ -1,15 +1,26 @@
 /**
  * Registering the agent search attributes on a namespace (`setup` on a real cluster; the dev
- * server gets them at start), and checking whether a namespace has them.
+ * server gets them at start), and checking which of them a namespace has.
  */
 import type { Client } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { AGENT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { AGENT_SEARCH_ATTRIBUTES, BASE_SEARCH_ATTRIBUTES, INBOX_SEARCH_ATTRIBUTES, type Indexing } from '../workflows/search-attributes.js';
 
 /** Names of the agent search attributes the namespace lacks. */
 export async function missingSearchAttributes(client: Client, namespace: string): Promise<string[]> {
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
   return AGENT_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
+}
+
+/**
+ * What runs may upsert in this namespace (passed to each run in its input): every attribute, the
+ * base ones only (a namespace set up by an older `setup`: the inbox then lists runs without their
+ * question, and cannot filter mine or overdue), or none.
+ */
+export function indexingOf(missing: readonly string[]): Indexing {
+  const lacks = (keys: ReadonlyArray<{ name: string }>) => keys.some((key) => missing.includes(key.name));
+  if (lacks(BASE_SEARCH_ATTRIBUTES)) return false;
+  return lacks(INBOX_SEARCH_ATTRIBUTES) ? true : 'inbox';
 }
 
 /** Adds the missing ones; returns what it added (nothing when all were there). */

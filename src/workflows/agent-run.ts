@@ -137,6 +137,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
     const identity: RunIdentity = {
       agent: agent.name,
       indexed: input.indexed ?? false,
+      // Asked only by runs whose client found the inbox's attributes: the others pay no marker.
+      inbox: input.indexed === 'inbox' && runtime.patched(PATCHES.inboxAttributes),
       ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
     };
     let phase: Exclude<RunPhase, 'waiting'> = 'running';

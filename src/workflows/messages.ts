@@ -12,6 +12,7 @@ import type { CarriedStream } from './run-stream.js';
 import type { RunEvent } from '../agent/run-events.js';
 import type { WaitingChild } from './sub-agents.js';
 import type { JsonObject, JsonValue, Message, ModelChoice, ModelRequest, ToolResult, Usage } from '../agent/types.js';
+import type { Indexing } from './search-attributes.js';
 
 export const TASK_QUEUE = 'hitl-agents';
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -31,8 +32,8 @@ export interface AgentRunInput {
   state?: JsonObject;
   /** Set when the run continues itself as new; its prompt is then already in `messages`. */
   carried?: RunCarry;
-  /** The namespace has the agent search attributes: the run keeps them up to date (see search-attributes.ts). */
-  indexed?: boolean;
+  /** Which agent search attributes the namespace has: the run keeps those up to date (see search-attributes.ts). */
+  indexed?: Indexing;
   /** How long one attempt of a model or tool call may take before Temporal retries it (default 2 and 5 minutes). */
   timeouts?: ActivityTimeouts;
   /** Set when the run is a sub-agent's: the run and tool call that started it. */

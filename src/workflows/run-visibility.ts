@@ -2,19 +2,42 @@
  * What a run shows while it lives: current details in words for the Web UI ("waiting for
  * approval: delete_files ..."), and search attributes for the inbox, when the namespace has them.
  */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { escapeMarkdown } from '../agent/escape.js';
 import { questionOf, type Interrupt } from '../agent/interrupts.js';
 import type { JsonValue } from '../agent/types.js';
 import type { RunPhase } from './messages.js';
-import { AgentName, AgentStatus, PendingInterrupts, SessionId } from './search-attributes.js';
+import {
+  AgentApprovers,
+  AgentDeadline,
+  AgentName,
+  AgentQuestion,
+  AgentStatus,
+  AgentTool,
+  AgentWaitingSince,
+  ANY_APPROVER,
+  PendingInterrupts,
+  QUESTION_SUMMARY_MAX,
+  SessionId,
+  type Indexing,
+} from './search-attributes.js';
 
 export interface RunIdentity {
   agent: string;
   sessionId?: string;
-  /** Whether the namespace has the agent search attributes (upserting unknown ones would fail the workflow task). */
-  indexed: boolean;
+  /** Which agent search attributes the namespace has (upserting unknown ones would fail the workflow task). */
+  indexed: Indexing;
+  /**
+   * The run keeps the inbox's attributes (approvers, deadline, waiting since, question): the
+   * namespace has them and the run took the `inboxAttributes` patch (runs from before do not).
+   */
+  inbox?: boolean;
 }
+
+/** More approvers than this, or a name longer than a keyword holds, and the run lists as anyone's (the run still checks who answers). */
+const MAX_APPROVERS = 32;
+const MAX_KEYWORD = 255;
 
 export function publishStart(identity: RunIdentity): void {
   if (!identity.indexed) return;
@@ -29,10 +52,40 @@ export function publishStart(identity: RunIdentity): void {
 export function publishState(identity: RunIdentity, phase: RunPhase, pending: readonly Interrupt[]): void {
   setCurrentDetails(describe(phase, pending));
   if (!identity.indexed) return;
+  // One upsert (one command, one history event) for the base and the inbox's attributes.
   upsertSearchAttributes([
     { key: AgentStatus, value: phase },
     { key: PendingInterrupts, value: pending.length },
+    ...(identity.inbox ? inboxAttributes(pending) : []),
   ]);
+}
+
+/**
+ * The inbox's attributes of a run's own questions (a sub-agent's, mirrored here, are listed in
+ * the sub-agent's run); all removed when it has none.
+ */
+export function inboxAttributes(pending: readonly Interrupt[]): SearchAttributeUpdatePair[] {
+  const own = pending.filter((interrupt) => interrupt.runId === undefined);
+  const oldest = own.reduce<Interrupt | undefined>((first, interrupt) => (first === undefined || interrupt.raisedAt < first.raisedAt ? interrupt : first), undefined);
+  if (oldest === undefined) {
+    return [AgentApprovers, AgentDeadline, AgentWaitingSince, AgentTool, AgentQuestion].map((key) => ({ key, value: null }) as SearchAttributeUpdatePair);
+  }
+  const deadlines = own.flatMap((interrupt) => (interrupt.deadline !== undefined ? [interrupt.deadline] : [])).sort();
+  const question = questionOf(oldest.reason) ?? JSON.stringify(oldest.reason ?? null);
+  return [
+    { key: AgentApprovers, value: approversOf(own) },
+    { key: AgentDeadline, value: deadlines.length > 0 ? new Date(deadlines[0]!) : null },
+    { key: AgentWaitingSince, value: new Date(oldest.raisedAt) },
+    { key: AgentTool, value: oldest.toolName !== undefined ? clip(oldest.toolName, MAX_KEYWORD) : null },
+    { key: AgentQuestion, value: clip(question, QUESTION_SUMMARY_MAX) },
+  ];
+}
+
+function approversOf(own: readonly Interrupt[]): string[] {
+  const names = new Set<string>();
+  for (const interrupt of own) for (const name of interrupt.allowedResponders ?? [ANY_APPROVER]) names.add(name);
+  if (names.size > MAX_APPROVERS || [...names].some((name) => name.length > MAX_KEYWORD)) return [ANY_APPROVER];
+  return [...names].sort();
 }
 
 /**

@@ -31,6 +31,7 @@ import { stateChangesBetween } from '../agent/state.js';
 import { errorResult, successResult } from '../agent/types.js';
 import { AGENT_RUN_WORKFLOW, type AgentRunInput, type AgentRunResult } from './messages.js';
 import type { ActivityTimeouts } from './runtime.js';
+import type { Indexing } from './search-attributes.js';
 import {
   subAgentFinishedSignal,
   subAgentWaitingSignal,
@@ -60,7 +61,7 @@ export interface SubAgentsContext {
   /** This run's way down from the top run, ending with the step into this run. */
   lineage: PathStep[];
   sessionId?: string;
-  indexed: boolean;
+  indexed: Indexing;
   timeouts?: ActivityTimeouts;
   /** The children a run before a continue-as-new was waiting for. */
   carried?: WaitingChild[];

@@ -1,7 +1,8 @@
 /**
  * The inbox in pages over Temporal visibility (issue 26, item 3): page tokens cover every waiting
- * run exactly once; the filters agent, mine and overdue; the CLI's flags and the web's query
- * parameters; and a page still lists its runs, from visibility alone, when no worker can answer a query.
+ * run exactly once; a page's rows come from the runs' search attributes alone (no query); the
+ * filters agent, mine and overdue as visibility clauses; the CLI's flags and the web's query
+ * parameters; and a page lists its runs, from visibility alone, when no worker can answer a query.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inboxQuery, listInboxPage, type InboxPage } from '../../src/sdk/inbox.js';
+import { inboxQuery, listInboxPage, openRun, type InboxPage } from '../../src/sdk/inbox.js';
 import { TestEnv, type RunningWorker } from '../support/env.js';
 import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
 import { SessionClient, startTestInbox, type TestInbox } from './inbox-web-support.js';
@@ -47,7 +48,7 @@ async function untilListed(query: string, count: number): Promise<void> {
 }
 
 /** Every page from the first, `pageSize` runs at a time. */
-async function allPages(options: { agent?: string; mine?: string; overdue?: boolean; pageSize: number }, now?: Date): Promise<InboxPage[]> {
+async function allPages(options: { agent?: string; mine?: string | string[]; overdue?: boolean; pageSize: number; details?: boolean }, now?: Date): Promise<InboxPage[]> {
   const pages: InboxPage[] = [];
   let pageToken: string | undefined;
   do {
@@ -64,16 +65,34 @@ async function allPages(options: { agent?: string; mine?: string; overdue?: bool
 const policyRuns: Record<string, string> = {};
 const guardedRuns: string[] = [];
 
-test('pages with tokens cover every waiting run exactly once, and each page reads only its own runs', async () => {
+test('pages with tokens cover every waiting run exactly once; rows from visibility alone; details read only the runs of the page', async () => {
   for (const label of ['plain-1', 'plain-2', 'late-1', 'escalate-1', 'quorum-1']) policyRuns[label] = await startWaiting('test-policy', label);
   for (const label of ['g-1', 'g-2']) guardedRuns.push(await startWaiting('test-guarded', label));
   await untilListed(inboxQuery({ agent: 'test-policy' }), 5);
   await untilListed(inboxQuery(), 7);
 
-  const pages = await allPages({ pageSize: 3 });
-  assert.deepEqual(pages.map((page) => page.runs), [3, 3, 1]);
-  assert.ok(pages.slice(0, -1).every((page) => page.nextPageToken), 'every page but the last has a token');
-  assert.equal(pages.at(-1)!.nextPageToken, undefined);
+  const rows = await allPages({ pageSize: 3 });
+  assert.deepEqual(rows.map((page) => page.runs), [3, 3, 1]);
+  assert.ok(rows.slice(0, -1).every((page) => page.nextPageToken), 'every page but the last has a token');
+  assert.equal(rows.at(-1)!.nextPageToken, undefined);
+  const listed = rows.flatMap((page) => page.listed);
+  assert.equal(new Set(listed.map((run) => run.workflowId)).size, 7, 'no run twice');
+  assert.ok(rows.every((page) => page.items.length === 0 && page.unread.length === 0), 'no details unless asked');
+  // What a row needs, from the search attributes: the oldest question in short, its tool, who may answer, since when.
+  const quorumRow = listed.find((run) => run.workflowId === policyRuns['quorum-1'])!;
+  assert.equal(quorumRow.agent, 'test-policy');
+  assert.equal(quorumRow.pending, 1);
+  assert.equal(quorumRow.tool, 'record_action');
+  assert.deepEqual(quorumRow.approvers, ['alice', 'bob', 'carol']);
+  assert.equal(typeof quorumRow.question, 'string');
+  assert.ok(quorumRow.question!.length > 0 && quorumRow.question!.length <= 200);
+  assert.ok(quorumRow.waitingSince && quorumRow.ageMs !== undefined && quorumRow.ageMs >= 0);
+  const lateRow = listed.find((run) => run.workflowId === policyRuns['late-1'])!;
+  assert.deepEqual(lateRow.approvers, ['*'], 'a question that names nobody');
+  assert.ok(lateRow.deadline && Date.parse(lateRow.deadline) > Date.now() + 23 * 3_600_000, 'its 24h deadline');
+  assert.equal(quorumRow.deadline, undefined);
+
+  const pages = await allPages({ pageSize: 3, details: true });
   const ids = pages.flatMap((page) => page.items.map((item) => item.workflowId));
   assert.equal(ids.length, 7, 'one question per run');
   assert.equal(new Set(ids).size, 7, 'no run twice');
@@ -84,10 +103,21 @@ test('pages with tokens cover every waiting run exactly once, and each page read
   }
   const quorum = pages.flatMap((page) => page.items).find((item) => item.workflowId === policyRuns['quorum-1']);
   assert.deepEqual(quorum?.allowedResponders, ['alice', 'bob', 'carol']);
+  // Opening one row reads that run's questions in full.
+  const opened = await openRun(env.client, policyRuns['quorum-1']!);
+  assert.ok('items' in opened);
+  assert.equal(opened.items[0]!.interruptId, quorum!.interruptId);
+  assert.ok(opened.items[0]!.binding, 'with the binding an answer repeats');
 });
 
-test('filters: agent (in visibility), mine and overdue (on the questions of the page)', async () => {
-  const items = async (options: Parameters<typeof allPages>[0], now?: Date) => (await allPages(options, now)).flatMap((page) => page.items.map((item) => item.workflowId)).sort();
+test('filters: agent, mine and overdue, in the visibility query (rows and details agree)', async () => {
+  const rows = async (options: Parameters<typeof allPages>[0], now?: Date) => (await allPages(options, now)).flatMap((page) => page.listed.map((run) => run.workflowId)).sort();
+  const details = async (options: Parameters<typeof allPages>[0], now?: Date) => (await allPages({ ...options, details: true }, now)).flatMap((page) => page.items.map((item) => item.workflowId)).sort();
+  const items = async (options: Parameters<typeof allPages>[0], now?: Date) => {
+    const listed = await rows(options, now);
+    assert.deepEqual(await details(options, now), listed, 'one question per run: the rows and the questions agree');
+    return listed;
+  };
   const ids = (...labels: string[]) => labels.map((label) => policyRuns[label]!).sort();
 
   assert.deepEqual(await items({ agent: 'test-policy', pageSize: 2 }), ids('plain-1', 'plain-2', 'late-1', 'escalate-1', 'quorum-1'));
@@ -104,32 +134,35 @@ test('filters: agent (in visibility), mine and overdue (on the questions of the 
   const tomorrow = new Date(Date.now() + 25 * 3_600_000);
   assert.deepEqual(await items({ overdue: true, pageSize: 10 }, tomorrow), ids('late-1', 'escalate-1'));
   assert.deepEqual(await items({ overdue: true, mine: 'bob', pageSize: 10 }, tomorrow), ids('late-1'));
+  // A group name given after the person counts as theirs (the policy here names people only).
+  assert.deepEqual(await items({ agent: 'test-policy', mine: ['dana', 'carol'], pageSize: 10 }), ids('plain-1', 'plain-2', 'late-1', 'quorum-1'));
+  // Hostile values never reach the server.
+  await assert.rejects(listInboxPage(env.client, { mine: 'bob") OR ("*" = "*' }), /may not contain quotes/);
+  await assert.rejects(listInboxPage(env.client, { agent: 'x" OR AgentName != "' }), /may not contain quotes/);
 });
 
-test('the CLI: --page-size, --page, --agent, --mine --by, --json; bad values in one line', async () => {
+test('the CLI: --page-size, --page, --agent, --mine --by, --overdue, --json; rows from visibility; bad values in one line', async () => {
   const cliEnv = { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue, AGENT_MODEL_PROVIDER: 'demo', AGENT_KEYS_DIR: path.join(scratch, 'no-keys') };
   const cli = (args: string[]) => runCli(args, { cwd: scratch, env: cliEnv });
   const first = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-policy', '--page-size', '3', '--json']), ['inbox']));
   assert.equal(first.runs, 3);
   assert.ok(first.nextPageToken);
+  assert.deepEqual(first.items, [], 'a page is the visibility list alone');
   const second = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-policy', '--page-size', '3', '--page', first.nextPageToken!, '--json']), ['inbox']));
   assert.equal(second.runs, 2);
   assert.equal(second.nextPageToken, undefined);
-  const both = [...first.items, ...second.items].map((item) => item.workflowId).sort();
+  const both = [...first.listed, ...second.listed].map((run) => run.workflowId).sort();
   assert.deepEqual(both, Object.values(policyRuns).sort());
 
   const mine = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-policy', '--mine', '--by', 'dana', '--page-size', '10', '--json']), ['inbox']));
-  assert.deepEqual(mine.items.map((item) => item.workflowId).sort(), [policyRuns['plain-1'], policyRuns['plain-2'], policyRuns['late-1']].sort());
-
-  const listed = json<InboxPage>(assertOk(await cli(['inbox', '--agent', 'test-guarded', '--no-details', '--json']), ['inbox']));
-  assert.deepEqual(listed.items, []);
-  assert.deepEqual(listed.listed.map((run) => run.workflowId).sort(), [...guardedRuns].sort());
-  const refused = await cli(['inbox', '--no-details', '--overdue']);
-  assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /mine and overdue filter the questions/);
+  assert.deepEqual(mine.listed.map((run) => run.workflowId).sort(), [policyRuns['plain-1'], policyRuns['plain-2'], policyRuns['late-1']].sort());
+  const overdue = json<InboxPage>(assertOk(await cli(['inbox', '--overdue', '--no-details', '--json']), ['inbox']));
+  assert.deepEqual(overdue.listed, [], 'no deadline has passed');
 
   const table = assertOk(await cli(['inbox', '--agent', 'test-guarded', '--page-size', '1']), ['inbox']).stdout;
-  assert.match(table, /1 waiting for a human in 1 run/);
+  assert.match(table, /1 run waiting for a human on this page/);
+  assert.match(table, /test-guarded {2}1 waiting/);
+  assert.match(table, /record_action: /);
   assert.match(table, /next page: hitl inbox --page [A-Za-z0-9_-]+/);
 
   const bad = await cli(['inbox', '--page-size', '0']);
@@ -138,32 +171,35 @@ test('the CLI: --page-size, --page, --agent, --mine --by, --json; bad values in 
   const badToken = await cli(['inbox', '--page', 'not a token!']);
   assert.notEqual(badToken.code, 0);
   assert.match(badToken.stderr, /the page token is not one an inbox page gave/);
+  const hostile = await cli(['inbox', '--mine', '--by', 'bob" OR "1"="1', '--page-size', '5']);
+  assert.notEqual(hostile.code, 0);
+  assert.match(hostile.stderr, /may not contain quotes/);
 });
 
-test('the web: GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…, mine as the signed-in person', async () => {
+test('the web: GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…, rows from visibility, mine as the signed-in person', async () => {
   const web = new SessionClient(inbox.url);
   await web.start();
   const first = await web.request('/api/inbox?agent=test-policy&pageSize=4');
   assert.equal(first.status, 200);
-  const page = first.json as unknown as InboxPage & { items: Array<{ workflowId: string; offersTrust: boolean }> };
+  const page = first.json as unknown as InboxPage;
   assert.equal(page.runs, 4);
   assert.ok(page.nextPageToken);
+  assert.deepEqual(page.items, []);
   const next = (await web.request(`/api/inbox?agent=test-policy&pageSize=4&page=${page.nextPageToken}`)).json as unknown as InboxPage;
   assert.equal(next.runs, 1);
-  assert.deepEqual([...page.items, ...next.items].map((item) => item.workflowId).sort(), Object.values(policyRuns).sort());
-  assert.equal(typeof page.items[0]!.offersTrust, 'boolean', 'in the web words of the feed');
+  assert.deepEqual([...page.listed, ...next.listed].map((run) => run.workflowId).sort(), Object.values(policyRuns).sort());
+  assert.ok(page.listed.every((run) => run.tool === 'record_action' && typeof run.question === 'string'));
 
   // Signed in as bob: not the question only alice may answer.
   const mine = (await web.request('/api/inbox?agent=test-policy&mine=1&pageSize=10')).json as unknown as InboxPage;
-  assert.deepEqual(mine.items.map((item) => item.workflowId).sort(), ['plain-1', 'plain-2', 'late-1', 'quorum-1'].map((label) => policyRuns[label]!).sort());
+  assert.deepEqual(mine.listed.map((run) => run.workflowId).sort(), ['plain-1', 'plain-2', 'late-1', 'quorum-1'].map((label) => policyRuns[label]!).sort());
   const overdue = (await web.request('/api/inbox?overdue=1')).json as unknown as InboxPage;
-  assert.deepEqual(overdue.items, []);
-  assert.equal(overdue.runs, 7);
+  assert.deepEqual(overdue.listed, []);
+  assert.equal(overdue.runs, 0);
 
-  const listed = (await web.request('/api/inbox?agent=test-guarded&details=0')).json as unknown as InboxPage;
-  assert.deepEqual(listed.items, []);
-  assert.deepEqual(listed.listed.map((run) => [run.workflowId, run.agent, run.pending]).sort(), guardedRuns.map((id) => [id, 'test-guarded', 1]).sort());
-
+  const hostile = await web.request(`/api/inbox?agent=${encodeURIComponent('x" OR AgentName != "')}`);
+  assert.equal(hostile.status, 400);
+  assert.match(String(hostile.json.error), /may not contain quotes/);
   const bad = await web.request('/api/inbox?pageSize=5000');
   assert.equal(bad.status, 400);
   assert.match(String(bad.json.error), /page size/);
@@ -173,10 +209,17 @@ test('the web: GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…, 
   assert.equal((whole.json as unknown as unknown[]).length, 7);
 });
 
-test('with no worker, a page still lists its runs from visibility (and reads only the runs of the page)', async () => {
+test('with no worker, a page lists every run from visibility at once; details, asked, mark the runs of the page unread', async () => {
   await worker.stop();
+  const quick = Date.now();
+  const listed = await listInboxPage(env.client, { agent: 'test-policy', pageSize: 10 });
+  assert.deepEqual(listed.unread, []);
+  assert.deepEqual(listed.listed.map((run) => run.workflowId).sort(), Object.values(policyRuns).sort());
+  assert.ok(listed.listed.every((run) => run.agent === 'test-policy' && run.pending === 1 && run.startedAt !== undefined && run.question !== undefined));
+  assert.ok(Date.now() - quick < 4000, 'no query waited for (a query to these runs waits 5 s for a worker)');
+
   const started = Date.now();
-  const page = await listInboxPage(env.client, { agent: 'test-policy', pageSize: 2 });
+  const page = await listInboxPage(env.client, { agent: 'test-policy', pageSize: 2, details: true });
   assert.equal(page.runs, 2);
   assert.deepEqual(page.items, []);
   assert.equal(page.unread.length, 2, 'the two runs of the page, not the five waiting');
@@ -188,12 +231,5 @@ test('with no worker, a page still lists its runs from visibility (and reads onl
   }
   assert.ok(page.nextPageToken);
   assert.ok(Date.now() - started < 30_000, 'bounded: one details timeout for the page, not one per run in sequence');
-  // Without details: no query at all, every run listed at once from visibility.
-  const quick = Date.now();
-  const listed = await listInboxPage(env.client, { agent: 'test-policy', pageSize: 10, details: false });
-  assert.deepEqual(listed.unread, []);
-  assert.deepEqual(listed.listed.map((run) => run.workflowId).sort(), Object.values(policyRuns).sort());
-  assert.ok(listed.listed.every((run) => run.agent === 'test-policy' && run.pending === 1 && run.startedAt !== undefined));
-  assert.ok(Date.now() - quick < 4000, 'no query waited for (a query to these runs waits 5 s for a worker)');
   worker = await env.startWorker();
 });
