@@ -22,7 +22,8 @@ import { SessionSealer, sessionKey, sessionKeys } from '../../src/server/session
 import { serveOptionsProblem, startInboxServer, type InboxServer } from '../../src/server/start.js';
 import { freePort } from '../../src/temporal/ports.js';
 import { TestEnv } from '../support/env.js';
-import { chromiumAvailable, CHROMIUM, launchChromium, links } from './inbox-web-support.js';
+import { cleanEnv } from './cli-support.js';
+import { chromiumAvailable, CHROMIUM, launchChromium, links, startServeProcess } from './inbox-web-support.js';
 import { startTestProvider, TOKEN_TTL, type TestProvider } from './oidc-provider.js';
 
 const skip = !chromiumAvailable && `no Chromium at ${CHROMIUM}`;
@@ -251,4 +252,31 @@ test('half-configured single sign-on, and SSO beside a users file or a dev user,
   assert.match(serveOptionsProblem({ host: '0.0.0.0', usersFile: 'u.json', oidc: parsed }) ?? '', /single sign-on \(--oidc-issuer\) replaces --users/);
   assert.match(serveOptionsProblem({ host: '127.0.0.1', devUser: 'alice', oidc: parsed }) ?? '', /replaces --dev-user/);
   assert.equal(serveOptionsProblem({ host: '0.0.0.0', oidc: parsed }), undefined);
+});
+
+test('`hitl serve` with the OIDC settings in flags and environment signs in through the provider; half of them stop it', { skip }, async () => {
+  const port = await freePort();
+  const childEnv = {
+    ...cleanEnv(),
+    TEMPORAL_ADDRESS: env.address,
+    AGENT_TASK_QUEUE: env.taskQueue,
+    AGENT_KEYS_DIR: mkdtempSync(path.join(tmpdir(), 'oidc-keys-')),
+    OIDC_CLIENT_SECRET: provider.clientSecret,
+    OIDC_APPROVER_GROUPS: 'approvers',
+  };
+  const flags = ['--port', String(port), '--oidc-issuer', provider.issuer, '--oidc-client-id', provider.clientId, '--oidc-redirect-url', `http://127.0.0.1:${port}/auth/callback`];
+  const serve = await startServeProcess(flags, childEnv);
+  try {
+    assert.match(serve.output(), new RegExp(`single sign-on: ${provider.issuer.replace(/[.:/]/g, '\\$&')} \\(client hitl-inbox\\); .*approver groups \\(claim "groups"\\): approvers`));
+    const home = await fetch(serve.url, { redirect: 'manual' });
+    assert.equal(home.status, 302);
+    assert.equal(home.headers.get('location'), '/auth/login?return=%2F');
+    const login = await fetch(`${serve.url}/auth/login`, { redirect: 'manual' });
+    const authorize = new URL(login.headers.get('location')!);
+    assert.equal(`${authorize.origin}${authorize.pathname}`, `${provider.issuer}/auth`);
+    assert.equal(authorize.searchParams.get('redirect_uri'), `http://127.0.0.1:${port}/auth/callback`);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+  await assert.rejects(startServeProcess(['--port', String(port), '--oidc-issuer', provider.issuer], { ...childEnv, OIDC_APPROVER_GROUPS: '' }), /single sign-on is half configured: set --oidc-client-id/);
 });
