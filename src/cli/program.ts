@@ -11,6 +11,7 @@ import { PROVIDERS } from './model-choice.js';
 import { inboxCommand, setupCommand } from './inbox.js';
 import { keysCreateCommand, keysShowCommand } from './keys.js';
 import { sessionRevokeCommand, sessionShowCommand } from './sessions.js';
+import { multiAgentRunCommand, multiAgentStartCommand, multiAgentStatusCommand } from './multi-agent.js';
 import { callToolCommand, cancelCommand, resultCommand, runCommand, startCommand, statusCommand, waitCommand } from './runs.js';
 
 /** An integer option within [min, max]; anything else is refused, never clamped. */
@@ -170,6 +171,32 @@ export function buildProgram(): Command {
     .description('register the agent search attributes (AgentStatus, ...) in the namespace: once per real cluster')
     .addOption(json())
     .action((flags) => setupCommand(flags));
+
+  // Graphs and swarms (docs/multi-agent.md): status, wait, respond, approve, inbox, result and cancel take their ids too.
+  for (const kind of ['graph', 'swarm'] as const) {
+    const group = program.command(kind).description(kind === 'graph' ? 'graphs of agent and function nodes registered in the worker' : 'swarms of agents that hand off to each other, registered in the worker');
+    const startLikeMulti = (command: Command) =>
+      command
+        .argument('<name>', `the ${kind}'s name (daily-brief, file-cleanup, file-swarm, ...)`)
+        .argument('[prompt...]', `the ${kind}'s task (- reads it from standard input)`)
+        .option('--session <id>', 'session id: the agent nodes share its state')
+        .option('--workspace <dir>', "folder the file tools may touch, on the worker's machine, beneath its workspace roots")
+        .option('--prompt-file <file>', 'read the prompt from this file (- for standard input)')
+        .option('--model <provider:id>', 'model of every agent node, as for start; scripted:FILE with a JSON object of scripts by node id (or agent name) gives each node its own')
+        .addOption(new Option('--provider <name>', 'provider of a plain --model id').choices(PROVIDERS))
+        .addOption(json());
+    startLikeMulti(group.command('start').description(`start a ${kind}; prints its workflow id`)).action((name: string, words: string[], flags) => multiAgentStartCommand(kind, name, words, flags));
+    startLikeMulti(group.command('run').description(`start a ${kind} and answer its questions in the terminal until it ends`))
+      .option('--by <name>', "who answers (default: the key's name, else your OS user name)")
+      .addOption(keyOption())
+      .action((name: string, words: string[], flags) => multiAgentRunCommand(kind, name, words, flags));
+    group
+      .command('status')
+      .description(`the ${kind}'s nodes: executing, interrupted (with the questions that wait), completed, ...`)
+      .argument('<id>', `the ${kind}'s workflow id`)
+      .addOption(json())
+      .action((id: string, flags) => multiAgentStatusCommand(id, flags));
+  }
 
   const session = program.command('session').description("a session's durable state (trusts, notes) and its runs");
   session

@@ -48,6 +48,8 @@ import {
   type RunPhase,
   type RunStatus,
 } from '../workflows/messages.js';
+import { multiAgentView, startMultiAgent, type MultiAgentStartOptions } from './graph-client.js';
+import { GRAPH_WORKFLOW, MULTI_AGENT_WORKFLOWS, SWARM_WORKFLOW, type MultiAgentResult, type MultiAgentView } from '../workflows/multi-agent-messages.js';
 import { listInbox, listInboxPage, type InboxFilter, type InboxItem, type InboxPage, type InboxPageOptions } from './inbox.js';
 import { SharedStreams } from './shared-streams.js';
 import { isBusyRefusal } from './update-busy.js';
@@ -237,6 +239,26 @@ export class AgentClient {
       // The server's own words ("Update-with-Start could not be executed.") do not say which half failed or why.
       throw new AgentClientError(`the session "${sessionId}" could not take the prompt: ${serverReason(error)}`);
     }
+  }
+
+  /** Starts a graph registered in the worker (docs/multi-agent.md); status, wait, respond, result and cancel then take its id. */
+  async startGraph(options: MultiAgentStartOptions): Promise<{ workflowId: string }> {
+    return startMultiAgent(this.client, GRAPH_WORKFLOW, options, { taskQueue: this.taskQueue, indexed: await this.indexed(), error: AgentClientError });
+  }
+
+  /** Starts a swarm registered in the worker (docs/multi-agent.md); status, wait, respond, result and cancel then take its id. */
+  async startSwarm(options: MultiAgentStartOptions): Promise<{ workflowId: string }> {
+    return startMultiAgent(this.client, SWARM_WORKFLOW, options, { taskQueue: this.taskQueue, indexed: await this.indexed(), error: AgentClientError });
+  }
+
+  /** A graph's or swarm's nodes: Strands' status (`interrupted` while a node's question waits), `interruptedNodes`, each node's result. */
+  async multiAgentStatus(workflowId: string): Promise<MultiAgentView> {
+    return multiAgentView(await this.status(workflowId), workflowId, AgentClientError);
+  }
+
+  /** A graph's or swarm's result: each node's result, their order, the final text. */
+  async multiAgentResult(workflowId: string): Promise<MultiAgentResult> {
+    return (await this.result(workflowId)) as unknown as MultiAgentResult;
   }
 
   /** Every interrupt waiting for a human, across all runs, oldest first. */
@@ -585,7 +607,8 @@ export class AgentClient {
   private async describeRun(handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
     const description = await this.describe(handle);
     if (description.type === SESSION_WORKFLOW) throw await this.sessionIsNotARun(handle);
-    if (description.type !== AGENT_RUN_WORKFLOW) throw new AgentClientError(`${handle.workflowId} is a ${description.type} workflow, not an agent run`);
+    // Graphs and swarms answer the same status, wait and respond as a run (docs/multi-agent.md).
+    if (description.type !== AGENT_RUN_WORKFLOW && !MULTI_AGENT_WORKFLOWS.includes(description.type)) throw new AgentClientError(`${handle.workflowId} is a ${description.type} workflow, not an agent run`);
     return description;
   }
 

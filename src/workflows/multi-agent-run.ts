@@ -11,6 +11,7 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
   setCurrentDetails,
@@ -231,7 +232,8 @@ export class MultiAgentRun {
     );
     setHandler(waitUpdate, async (options?: { timeoutMs?: number }) => {
       const timeoutMs = Math.min(Math.max(0, options?.timeoutMs ?? MAX_WAIT_UPDATE_MS), MAX_WAIT_UPDATE_MS);
-      await condition(() => this.phase !== 'running' || this.questions().length > 0 || this.handingOff(), timeoutMs);
+      // Not cancellable: a cancelled graph answers its waiters with its end, once its nodes took the cancel.
+      await CancellationScope.nonCancellable(() => condition(() => this.phase !== 'running' || this.questions().length > 0 || this.handingOff(), timeoutMs));
       return this.status();
     });
   }

@@ -6,7 +6,7 @@
  * the agents and of the `beforeNode` hook show here; cancel reaches the running agent; a long
  * history continues as new with the turns so far and the running agent's child run.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { AgentDefinition } from '../agent/definition.js';
 import { HandOffWhileWaiting } from '../agent/interrupt-book.js';
 import type { NodeResult } from '../agent/multi-agent/graph-definition.js';
@@ -98,6 +98,7 @@ export function createSwarmWorkflow(swarms: readonly SwarmDefinition[], agents: 
         const current = visits.at(-1);
         if (current?.status === 'executing') current.status = 'cancelled';
         run.end('cancelled');
+        await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
         throw error;
       }
       throw error;
