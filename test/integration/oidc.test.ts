@@ -14,6 +14,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import type { InterruptResponse } from '../../src/agent/interrupts.js';
+import { proofProblem } from '../../src/agent/proof.js';
 import { OidcSignIn } from '../../src/server/oidc.js';
 import { sealPending } from '../../src/server/oidc-pending.js';
 import { oidcSettingsFrom, type OidcSettings } from '../../src/server/oidc-settings.js';
@@ -33,6 +36,7 @@ let env: TestEnv;
 let provider: TestProvider;
 let settings: OidcSettings;
 let inbox: InboxServer;
+let signer: ServiceSigner;
 let browser: Browser;
 /** The name answers are signed as: the subject at this provider. */
 let subject: (login: string) => string;
@@ -57,7 +61,7 @@ before(async () => {
   )!;
   const oidc = await OidcSignIn.discover(settings);
   subject = (login) => `${login}@127.0.0.1:${providerPort}`;
-  const { signer } = ServiceSigner.load(path.join(mkdtempSync(path.join(tmpdir(), 'inbox-key-')), 'service.json'));
+  ({ signer } = ServiceSigner.load(path.join(mkdtempSync(path.join(tmpdir(), 'inbox-key-')), 'service.json')));
   inbox = await startInboxServer({ agents: env.agents, signer, links, oidc, sessionKeys: KEYS, host: '127.0.0.1', port: inboxPort, pollMs: 300 });
   browser = await launchChromium();
 });
@@ -67,6 +71,18 @@ after(async () => {
   await provider?.close();
   await env?.teardown();
 });
+
+/** The answers a run's `respond` updates carried, as its history holds them. */
+async function answersIn(workflowId: string): Promise<InterruptResponse[]> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const answers: InterruptResponse[] = [];
+  for (const event of history.events ?? []) {
+    const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    if (update?.name !== 'respond') continue;
+    for (const value of await decodeArrayFromPayloads(env.client.options.loadedDataConverter, update.args?.payloads)) answers.push(...(Array.isArray(value) ? value : [value]));
+  }
+  return answers;
+}
 
 async function startRun(label: string) {
   const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label } }] }, { kind: 'text', text: `finished ${label}` });
@@ -119,6 +135,11 @@ test('sign in at the provider, approve, and the audit names the OIDC subject; th
   const [answered] = (await env.agents.status(workflowId)).answered;
   assert.equal(answered?.respondedBy, subject('alice'));
   assert.equal(answered?.response, 'y');
+  // The answer the run took: bound to the question as shown, signed by the service key as the subject.
+  const [given] = await answersIn(workflowId);
+  assert.equal(given?.respondedBy, subject('alice'));
+  assert.deepEqual(given?.binding, answered?.interrupt.binding);
+  assert.equal(proofProblem(workflowId, given!, [signer.publicKey], new Date()), undefined);
   await context.close();
 });
 
