@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildWorker } from './child-worker.js';
-import { log, mapLimit, median, percentile, rateRow, round, taskQueue, timed, workflowId, type BenchEnv, type BenchResult } from './harness.js';
+import { costRow, log, mapLimit, median, percentile, rateRow, round, taskQueue, timed, workflowId, type BenchEnv, type BenchResult } from './harness.js';
 import { BENCH_APPROVAL_AGENT, FLOOR_APPROVALS_WORKFLOW, floorApproveUpdate, floorWaitingQuery, INSTANT_MODEL, promptFor, type FloorApprovalsInput } from './protocol.js';
 
 type Side = 'ours' | 'floor';
@@ -102,10 +102,23 @@ export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<
   const ours2 = rate('ours-2');
   const floor1 = rate('floor-1');
   const floor2 = rate('floor-2');
+  const cpu = (b: Burst) => b.workerCpuMs.reduce((sum, ms) => sum + ms, 0);
+  const cpuPerApproval = (key: string) => median(bursts.get(key)!.map(cpu)) / options.approvals;
   const summary = Object.fromEntries(
     [...bursts].map(([key, list]) => {
       const latencies = list.flatMap((b) => b.latencies);
-      return [key, { approvalsPerSecond: round(rate(key), 1), burstMs: list.map((b) => round(b.ms, 0)), latencyP50Ms: round(percentile(latencies, 50), 1), latencyP99Ms: round(percentile(latencies, 99), 1), workerCpuMs: list.map((b) => b.workerCpuMs) }];
+      return [
+        key,
+        {
+          approvalsPerSecond: round(rate(key), 1),
+          burstMs: list.map((b) => round(b.ms, 0)),
+          latencyP50Ms: round(percentile(latencies, 50), 1),
+          latencyP99Ms: round(percentile(latencies, 99), 1),
+          workerCpuMs: list.map((b) => b.workerCpuMs),
+          // Cores' worth of CPU the workers used during the burst (2 would be the whole machine).
+          workerCoresBusy: list.map((b) => round(cpu(b) / b.ms, 2)),
+        },
+      ];
     }),
   );
   return {
@@ -116,6 +129,9 @@ export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<
       rateRow('approvals per second, 2 worker processes', 'appr/s', ours2, floor2),
       // ratio = floor's speed-up / ours: above 1, ours gains less from the second worker than the floor does.
       rateRow('speed-up from the 2nd worker (2 / 1)', 'x', ours2 / ours1, floor2 / floor1),
+      // What the workers themselves spent: if it is a small part of the wall time, they were not the limit.
+      costRow('worker CPU per approval, 1 worker process', 'ms', cpuPerApproval('ours-1'), cpuPerApproval('floor-1')),
+      costRow('worker CPU per approval, 2 worker processes (sum)', 'ms', cpuPerApproval('ours-2'), cpuPerApproval('floor-2')),
     ],
     details: { ...options, floorPollMs: FLOOR_POLL_MS, summary },
   };
