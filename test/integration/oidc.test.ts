@@ -248,6 +248,11 @@ test('an expired SSO session means signing in again; the pages send a browser wi
   const foreign = new SessionSealer(KEYS).create('alice@login.example.com', undefined, Date.now(), { identity }).cookie;
   const other = await fetch(`${inbox.url}/api/session`, { headers: { cookie: `__Host-hitl-session=${foreign}` } });
   assert.equal(other.status, 401);
+  // A pending sign-in is sealed with the same keys under another label: it never opens as a session.
+  const pendingAsSession = sealPending(KEYS, { verifier: 'v', state: 's', nonce: 'n', returnTo: '/' });
+  const mixedUp = await fetch(`${inbox.url}/api/session`, { headers: { cookie: `__Host-hitl-session=${pendingAsSession}` } });
+  assert.equal(mixedUp.status, 401);
+  assert.match(((await mixedUp.json()) as { error: string }).error, /damaged or forged/);
   // Passwords are not taken on an SSO inbox.
   const password = await fetch(`${inbox.url}/api/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'alice', password: 'x' }) });
   assert.equal(password.status, 400);
