@@ -142,7 +142,8 @@ export function createInboxApp(options: InboxAppOptions) {
   /** 401 with why; a cookie that cannot be used any more is cleared. */
   const refused = (c: Context<Env>, problem: string) => {
     if (problem !== SESSION_PROBLEMS.missing) deleteCookie(c, COOKIE, { path: '/', secure: true, prefix: 'host' });
-    return c.json({ error: problem }, 401);
+    // With single sign-on, where to sign in again (a page that finds its session gone can go there).
+    return c.json({ error: problem, ...(oidc ? { signIn: '/auth/login' } : {}) }, 401);
   };
 
   app.get('/api/session', (c) => {

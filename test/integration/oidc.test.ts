@@ -240,7 +240,9 @@ test('an expired SSO session means signing in again; the pages send a browser wi
   const expired = new SessionSealer(KEYS).create(subject('alice'), undefined, Date.now() - 13 * 3_600_000, { identity }).cookie;
   const api = await fetch(`${inbox.url}/api/session`, { headers: { cookie: `__Host-hitl-session=${expired}` } });
   assert.equal(api.status, 401);
-  assert.match(((await api.json()) as { error: string }).error, /^your session expired at .*: sign in again$/);
+  const refusal = (await api.json()) as { error: string; signIn?: string };
+  assert.match(refusal.error, /^your session expired at .*: sign in again$/);
+  assert.equal(refusal.signIn, '/auth/login');
   const pageAnswer = await fetch(`${inbox.url}/runs/some-run`, { redirect: 'manual', headers: { cookie: `__Host-hitl-session=${expired}` } });
   assert.equal(pageAnswer.status, 302);
   assert.equal(pageAnswer.headers.get('location'), `/auth/login?return=${encodeURIComponent('/runs/some-run')}`);
