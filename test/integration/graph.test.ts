@@ -14,7 +14,7 @@ import { graph } from '../../src/agent/multi-agent/graph-definition.js';
 import { respondSignal } from '../../src/workflows/messages.js';
 import type { MultiAgentResult, MultiAgentStatus, MultiAgentView } from '../../src/workflows/multi-agent-messages.js';
 import { TestEnv } from '../support/env.js';
-import { dailyBrief, deleting, scripts, text, untilQuestions } from '../support/multi-agent-scripts.js';
+import { dailyBrief, deleting, scripts, text, untilEnded, untilQuestions } from '../support/multi-agent-scripts.js';
 import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
 
 let env: TestEnv;
@@ -160,7 +160,7 @@ test('cancelling a graph cancels its running nodes (a node waiting for a person)
   const { workflowId } = await env.agents.startGraph({ name: 'file-cleanup', prompt: 'Clean up', models, workspace: env.workspace({ 'old_report.txt': 'r' }) });
   await untilQuestions(env, workflowId, 1);
   await env.agents.cancel(workflowId);
-  const status = await env.agents.wait(workflowId);
+  const status = await untilEnded(env, workflowId);
   assert.equal(status.status, 'cancelled');
   assert.equal((await env.agents.status(`${workflowId}--cleanup`)).status, 'cancelled');
 });

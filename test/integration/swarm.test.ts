@@ -14,7 +14,7 @@ import type { Message } from '../../src/agent/types.js';
 import { conversationQuery } from '../../src/workflows/messages.js';
 import type { MultiAgentResult, MultiAgentView } from '../../src/workflows/multi-agent-messages.js';
 import { TestEnv } from '../support/env.js';
-import { deleting, handoff, scripts, text, untilQuestions } from '../support/multi-agent-scripts.js';
+import { deleting, handoff, scripts, text, untilEnded, untilQuestions } from '../support/multi-agent-scripts.js';
 import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
 
 let env: TestEnv;
@@ -136,6 +136,6 @@ test('cancelling a swarm cancels the agent whose turn it is (waiting for a perso
   status = await untilQuestions(env, workflowId, 1);
   assert.equal(status.pending[0]!.runId, `${workflowId}--2-cleaner`);
   await env.agents.cancel(workflowId);
-  assert.equal((await env.agents.wait(workflowId)).status, 'cancelled');
+  assert.equal((await untilEnded(env, workflowId)).status, 'cancelled');
   assert.equal((await env.agents.status(`${workflowId}--2-cleaner`)).status, 'cancelled');
 });

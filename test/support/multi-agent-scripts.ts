@@ -30,3 +30,12 @@ export async function untilQuestions(env: TestEnv, workflowId: string, count: nu
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Waits until the graph or swarm has ended (a cancel takes a moment to reach its nodes). */
+export async function untilEnded(env: TestEnv, workflowId: string): Promise<MultiAgentStatus> {
+  for (;;) {
+    const status = (await env.agents.wait(workflowId)) as MultiAgentStatus;
+    if (status.status !== 'waiting' && status.status !== 'running') return status;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { JsonValue } from '../../src/agent/types.js';
 import { signedBy } from './approvers.js';
 import type { TestEnv } from './env.js';
+import { multiAgentScenarios } from './multi-agent-scenarios.js';
 
 export interface Scenario {
   name: string;
@@ -170,3 +171,6 @@ function parallelSmartDelete(name: string): Scenario {
     },
   };
 }
+
+// Graphs and swarms (src/workflows/graph.ts, swarm.ts): their workflow shapes.
+scenarios.push(...multiAgentScenarios(answerAll));
