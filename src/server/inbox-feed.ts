@@ -1,17 +1,22 @@
 /**
- * The inbox as the web page sees it: `listInbox` (every pending question across runs), each item
- * with its run's prompt, its question in web words and whether trust is offered (web-question.ts),
- * read again every few seconds while a browser listens, and pushed to the listeners (server-sent
- * events) when it changed. One read serves every open page.
+ * The inbox as the web page sees it, live: the questions of the newest `LIVE_RUNS` waiting runs
+ * (one visibility page, then their details), each item with its run's prompt, its question in web
+ * words and whether trust is offered (web-question.ts), read again every few seconds while a
+ * browser listens, and pushed to the listeners (server-sent events) when it changed. One read
+ * serves every open page. Every other waiting run is in the pages (`page`: visibility alone), so
+ * ten thousand waiting runs cost a live page `LIVE_RUNS` queries per read, not ten thousand.
  */
 import type { Client } from '@temporalio/client';
-import { listInbox, listInboxPage, type InboxItem, type InboxPage, type InboxPageOptions } from '../sdk/inbox.js';
+import { listInboxPage, type InboxItem, type InboxPage, type InboxPageOptions } from '../sdk/inbox.js';
 import { RunPrompts } from './run-prompt.js';
 import { offersTrust, webQuestion } from './web-question.js';
 
 export type InboxEntry = Omit<InboxItem, 'ageMs'> & { prompt?: string; offersTrust: boolean };
 export type InboxEntryPage = Omit<InboxPage, 'items'> & { items: InboxEntry[] };
 type Listener = (entries: InboxEntry[]) => void;
+
+/** Runs whose questions the live list reads (the newest waiting). */
+export const LIVE_RUNS = 50;
 
 export class InboxFeed {
   private readonly listeners = new Set<Listener>();
@@ -61,14 +66,17 @@ export class InboxFeed {
     this.last = '';
   }
 
-  /** One page of the inbox (`GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…`), in the feed's words. */
+  /**
+   * One page of the inbox (`GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…`): the
+   * visibility list alone unless `details`, then its questions in the feed's words.
+   */
   async page(options: InboxPageOptions): Promise<InboxEntryPage> {
     const page = await listInboxPage(this.client, options);
     return { ...page, items: await this.entries(page.items) };
   }
 
   private async load(): Promise<InboxEntry[]> {
-    return this.entries(await listInbox(this.client));
+    return this.entries((await listInboxPage(this.client, { pageSize: LIVE_RUNS, details: true })).items);
   }
 
   private entries(items: InboxItem[]): Promise<InboxEntry[]> {

@@ -28,7 +28,7 @@ export interface DevServerOptions {
   extraArgs?: string[];
   /**
    * Search attributes registered at startup (`--search-attribute Name=Type`); default: the
-   * agent search attributes (AgentStatus, AgentName, SessionId, PendingInterrupts).
+   * agent search attributes (AGENT_SEARCH_ATTRIBUTES: the base four and the inbox's).
    */
   searchAttributes?: SearchAttributeKey[];
 }

@@ -13,7 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inboxQuery, listInboxPage, openRun, type InboxPage } from '../../src/sdk/inbox.js';
 import { TestEnv, type RunningWorker } from '../support/env.js';
 import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
-import { SessionClient, startTestInbox, type TestInbox } from './inbox-web-support.js';
+import { chromiumAvailable, launchChromium, SessionClient, startTestInbox, type TestInbox } from './inbox-web-support.js';
+
+const noChromium = !chromiumAvailable && 'no Chromium';
+const XSS_LABEL = '<img src=x onerror="window.__xss=1">';
 
 let env: TestEnv;
 let worker: RunningWorker;
@@ -207,6 +210,97 @@ test('the web: GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…, 
   const whole = await web.request('/api/inbox');
   assert.ok(Array.isArray(whole.json));
   assert.equal((whole.json as unknown as unknown[]).length, 7);
+});
+
+/** Polls `check` (50 ms apart, 15 s at most) until it gives a value. */
+async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    await sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+test('the web page: every waiting run in pages (next, previous), filters mine, agent and overdue, a row opens its run; text stays text', { skip: noChromium }, async () => {
+  const hostile = await startWaiting('test-guarded', XSS_LABEL);
+  await untilListed(inboxQuery({ agent: 'test-guarded' }), 3);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    const rows = page.locator('#pages tbody tr');
+    const shownIds = async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < (await rows.count()); i++) ids.push((await rows.nth(i).getAttribute('data-run-id')) ?? '');
+      return ids;
+    };
+    /** The page shown once its number is `n` and the buttons are back (a read is over). */
+    const onPage = (n: number, count?: number) =>
+      until(`page ${n}${count !== undefined ? ` with ${count} rows` : ''}`, async () => {
+        if ((await page.locator('#page-number').innerText()) !== `page ${n}`) return undefined;
+        if (n > 1 && (await page.locator('#page-prev').isDisabled())) return undefined;
+        if (count !== undefined && (await rows.count()) !== count) return undefined;
+        return shownIds();
+      });
+    await page.goto(`${inbox.url}/?pageSize=3`);
+    const seen = [...(await onPage(1, 3))];
+    await page.locator('#page-next').click();
+    seen.push(...(await onPage(2, 3)));
+    await page.locator('#page-next').click();
+    seen.push(...(await onPage(3, 2)));
+    assert.equal(await page.locator('#page-next').isDisabled(), true, 'the last page');
+    assert.equal(seen.length, 8);
+    assert.deepEqual(new Set(seen), new Set([...Object.values(policyRuns), ...guardedRuns, hostile]));
+    await page.locator('#page-prev').click();
+    assert.deepEqual(await onPage(2, 3), seen.slice(3, 6), 'previous: the same page again');
+
+    // The hostile label is text in its row's question; nothing ran.
+    const where = Math.floor(seen.indexOf(hostile) / 3) + 1;
+    await page.goto(`${inbox.url}/?pageSize=3`);
+    await onPage(1, 3);
+    for (let n = 2; n <= where; n++) {
+      await page.locator('#page-next').click();
+      await onPage(n);
+    }
+    const hostileRow = page.locator(`#pages tbody tr[data-run-id="${hostile}"]`);
+    assert.match(await hostileRow.locator('td').nth(3).innerText(), /<img src=x onerror=/);
+    assert.equal(await hostileRow.locator('td').nth(2).innerText(), 'record_action');
+    assert.equal(await page.evaluate('window.__xss'), undefined);
+
+    const filter = async (fields: { mine?: boolean; agent?: string; overdue?: boolean }, count: number) => {
+      await page.locator('#pages-filter [name="mine"]').setChecked(fields.mine ?? false);
+      await page.locator('#pages-filter [name="overdue"]').setChecked(fields.overdue ?? false);
+      await page.locator('#pages-filter [name="agent"]').fill(fields.agent ?? '');
+      const answered = page.waitForResponse((response) => response.url().includes('/api/inbox?'));
+      await page.locator('#pages-filter button[type="submit"]').click();
+      await answered;
+      return onPage(1, count);
+    };
+    // Agent: the three test-guarded runs, on one page of 3.
+    assert.deepEqual(new Set(await filter({ agent: 'test-guarded' }, 3)), new Set([...guardedRuns, hostile]));
+    // Mine, signed in as bob, for test-policy: not the question only alice may answer.
+    const mine = [...(await filter({ mine: true, agent: 'test-policy' }, 3))];
+    await page.locator('#page-next').click();
+    mine.push(...(await onPage(2, 1)));
+    assert.deepEqual(mine.sort(), ['plain-1', 'plain-2', 'late-1', 'quorum-1'].map((label) => policyRuns[label]!).sort());
+    // Overdue: none has passed its deadline.
+    await filter({ overdue: true }, 0);
+    assert.equal(await page.locator('#pages-empty').isVisible(), true);
+    // A hostile agent filter: refused, in words.
+    await page.locator('#pages-filter [name="agent"]').fill('x" OR AgentName != "');
+    await page.locator('#pages-filter [name="overdue"]').setChecked(false);
+    await page.locator('#pages-filter button[type="submit"]').click();
+    await until('the refusal', async () => /may not contain quotes/.test(await page.locator('#pages-error').innerText()));
+
+    // A row opens its run's page (inbox-web.test.ts tests that page), which reads its questions in full.
+    const [first] = await filter({ agent: 'test-policy' }, 3);
+    assert.equal(await page.locator(`#pages tbody tr[data-run-id="${first}"] a`).getAttribute('href'), `/runs/${encodeURIComponent(first!)}`);
+    const opened = (await page.evaluate(`fetch('/api/runs/${encodeURIComponent(first!)}').then((response) => response.json())`)) as { pending: Array<{ toolName?: string }> };
+    assert.equal(opened.pending[0]?.toolName, 'record_action');
+    await page.goto('about:blank');
+  } finally {
+    await browser.close();
+  }
 });
 
 test('with no worker, a page lists every run from visibility at once; details, asked, mark the runs of the page unread', async () => {

@@ -308,13 +308,97 @@ function startInbox() {
     renderQuestions($('#questions'), items);
     $('#count').textContent = `(${items.length})`;
     $('#empty').hidden = items.length > 0;
+    // The live list reads the newest 50 waiting runs (inbox-feed.ts LIVE_RUNS): at that many, say where the rest are.
+    $('#questions-more').hidden = new Set(items.map((item) => item.workflowId)).size < 50;
   };
+  startPages();
   api('/inbox').then(render, (failure) => ($('#empty').textContent = failure.message));
   events?.close();
   events = new EventSource('/api/events');
   events.addEventListener('open', () => $('#live').classList.add('on'));
   events.addEventListener('error', () => $('#live').classList.remove('on'));
   events.addEventListener('inbox', (event) => render(JSON.parse(event.data)));
+}
+
+// ---------- every waiting run, in pages (visibility alone: a row is opened on its run's page) ----------
+
+/** The pages' state: the filter, the token of each page shown so far (the first has none). */
+const pages = { filter: {}, tokens: [undefined], index: 0, next: undefined };
+
+function startPages() {
+  const form = $('#pages-filter');
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    pages.filter = { mine: data.get('mine') === 'on', overdue: data.get('overdue') === 'on', agent: String(data.get('agent') ?? '').trim() };
+    pages.tokens = [undefined];
+    pages.index = 0;
+    loadPage();
+  };
+  $('#page-next').onclick = () => {
+    if (!pages.next) return;
+    pages.tokens[pages.index + 1] = pages.next;
+    pages.index += 1;
+    loadPage();
+  };
+  $('#page-prev').onclick = () => {
+    if (pages.index === 0) return;
+    pages.index -= 1;
+    loadPage();
+  };
+  loadPage();
+}
+
+/** Runs per page: 25, or `/?pageSize=n` (1 to 100). */
+function pageSize() {
+  const asked = Number(new URLSearchParams(location.search).get('pageSize'));
+  return Number.isInteger(asked) && asked >= 1 && asked <= 100 ? asked : 25;
+}
+
+async function loadPage() {
+  const query = new URLSearchParams({ pageSize: String(pageSize()), details: '0' });
+  if (pages.filter.mine) query.set('mine', '1');
+  if (pages.filter.overdue) query.set('overdue', '1');
+  if (pages.filter.agent) query.set('agent', pages.filter.agent);
+  const token = pages.tokens[pages.index];
+  if (token) query.set('page', token);
+  $('#page-prev').disabled = true;
+  $('#page-next').disabled = true;
+  try {
+    const page = await api(`/inbox?${query}`);
+    $('#pages-error').textContent = '';
+    renderPage(page);
+    pages.next = page.nextPageToken;
+  } catch (failure) {
+    $('#pages-error').textContent = failure.message;
+    pages.next = undefined;
+  }
+  $('#page-prev').disabled = pages.index === 0;
+  $('#page-next').disabled = !pages.next;
+  $('#page-number').textContent = `page ${pages.index + 1}`;
+}
+
+function renderPage(page) {
+  const body = $('#pages tbody');
+  const rows = page.listed.map((run) => {
+    const row = document.createElement('tr');
+    row.dataset.runId = run.workflowId;
+    if (run.deadline && Date.parse(run.deadline) < Date.now()) row.className = 'overdue';
+    const waiting = cell(row, run.waitingSince ? age(run.waitingSince) : '–');
+    waiting.title = run.waitingSince ?? `started ${run.startedAt ?? '?'}`;
+    cell(row, `${run.agent ?? '?'}${run.sessionId ? ` (session ${run.sessionId})` : ''}`);
+    cell(row, run.tool ?? '');
+    cell(row, run.question ?? `${run.pending ?? '?'} waiting (open the run to see)`, 'question');
+    cell(row, run.deadline ?? '', 'deadline');
+    cell(row, (run.approvers ?? []).map((name) => (name === '*' ? 'anyone the policy lets' : name)).join(', '));
+    const open = document.createElement('a');
+    open.href = runUrl(run.workflowId);
+    open.textContent = 'Open';
+    cell(row, '').append(open);
+    return row;
+  });
+  body.replaceChildren(...rows);
+  $('#pages-empty').hidden = rows.length > 0;
 }
 
 // ---------- a run: its questions and its audit ----------
