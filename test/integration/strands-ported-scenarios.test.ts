@@ -216,6 +216,20 @@ describe('structured output across the runs of a session (tests_integ/test_struc
   });
 });
 
+describe('structured output and DurableAgent (test_agent.py)', () => {
+  test('test_agent_concurrent_structured_output_raises_exception: a second call while the first is in flight is refused; the first gives its output', async () => {
+    const Count = z.object({ n: z.number() });
+    const model = env.model({ kind: 'toolUse', uses: [{ name: OUTPUT_TOOL, input: { n: 1 } }] });
+    const agent = new DurableAgent(env.agents, { agent: 'test-tools', model, output: Count });
+    const first = agent.invoke('count once');
+    await assert.rejects(agent.invoke('count again'), /still busy with an earlier invoke/);
+    const done = await first;
+    assert.equal(done.stopReason, 'tool_use', "as in Strands: the stop reason of the model's output call");
+    assert.deepEqual(done.result!.output, { n: 1 });
+    assert.equal(env.requestsFor(model).length, 1, 'the refused call sent nothing');
+  });
+});
+
 describe('conversation managers (test_summarizing_conversation_manager.py)', () => {
   test('test_generate_summary_disables_structured_output_on_summarization_agent: the summary call of a run with an output schema offers no tools', async () => {
     env.bedrock.scriptFor(SUMMARY_MODEL_ID, { kind: 'text', text: 'steps typed-0 and typed-1 were recorded.' });
