@@ -1,7 +1,8 @@
 /**
  * Single sign-on for the web inbox against a real OIDC provider (`oidc-provider`, started here on a
  * loopback port with its own login and consent pages), in headless Chromium: sign in, approve a
- * waiting question, the audit names the OIDC subject; a person outside the approver group is
+ * waiting question, the audit names the OIDC subject (and the run verifies it where the question
+ * names that subject; it refuses it where it names another); a person outside the approver group is
  * refused; sign out (through the provider's logout) and the inbox asks to sign in again. Then the
  * sign-in's own defences, over HTTP: a forged state, a damaged, foreign or expired pending sign-in,
  * a code used twice, a provider whose issuer is not the configured one, an expired session, and
@@ -9,6 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +27,12 @@ import { ServiceSigner } from '../../src/server/service-key.js';
 import { SessionSealer, sessionKey, sessionKeys } from '../../src/server/sessions.js';
 import { serveOptionsProblem, startInboxServer, type InboxServer } from '../../src/server/start.js';
 import { freePort } from '../../src/temporal/ports.js';
+import { FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter.js';
+import { AgentClient } from '../../src/sdk/agent-client.js';
+import { withAgentBundling } from '../../src/temporal/bundle-options.js';
+import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
+import { approverFiles } from '../support/approvers.js';
+import { registerReplayBundle } from '../support/run-checks.js';
 import { TestEnv } from '../support/env.js';
 import { cleanEnv } from './cli-support.js';
 import { chromiumAvailable, CHROMIUM, launchChromium, links, startServeProcess } from './inbox-web-support.js';
@@ -31,6 +40,9 @@ import { startTestProvider, TOKEN_TTL, type TestProvider } from './oidc-provider
 
 const skip = !chromiumAvailable && `no Chromium at ${CHROMIUM}`;
 const KEYS = sessionKeys(sessionKey(randomBytes(32)));
+/** A worker of its own for the agent whose question names its approver (oidc-workflows.ts). */
+const NAMED_QUEUE = `oidc-named-${process.pid}`;
+let named: AgentClient;
 
 let env: TestEnv;
 let provider: TestProvider;
@@ -45,6 +57,11 @@ before(async () => {
   if (skip) return;
   env = await TestEnv.start();
   await env.startWorker();
+  const bundle = registerReplayBundle(
+    bundleWorkflowCode(withAgentBundling({ workflowsPath: fileURLToPath(new URL('./oidc-workflows.ts', import.meta.url)), failureConverterPath: FAILURE_CONVERTER_PATH, logger: errorsOnlyLogger })),
+  );
+  await env.startWorker({ taskQueue: NAMED_QUEUE, workflowBundle: await bundle });
+  named = new AgentClient(env.client, NAMED_QUEUE);
   const [providerPort, inboxPort] = [await freePort(), await freePort()];
   const inboxUrl = `http://127.0.0.1:${inboxPort}`;
   provider = await startTestProvider(providerPort, inboxUrl);
@@ -141,6 +158,33 @@ test('sign in at the provider, approve, and the audit names the OIDC subject; th
   assert.deepEqual(given?.binding, answered?.interrupt.binding);
   assert.equal(proofProblem(workflowId, given!, [signer.publicKey], new Date()), undefined);
   await context.close();
+});
+
+test('a question that names the OIDC subject takes its answer as verified; one that names another subject refuses it', { skip }, async () => {
+  // The workers accept the inbox's service key for alice's subject (and bob's), as --register would list it.
+  signer.register(approverFiles().approvers, [subject('alice'), subject('bob')]);
+  const ask = async (approver: string) => {
+    const model = env.model({ kind: 'toolUse', uses: [{ name: 'record_action', input: { label: approver } }] }, { kind: 'text', text: `finished for ${approver}` });
+    const { workflowId } = await named.start({ agent: 'test-sso-named', prompt: `record for ${approver}`, model });
+    await env.untilPending(workflowId, 1);
+    return workflowId;
+  };
+  const [mine, others] = [await ask(subject('alice')), await ask(subject('bob'))];
+  const { context, page } = await signIn('alice');
+  await card(page, mine).locator('[data-action="approve"]').click();
+  assert.match(await outcome(page, mine), /^Approved as /);
+  assert.equal((await named.result(mine)).text, `finished for ${subject('alice')}`);
+  const [answered] = (await named.status(mine)).answered;
+  assert.equal(answered?.respondedBy, subject('alice'));
+  assert.equal(answered?.verified, true);
+
+  await card(page, others).locator('[data-action="approve"]').click();
+  assert.match(await outcome(page, others), /^error: .*needs a signed answer from one of its approvers/);
+  const status = await named.status(others);
+  assert.equal(status.status, 'waiting');
+  assert.equal(status.answered.length, 0);
+  await context.close();
+  await named.cancel(others);
 });
 
 test('a person outside the approver group signs in but is refused an answer', { skip }, async () => {
