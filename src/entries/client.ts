@@ -6,7 +6,7 @@ export { AgentClient, AgentClientError, failureMessage, type CallToolOptions, ty
 export { DurableAgent, type DurableAgentOptions, type DurableAgentResult, type DurableInterruptResponse } from '../sdk/strands-agent.js';
 export { chatHandler, type ChatApprovalDescriptor, type ChatHandler, type ChatHandlerOptions, type ChatRunMetadata } from '../ai-sdk/chat-handler.js';
 export { ServiceSigner, SERVICE_KEY_NAME } from '../server/service-key.js';
-export { inboxQuery, listInbox, listInboxPage, WAITING_QUERY, type InboxFilter, type InboxItem, type InboxPage, type InboxPageOptions, type ListedRun, type UnreadRun } from '../sdk/inbox.js';
+export { inboxQuery, InboxSetupError, listInbox, listInboxPage, openRun, WAITING_QUERY, type InboxFilter, type InboxItem, type InboxPage, type InboxPageOptions, type ListedRun, type UnreadRun } from '../sdk/inbox.js';
 export { missingSearchAttributes, registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 export { connectClient, type TemporalTarget } from '../temporal/connection.js';
 export {
