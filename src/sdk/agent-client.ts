@@ -268,7 +268,8 @@ export class AgentClient {
 
   /**
    * One page of the inbox: one visibility call (`pageSize` runs, `pageToken` from the page
-   * before), then the questions of that page's runs only. `mine` and `overdue` filter questions.
+   * before), each row from the run's search attributes; filters are visibility clauses. With
+   * `details: true`, also the questions of that page's runs (one query per run).
    */
   inboxPage(options: InboxPageOptions = {}): Promise<InboxPage> {
     return listInboxPage(this.client, options);
