@@ -5,7 +5,7 @@
  * every agent node, or an object of scripts by node id or agent name (each node its own).
  */
 import { readFileSync } from 'node:fs';
-import { escapeInline } from '../agent/escape.js';
+import { escapeBlock, escapeInline } from '../agent/escape.js';
 import { questionOf } from '../agent/interrupts.js';
 import { checkScript, scriptedModel, SCRIPTED_PROVIDER } from '../agent/scripted-turns.js';
 import type { ModelChoice } from '../agent/types.js';
@@ -112,5 +112,5 @@ function formatView(workflowId: string, view: MultiAgentView): string[] {
 }
 
 function formatResult(result: MultiAgentResult): string[] {
-  return [shown(result.text, 4000) || '(no text)', '', `${result.kind} ${escapeInline(result.name)} completed: ${result.order.map((id) => escapeInline(id)).join(' -> ')}`];
+  return [escapeBlock(result.text.trim()) || '(no text)', '', `${result.kind} ${escapeInline(result.name)} completed: ${result.order.map((id) => escapeInline(id)).join(' -> ')}`];
 }

@@ -181,3 +181,23 @@ test('a graph continues as new while its nodes wait, keeping its results, its qu
   assert.equal(result.results.info!.text, 'Brief for Monday.');
   assert.equal(result.results.day!.text, 'It is monday.');
 });
+
+test('hitl graph run asks every question in the terminal until the graph ends; an unknown graph is refused at start', async () => {
+  const file = path.join(scratch, 'brief-run.json');
+  writeFileSync(file, JSON.stringify({ info: [text('Brief.')], day: [text('monday')], time: [text('12:01')], weather: [text('sunny')] }));
+  const ran = await runCli(['graph', 'run', 'daily-brief', '--model', `scripted:${file}`, 'Brief me'], {
+    cwd: scratch,
+    input: 'APPROVE\nAPPROVE\n',
+    env: { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: env.taskQueue },
+  });
+  assertOk(ran, ['graph run']);
+  assert.match(ran.stdout, /need approval/);
+  assert.match(ran.stdout, /day: monday\ntime: 12:01\nweather: sunny/);
+  assert.match(ran.stdout, /graph daily-brief completed: info -> (day|time|weather) -> (day|time|weather) -> (day|time|weather) -> summary/);
+
+  const refused = await cli(['graph', 'start', 'no-such-graph', 'hello']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /unknown graph "no-such-graph"; this worker has: daily-brief, file-cleanup/);
+  const swarmRefused = await cli(['swarm', 'start', 'no-such-swarm', 'hello']);
+  assert.match(swarmRefused.stderr, /unknown swarm "no-such-swarm"; this worker has: file-swarm/);
+});
