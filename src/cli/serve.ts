@@ -74,7 +74,9 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     return;
   }
 
+  // With single sign-on nobody is listed here: the approvers file names subjects, added by hand (docs/single-sign-on.md).
   const people = flags.devUser !== undefined ? [flags.devUser] : Object.keys(usersFile ? readUsers(usersFile) : {});
+  if (oidcSettings && flags.register) out.info('--register lists no one with single sign-on: add the service key under each approver\'s subject (<sub>@<issuer>) in the approvers file');
   if (approversFile && people.length > 0) {
     // A shared configuration file changes only when asked to (--register).
     if (flags.register) {
