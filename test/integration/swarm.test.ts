@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Message } from '../../src/agent/types.js';
-import { conversationQuery } from '../../src/workflows/messages.js';
+import { conversationQuery, respondSignal } from '../../src/workflows/messages.js';
 import type { MultiAgentResult, MultiAgentView } from '../../src/workflows/multi-agent-messages.js';
 import { TestEnv } from '../support/env.js';
 import { deleting, handoff, scripts, text, untilEnded, untilQuestions } from '../support/multi-agent-scripts.js';
@@ -20,7 +20,8 @@ import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
 let env: TestEnv;
 const scratch = mkdtempSync(path.join(tmpdir(), 'swarm-test-'));
 before(async () => {
-  env = await TestEnv.start();
+  // Continue-as-new is suggested early, so that swarms (and their agents' runs) hand off during the tests.
+  env = await TestEnv.start({ extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=120'] });
   await env.startWorker();
 });
 after(async () => env?.teardown());
@@ -138,4 +139,24 @@ test('cancelling a swarm cancels the agent whose turn it is (waiting for a perso
   await env.agents.cancel(workflowId);
   assert.equal((await untilEnded(env, workflowId)).status, 'cancelled');
   assert.equal((await env.agents.status(`${workflowId}--2-cleaner`)).status, 'cancelled');
+});
+
+test('a swarm continues as new while a turn waits for approval, keeping its turns, handoffs, context and the question', async () => {
+  const models = scripts({ triage: [handoff('reporter', 'Write it up', { topic: 'files' }), text('Handed.')], reporter: [handoff('cleaner', 'Now delete'), text('Handed.')], cleaner: [text('Nothing to delete.')] });
+  const { workflowId } = await env.agents.startSwarm({ name: 'file-swarm', prompt: 'Tidy up', models });
+  const before = await untilQuestions(env, workflowId, 1);
+  assert.equal(before.pending[0]!.id, 'hook:beforeNode:3-cleaner:cleaner_interrupt');
+  const handle = env.client.workflow.getHandle(workflowId);
+  const first = (await handle.describe()).runId;
+  for (let n = 0; n < 150 && (await handle.describe()).runId === first; n++) await handle.signal(respondSignal, { interruptId: `nobody-${n}`, response: 'x' });
+  assert.notEqual((await handle.describe()).runId, first, 'the swarm continued as new');
+  const after = await untilQuestions(env, workflowId, 1);
+  assert.deepEqual(after.pending.map((question) => [question.id, question.raisedAt]), before.pending.map((question) => [question.id, question.raisedAt]));
+  assert.deepEqual(after.multiAgent.order, ['triage', 'reporter', 'cleaner']);
+  await env.agents.respond(workflowId, { interruptId: after.pending[0]!.id, response: 'APPROVE' });
+  const done = await result(workflowId);
+  assert.deepEqual(done.order, ['triage', 'reporter', 'cleaner']);
+  assert.equal(done.text, 'Nothing to delete.');
+  assert.deepEqual(done.context, { triage: { topic: 'files' } });
+  assert.deepEqual(done.handoffs?.map((one) => one.to), ['reporter', 'cleaner']);
 });
