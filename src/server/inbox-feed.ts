@@ -9,7 +9,7 @@
 import type { Client } from '@temporalio/client';
 import { listInboxPage, type InboxItem, type InboxPage, type InboxPageOptions } from '../sdk/inbox.js';
 import { RunPrompts } from './run-prompt.js';
-import { offersTrust, webQuestion } from './web-question.js';
+import { offersTrust, webQuestion, webWording } from './web-question.js';
 
 export type InboxEntry = Omit<InboxItem, 'ageMs'> & { prompt?: string; offersTrust: boolean };
 export type InboxEntryPage = Omit<InboxPage, 'items'> & { items: InboxEntry[] };
@@ -72,7 +72,9 @@ export class InboxFeed {
    */
   async page(options: InboxPageOptions): Promise<InboxEntryPage> {
     const page = await listInboxPage(this.client, options);
-    return { ...page, items: await this.entries(page.items) };
+    // A row's question in web words too: the page's buttons are the choices, not "(y/N)".
+    const listed = page.listed.map((run) => (run.question !== undefined ? { ...run, question: webWording(run.question) } : run));
+    return { ...page, listed, items: await this.entries(page.items) };
   }
 
   private async load(): Promise<InboxEntry[]> {

@@ -191,7 +191,7 @@ test('the web: GET /api/inbox?agent=…&mine=1&overdue=1&pageSize=…&page=…, 
   const next = (await web.request(`/api/inbox?agent=test-policy&pageSize=4&page=${page.nextPageToken}`)).json as unknown as InboxPage;
   assert.equal(next.runs, 1);
   assert.deepEqual([...page.listed, ...next.listed].map((run) => run.workflowId).sort(), Object.values(policyRuns).sort());
-  assert.ok(page.listed.every((run) => run.tool === 'record_action' && typeof run.question === 'string'));
+  assert.ok(page.listed.every((run) => run.tool === 'record_action' && typeof run.question === 'string' && !/\(y\/N\)/i.test(run.question)), 'in web words');
 
   // Signed in as bob: not the question only alice may answer.
   const mine = (await web.request('/api/inbox?agent=test-policy&mine=1&pageSize=10')).json as unknown as InboxPage;
@@ -266,6 +266,7 @@ test('the web page: every waiting run in pages (next, previous), filters mine, a
     assert.match(await hostileRow.locator('td').nth(3).innerText(), /<img src=x onerror=/);
     assert.equal(await hostileRow.locator('td').nth(2).innerText(), 'record_action');
     assert.equal(await page.evaluate('window.__xss'), undefined);
+    assert.doesNotMatch(await page.locator('#pages').innerText(), /\((t\/)?y\/N\)/i, 'questions in web words: the buttons are the choices');
 
     const filter = async (fields: { mine?: boolean; agent?: string; overdue?: boolean }, count: number) => {
       await page.locator('#pages-filter [name="mine"]').setChecked(fields.mine ?? false);
