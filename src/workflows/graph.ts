@@ -82,7 +82,14 @@ export function createGraphWorkflow(graphs: readonly GraphDefinition[], agents: 
 
     for (;;) {
       if (failure === undefined && cancelled === undefined && !run.handingOff()) {
-        const decision = decide(definition, statuses, context());
+        let decision: ReturnType<typeof decide>;
+        try {
+          decision = decide(definition, statuses, context());
+        } catch (error) {
+          // An edge condition that throws fails the graph (not its workflow task, again and again).
+          failure = `an edge condition failed: ${(error as Error).message}`;
+          continue;
+        }
         for (const id of decision.skip) {
           statuses[id] = 'skipped';
           results[id] = { status: 'skipped', text: '' };

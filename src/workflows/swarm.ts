@@ -101,7 +101,9 @@ export function createSwarmWorkflow(swarms: readonly SwarmDefinition[], agents: 
         await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
         throw error;
       }
-      throw error;
+      if (error instanceof ApplicationFailure) throw error;
+      // A beforeNode hook that throws (a bug, a name asked twice) fails the swarm, not its workflow task again and again.
+      return await fail(`swarm ${definition.name} failed in ${visits.at(-1)?.agent ?? 'its first agent'}'s turn: ${(error as Error).message}`);
     }
     run.end('completed');
     await condition(allHandlersFinished);
