@@ -8,7 +8,8 @@
  * AgentClient.wait (a held update) and answers through AgentClient.answer (the `respond` update,
  * bound to the question as shown), as the CLI does; the floor polls its query every few ms, then
  * sends its update. Each worker set has a task queue of its own; the variants alternate per repeat.
- * The workers' CPU time is sampled around each burst, to show how the work split between them.
+ * The workers' CPU time is sampled around each burst, to show how the work split between them, and
+ * this process's, where the clients of all runs in flight run (one process however many workers).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildWorker } from './child-worker.js';
@@ -56,14 +57,18 @@ interface Burst {
   latencies: number[];
   /** CPU milliseconds each worker process used during the burst. */
   workerCpuMs: number[];
+  /** CPU milliseconds this process (the clients of every run in flight) used during the burst. */
+  clientCpuMs: number;
 }
 
 async function burst(env: BenchEnv, queue: string, workers: ChildWorker[], side: Side, options: FleetOptions): Promise<Burst> {
   await Promise.all(workers.map((worker) => worker.sampleNow()));
   const cpuBefore = workers.map((worker) => worker.cpuMs);
+  const clientBefore = process.cpuUsage();
   const { ms, value: latencies } = await timed(() => mapLimit(Array.from({ length: options.approvals }), options.concurrency, () => oneApproval(env, queue, side)));
+  const client = process.cpuUsage(clientBefore);
   await Promise.all(workers.map((worker) => worker.sampleNow()));
-  return { ms, latencies, workerCpuMs: workers.map((worker, index) => round(worker.cpuMs - cpuBefore[index]!, 0)) };
+  return { ms, latencies, workerCpuMs: workers.map((worker, index) => round(worker.cpuMs - cpuBefore[index]!, 0)), clientCpuMs: round((client.user + client.system) / 1000, 0) };
 }
 
 export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<BenchResult> {
@@ -91,7 +96,7 @@ export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<
         const set = sets.get(key)!;
         const result = await burst(env, set.queue, set.workers, side, options);
         bursts.get(key)!.push(result);
-        log(`fleet: repeat ${repeat + 1}/${options.repeats}: ${key} worker(s): ${options.approvals} approvals in ${result.ms.toFixed(0)} ms; worker CPU ${result.workerCpuMs.join(' + ')} ms`);
+        log(`fleet: repeat ${repeat + 1}/${options.repeats}: ${key} worker(s): ${options.approvals} approvals in ${result.ms.toFixed(0)} ms; worker CPU ${result.workerCpuMs.join(' + ')} ms, client CPU ${result.clientCpuMs} ms`);
       }
     }
   } finally {
@@ -104,6 +109,7 @@ export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<
   const floor2 = rate('floor-2');
   const cpu = (b: Burst) => b.workerCpuMs.reduce((sum, ms) => sum + ms, 0);
   const cpuPerApproval = (key: string) => median(bursts.get(key)!.map(cpu)) / options.approvals;
+  const clientCpuPerApproval = (key: string) => median(bursts.get(key)!.map((b) => b.clientCpuMs)) / options.approvals;
   const summary = Object.fromEntries(
     [...bursts].map(([key, list]) => {
       const latencies = list.flatMap((b) => b.latencies);
@@ -115,6 +121,7 @@ export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<
           latencyP50Ms: round(percentile(latencies, 50), 1),
           latencyP99Ms: round(percentile(latencies, 99), 1),
           workerCpuMs: list.map((b) => b.workerCpuMs),
+          clientCpuMs: list.map((b) => b.clientCpuMs),
           // Cores' worth of CPU the workers used during the burst (2 would be the whole machine).
           workerCoresBusy: list.map((b) => round(cpu(b) / b.ms, 2)),
         },
@@ -132,6 +139,8 @@ export async function fleetBench(env: BenchEnv, options: FleetOptions): Promise<
       // What the workers themselves spent: if it is a small part of the wall time, they were not the limit.
       costRow('worker CPU per approval, 1 worker process', 'ms', cpuPerApproval('ours-1'), cpuPerApproval('floor-1')),
       costRow('worker CPU per approval, 2 worker processes (sum)', 'ms', cpuPerApproval('ours-2'), cpuPerApproval('floor-2')),
+      // The clients (start, wait, answer, result) share this one process whatever the number of workers.
+      costRow('client CPU per approval, 2 worker processes', 'ms', clientCpuPerApproval('ours-2'), clientCpuPerApproval('floor-2')),
     ],
     details: { ...options, floorPollMs: FLOOR_POLL_MS, summary },
   };
