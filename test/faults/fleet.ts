@@ -38,6 +38,8 @@ class AnswerGate {
 }
 
 const ENDED = new Set(['completed', 'failed', 'cancelled']);
+/** From this many tool runs on, both workers must have run some (all on one by chance: under 1 in 10,000). */
+const MIN_TOOLS_FOR_BOTH = 16;
 
 /** Waits for the run's question, queues at the gate, answers it (y or n by index); until the run ends. */
 async function drive(agents: AgentClient, gate: AnswerGate, workflowId: string, index: number, sentAt: Map<string, number>): Promise<void> {
@@ -145,7 +147,7 @@ export async function fleetOfWorkers(context: FaultContext, report: FaultReport,
 
   const work = new Map<string, RunWork>();
   for (const id of ids) work.set(id, await runWork(context.client, id));
-  await report.check(group, 'every answer applied by a live worker of the fleet; both workers applied answers and ran tools', async () => {
+  await report.check(group, 'every answer applied by a live worker of the fleet; both workers applied answers (and ran tools, at full size)', async () => {
     const count = (pick: (item: RunWork) => number[]) => {
       const bySlot = new Map<string, number>();
       for (const item of work.values()) for (const pid of pick(item)) bySlot.set(slotOf.get(pid) ?? '?', (bySlot.get(slotOf.get(pid) ?? '?') ?? 0) + 1);
@@ -156,9 +158,11 @@ export async function fleetOfWorkers(context: FaultContext, report: FaultReport,
     const unanswered = ids.filter((id) => work.get(id)!.answeredBy === undefined);
     assertThat(unanswered.length === 0, `no applied answer in the history of ${unanswered.join(', ')}`);
     assertThat(!answers.has('?') && !tools.has('?'), 'work done by a worker that is not one of the fleet');
+    const toolRuns = [...tools.values()].reduce((sum, n) => sum + n, 0);
     for (const slot of ['A', 'B']) {
       assertThat((answers.get(slot) ?? 0) > 0, `worker ${slot} applied no answer: ${JSON.stringify(Object.fromEntries(answers))}`);
-      assertThat((tools.get(slot) ?? 0) > 0, `worker ${slot} ran no tool: ${JSON.stringify(Object.fromEntries(tools))}`);
+      // Any worker may take a tool: with few of them, all on one is a matter of chance (2 in 2^n), not a fault.
+      if (toolRuns >= MIN_TOOLS_FOR_BOTH) assertThat((tools.get(slot) ?? 0) > 0, `worker ${slot} ran none of ${toolRuns} tools: ${JSON.stringify(Object.fromEntries(tools))}`);
     }
     // An answer was applied by a worker that was dead when it was sent: impossible unless the history lies.
     const byTheDead = ids.filter((id) => {
