@@ -11,13 +11,14 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { ModelChoice } from '../agent/types.js';
 import type { AgentRunResult } from './messages.js';
 import { runAgent } from './run-agent.js';
+import type { Indexing } from './search-attributes.js';
 
 export interface PlanAndExecuteInput {
   prompt: string;
   workspace?: string;
   model?: ModelChoice;
-  /** The namespace has the agent search attributes (the children then show in the inbox). */
-  indexed?: boolean;
+  /** Which agent search attributes the namespace has (the children then show in the inbox; see search-attributes.ts). */
+  indexed?: Indexing;
 }
 
 export async function planAndExecute(input: PlanAndExecuteInput): Promise<{ plan: string; result: AgentRunResult }> {
