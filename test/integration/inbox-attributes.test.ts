@@ -3,7 +3,8 @@
  * (the four base attributes only), runs still start, wait and finish (their workflow tasks never
  * upsert an attribute the namespace lacks), the inbox lists them without their question, and
  * "mine" asks for `hitl setup` in words. After `setup`, new runs keep the inbox's attributes
- * (behind the `inbox-attributes` patch); the run from before keeps going without them.
+ * (behind the `inbox-attributes` patch); the run from before keeps going without them. `hitl setup`
+ * registers what is missing.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -13,6 +14,8 @@ import { inboxQuery, listInboxPage, type ListedRun } from '../../src/sdk/inbox.j
 import { missingSearchAttributes, registerSearchAttributes } from '../../src/sdk/search-attributes-setup.js';
 import { BASE_SEARCH_ATTRIBUTES, INBOX_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { TestEnv, type RunningWorker } from '../support/env.js';
+import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
+import { tmpdir } from 'node:os';
 
 let env: TestEnv;
 let worker: RunningWorker;
@@ -64,8 +67,11 @@ test('a namespace from an older setup: runs wait and finish, listed without thei
   await assert.rejects(listInboxPage(env.client, { mine: 'bob' }), (error: Error) => error.name === 'InboxSetupError' && /run `hitl setup`/.test(error.message));
   await assert.rejects(listInboxPage(env.client, { overdue: true }), /run `hitl setup`/);
 
-  // `hitl setup` on the namespace: the inbox's attributes added; a client that asks again passes them to new runs.
-  assert.deepEqual((await registerSearchAttributes(env.client, namespace)).sort(), INBOX_SEARCH_ATTRIBUTES.map((key) => key.name).sort());
+  // `hitl setup` on the namespace: the inbox's attributes added (and nothing the second time); a client that asks again passes them to new runs.
+  const cliEnv = { ...cleanEnv(), TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: namespace, AGENT_TASK_QUEUE: env.taskQueue };
+  const setup = json<{ namespace: string; added: string[] }>(assertOk(await runCli(['setup', '--json'], { cwd: tmpdir(), env: cliEnv }), ['setup']));
+  assert.deepEqual(setup.added.sort(), INBOX_SEARCH_ATTRIBUTES.map((key) => key.name).sort());
+  assert.deepEqual(await registerSearchAttributes(env.client, namespace), [], 'all there now');
   const upgraded = new AgentClient(env.client, env.taskQueue);
   const newer = await startWaiting(upgraded, 'plain-new');
   const newRow = await rowOf(newer, (run) => run.question !== undefined);
