@@ -84,7 +84,7 @@ export { runAgent, type RunAgentOptions } from '../workflows/run-agent.js';
 export type { AcceptedAnswers, AcceptsInfo } from '../agent/accepted-answers.js';
 export type { AnswerProof } from '../agent/proof.js';
 export { agentSession } from '../workflows/session.js';
-export { agentsOf } from '../temporal/agents-module.js';
+export { agentsOf, graphsOf, swarmsOf } from '../temporal/agents-module.js';
 export type { AgentRunInput, AgentRunResult, RunPhase, RunStatus } from '../workflows/messages.js';
 export { graph, type AgentNode, type FunctionNode, type GraphContext, type GraphDefinition, type GraphEdge, type GraphNode, type NodeResult } from '../agent/multi-agent/graph-definition.js';
 export { swarm, type SwarmDefinition } from '../agent/multi-agent/swarm-definition.js';

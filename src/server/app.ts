@@ -16,6 +16,7 @@
  *   POST /api/links/:token/confirm   give that answer (once: the run takes one answer per question)
  *   POST /codec/encode, /codec/decode   Temporal's codec server protocol (src/codec), signed in or dev mode
  *   GET  /auth/login, /auth/callback, /auth/signed-out   single sign-on (oidc-routes.ts), when configured
+ *   GET  /healthz, /readyz       liveness and readiness probes (health.ts), open
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
@@ -30,6 +31,7 @@ import { AgentClientError, type AgentClient } from '../sdk/agent-client.js';
 import { canonicalJson } from '../agent/canonical-json.js';
 import type { RunStatus } from '../workflows/messages.js';
 import { answerFor } from './answers.js';
+import { healthRoutes } from './health.js';
 import { InboxFeed } from './inbox-feed.js';
 import { readRunView } from './run-view.js';
 import { forWeb, offersTrust, webRunEvent } from './web-question.js';
@@ -101,6 +103,7 @@ export function createInboxApp(options: InboxAppOptions) {
   app.route('/codec', codecEndpoint((c) => options.devUser !== undefined || 'session' in currentSession(c as Context<Env>)));
 
   app.use('*', securityHeaders());
+  app.route('/', healthRoutes(options.agents.client, closing.signal));
   app.use('*', sameOriginOnly(options.publicOrigin));
   // The rest of a refused body is never read: the connection is closed after the answer.
   app.use('/api/*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request too large' }, 413, { connection: 'close' }) }));

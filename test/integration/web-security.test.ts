@@ -16,7 +16,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import { LinkSigner } from '../../src/notify/links.js';
+import { AgentClient } from '../../src/sdk/agent-client.js';
 import { startInboxServer } from '../../src/server/start.js';
 import { setUserPassword } from '../../src/server/users.js';
 import { findTemporalCli } from '../../src/temporal/binaries.js';
@@ -265,4 +267,21 @@ test('a spoofed respondedBy is refused in the dev setup: the temporal CLI cannot
   assert.equal(answered.status, 200, JSON.stringify(answered.json));
   const status = await env.agents.status(run.workflowId);
   assert.deepEqual([status.answered[0]?.respondedBy, status.answered[0]?.verified], ['alice', true]);
+});
+
+test('health probes: /healthz and /readyz answer anyone, saying nothing else; /readyz is 503 when Temporal cannot be reached', async () => {
+  const stranger = new SessionClient(signedIn.url);
+  assert.deepEqual([(await stranger.request('/healthz')).status, (await stranger.request('/healthz')).json], [200, { ok: true }]);
+  assert.deepEqual([(await stranger.request('/readyz')).status, (await stranger.request('/readyz')).json], [200, { ok: true }]);
+  // An inbox whose server is gone: alive, not ready.
+  const nowhere = new AgentClient(new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) }));
+  const cutOff = await startTestInbox(env, { agents: nowhere, devUser: 'alice' });
+  try {
+    const probe = new SessionClient(cutOff.url);
+    assert.equal((await probe.request('/healthz')).status, 200);
+    const ready = await probe.request('/readyz');
+    assert.deepEqual([ready.status, ready.json], [503, { ok: false, error: 'Temporal is not reachable' }]);
+  } finally {
+    await cutOff.close();
+  }
 });

@@ -11,6 +11,8 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { agentsPlugin } from '../../src/plugin.js';
+import { graph } from '../../src/agent/multi-agent/graph-definition.js';
+import { graphsOf, swarmsOf } from '../../src/temporal/agents-module.js';
 import { errorsOnlyLogger } from '../../src/temporal/quiet-logger.js';
 import { workflowEntrySource } from '../../src/temporal/workflow-entry.js';
 
@@ -76,16 +78,32 @@ test('control: the same bundler refuses a workflow that pulls in a Node built-in
 });
 
 test("the plugin bundles the agents module's workflows beside the worker's own", async () => {
-  const agents = write('agents.js', `export { exampleAgents as agents } from ${JSON.stringify(path.join(ROOT, 'src', 'agents', 'index.ts'))};\n`);
+  const agents = write(
+    'agents.js',
+    `export { exampleAgents as agents } from ${JSON.stringify(path.join(ROOT, 'src', 'agents', 'index.ts'))};\n` +
+      `export { exampleGraphs as graphs, exampleSwarms as swarms } from ${JSON.stringify(path.join(ROOT, 'src', 'agents', 'multi-agent.ts'))};\n`,
+  );
   const own = write('own-workflows.js', `export async function hello() { return 'hello'; }\n`);
   assert.match(workflowEntrySource(agents, own), new RegExp(`export \\* from ${JSON.stringify(own).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
   const { code } = await bundleWorkflowCode({ workflowsPath: own, plugins: [agentsPlugin({ agents })], logger: errorsOnlyLogger });
   assert.match(code, /function hello/);
   assert.match(code, /file-approval/, 'the example agents are in the bundle');
+  assert.match(code, /daily-brief/, 'and the graphs it exports');
+  assert.match(workflowEntrySource(agents), /export const agentGraph = createGraphWorkflow\(graphsOf\(agentsModule/);
   // The workflow API is preloaded (shared by every run): webpack must not prune the preload away.
   assert.match(code, /function preloadModules\(\)\{__webpack_require__\(\d+\)\}/);
 });
 
 test('agentsPlugin refuses an agents module that does not exist, naming it', () => {
   assert.throws(() => agentsPlugin({ agents: path.join(scratch, 'missing.js') }), /agents module .*missing\.js does not exist/);
+});
+
+test('graphs and swarms of an agents module: optional, and refused naming the module when they are not graph() or swarm() results', () => {
+  assert.deepEqual(graphsOf({ agents: [] }, 'agents.js'), []);
+  assert.deepEqual(swarmsOf({}, 'agents.js'), []);
+  const brief = graph({ name: 'brief', nodes: [{ id: 'a', agent: 'x' }], edges: [] });
+  assert.deepEqual(graphsOf({ graphs: [brief] }, 'agents.js'), [brief]);
+  assert.throws(() => graphsOf({ graphs: brief }, 'agents.js'), /agents\.js: `graphs` must be an array of graph\(\.\.\.\) results/);
+  assert.throws(() => graphsOf({ graphs: [brief, brief] }, 'agents.js'), /agents\.js exports two graphs named "brief"/);
+  assert.throws(() => swarmsOf({ swarms: [{ name: 'team' }] }, 'agents.js'), /`swarms` must be an array of swarm\(\.\.\.\) results/);
 });
