@@ -143,7 +143,12 @@ export class AgentClient {
         process.emitWarning(`namespace ${this.client.options.namespace} lacks ${missing.join(', ')}: runs keep the older search attributes only, and the inbox cannot filter mine or overdue; run \`hitl setup\``);
       }
       return indexing;
-    }, () => false);
+    }, () => {
+      // Not known (a transient failure, or a key that may not list attributes): the base attributes,
+      // as every run upserted before the inbox's; asked again at the next start.
+      this.indexedNamespace = undefined;
+      return true as const;
+    });
     return this.indexedNamespace;
   }
 
