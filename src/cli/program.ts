@@ -162,7 +162,7 @@ export function buildProgram(): Command {
     .option('--overdue', 'only questions whose deadline has passed')
     .option('--page-size <n>', 'one page of this many runs (visibility order), with the token of the next page')
     .option('--page <token>', 'the page after the one that printed this token (implies paging)')
-    .option('--no-details', "a page of runs from visibility alone, without their questions (no query to any run; implies paging; see a run's questions with status)")
+    .option('--no-details', "page the inbox (as --page-size does): each row from visibility alone, its question in short (no query to any run; a run's questions in full with status)")
     .addOption(json())
     .action((flags) => inboxCommand(flags));
 

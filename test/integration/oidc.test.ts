@@ -304,6 +304,19 @@ test('an expired SSO session means signing in again; the pages send a browser wi
   assert.equal(password.status, 400);
 });
 
+test('a page left open past the session\'s end sends its next action to the provider, and answers nothing', { skip }, async () => {
+  const workflowId = await startRun('sso-page-expired');
+  const { context, page } = await signIn('alice');
+  await card(page, workflowId).waitFor({ timeout: 30_000 });
+  // The session ends while the page is open (an expired cookie gets the same 401 and is cleared: tested above over HTTP).
+  await context.clearCookies();
+  const toSignIn = page.waitForRequest((request) => new URL(request.url()).pathname === '/auth/login', { timeout: 30_000 });
+  await card(page, workflowId).locator('[data-action="approve"]').click();
+  assert.equal(new URL((await toSignIn).url()).searchParams.get('return'), '/', 'to the provider, then back to this page');
+  assert.equal((await env.agents.status(workflowId)).pending.length, 1, 'the click answered nothing');
+  await context.close();
+});
+
 test('a provider whose discovery names another issuer is refused at start', { skip }, async () => {
   const wrong = { ...settings, issuer: new URL(provider.issuer.replace('127.0.0.1', 'localhost')) };
   await assert.rejects(OidcSignIn.discover(wrong), /cannot read the OIDC provider's configuration from http:\/\/localhost:\d+\/: .*issuer/i);

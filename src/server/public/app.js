@@ -13,6 +13,10 @@ async function api(path, body) {
     : { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session?.csrf ?? '' }, body: JSON.stringify(body) };
   const response = await fetch(`/api${path}`, { ...init, credentials: 'same-origin' });
   const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (response.status === 401 && data.signIn === '/auth/login') {
+    // Single sign-on: a session that ended (the tokens expired) signs in again at the provider, then comes back here.
+    location.assign(`/auth/login?return=${encodeURIComponent(location.pathname + location.search)}`);
+  }
   if (!response.ok) {
     const error = new Error(data.error ?? `HTTP ${response.status}`);
     error.status = response.status;
