@@ -138,7 +138,8 @@ export class AgentClient {
   /** Which agent search attributes the namespace has (asked once per client; see indexingOf). */
   private indexed(): Promise<Indexing> {
     this.indexedNamespace ??= missingSearchAttributes(this.client, this.client.options.namespace).then((missing) => {
-      const indexing = indexingOf(missing);
+      // Search attributes are stored in clear: a client that encodes payloads keeps questions out of them.
+      const indexing = indexingOf(missing, this.client.options.loadedDataConverter.payloadCodecs.length > 0);
       if (indexing === true) {
         process.emitWarning(`namespace ${this.client.options.namespace} lacks ${missing.join(', ')}: runs keep the older search attributes only, and the inbox cannot filter mine or overdue; run \`hitl setup\``);
       }

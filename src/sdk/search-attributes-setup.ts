@@ -15,12 +15,14 @@ export async function missingSearchAttributes(client: Client, namespace: string)
 /**
  * What runs may upsert in this namespace (passed to each run in its input): every attribute, the
  * base ones only (a namespace set up by an older `setup`: the inbox then lists runs without their
- * question, and cannot filter mine or overdue), or none.
+ * question, and cannot filter mine or overdue), or none. With payloads encoded (encrypted), the
+ * question's text and tool are left out: visibility is stored in clear.
  */
-export function indexingOf(missing: readonly string[]): Indexing {
+export function indexingOf(missing: readonly string[], payloadsEncoded = false): Indexing {
   const lacks = (keys: ReadonlyArray<{ name: string }>) => keys.some((key) => missing.includes(key.name));
   if (lacks(BASE_SEARCH_ATTRIBUTES)) return false;
-  return lacks(INBOX_SEARCH_ATTRIBUTES) ? true : 'inbox';
+  if (lacks(INBOX_SEARCH_ATTRIBUTES)) return true;
+  return payloadsEncoded ? 'inbox-sealed' : 'inbox';
 }
 
 /** Adds the missing ones; returns what it added (nothing when all were there). */

@@ -138,7 +138,8 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       agent: agent.name,
       indexed: input.indexed ?? false,
       // Asked only by runs whose client found the inbox's attributes: the others pay no marker.
-      inbox: input.indexed === 'inbox' && runtime.patched(PATCHES.inboxAttributes),
+      inbox: (input.indexed === 'inbox' || input.indexed === 'inbox-sealed') && runtime.patched(PATCHES.inboxAttributes),
+      sealed: input.indexed === 'inbox-sealed',
       ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
     };
     let phase: Exclude<RunPhase, 'waiting'> = 'running';

@@ -33,6 +33,8 @@ export interface RunIdentity {
    * namespace has them and the run took the `inboxAttributes` patch (runs from before do not).
    */
   inbox?: boolean;
+  /** Payloads are encrypted: the question's text and tool stay out of visibility, which is stored in clear. */
+  sealed?: boolean;
 }
 
 /** More approvers than this, or a name longer than a keyword holds, and the run lists as anyone's (the run still checks who answers). */
@@ -56,7 +58,7 @@ export function publishState(identity: RunIdentity, phase: RunPhase, pending: re
   upsertSearchAttributes([
     { key: AgentStatus, value: phase },
     { key: PendingInterrupts, value: pending.length },
-    ...(identity.inbox ? inboxAttributes(pending) : []),
+    ...(identity.inbox ? inboxAttributes(pending, identity.sealed === true) : []),
   ]);
 }
 
@@ -64,7 +66,7 @@ export function publishState(identity: RunIdentity, phase: RunPhase, pending: re
  * The inbox's attributes of a run's own questions (a sub-agent's, mirrored here, are listed in
  * the sub-agent's run); all removed when it has none.
  */
-export function inboxAttributes(pending: readonly Interrupt[]): SearchAttributeUpdatePair[] {
+export function inboxAttributes(pending: readonly Interrupt[], sealed = false): SearchAttributeUpdatePair[] {
   const own = pending.filter((interrupt) => interrupt.runId === undefined);
   const oldest = own.reduce<Interrupt | undefined>((first, interrupt) => (first === undefined || interrupt.raisedAt < first.raisedAt ? interrupt : first), undefined);
   if (oldest === undefined) {
@@ -76,9 +78,13 @@ export function inboxAttributes(pending: readonly Interrupt[]): SearchAttributeU
     { key: AgentApprovers, value: approversOf(own) },
     { key: AgentDeadline, value: deadlines.length > 0 ? new Date(deadlines[0]!) : null },
     { key: AgentWaitingSince, value: new Date(oldest.raisedAt) },
-    { key: AgentTool, value: oldest.toolName !== undefined ? clip(oldest.toolName, MAX_KEYWORD) : null },
-    { key: AgentQuestion, value: clip(question, QUESTION_SUMMARY_MAX) },
-  ];
+    ...(sealed
+      ? []
+      : [
+          { key: AgentTool, value: oldest.toolName !== undefined ? clip(oldest.toolName, MAX_KEYWORD) : null },
+          { key: AgentQuestion, value: clip(question, QUESTION_SUMMARY_MAX) },
+        ]),
+  ] as SearchAttributeUpdatePair[];
 }
 
 function approversOf(own: readonly Interrupt[]): string[] {

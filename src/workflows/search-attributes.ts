@@ -35,6 +35,8 @@ export const AGENT_SEARCH_ATTRIBUTES = [...BASE_SEARCH_ATTRIBUTES, ...INBOX_SEAR
 /**
  * What a run may upsert, as the client that started it found the namespace (passed in its input,
  * so replay sees the same): `false` nothing, `true` the base attributes (a namespace set up before
- * the inbox's), `'inbox'` every agent attribute.
+ * the inbox's), `'inbox'` every agent attribute, `'inbox-sealed'` every one but the question's
+ * text and tool: search attributes are stored in clear, so a client that encrypts payloads keeps
+ * what the model and the tools wrote out of them.
  */
-export type Indexing = boolean | 'inbox';
+export type Indexing = boolean | 'inbox' | 'inbox-sealed';

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import proto from '@temporalio/proto';
 import { parseKey } from '../../src/codec/keys.js';
+import { AgentApprovers, AgentQuestion, AgentTool, AgentWaitingSince } from '../../src/workflows/search-attributes.js';
 import { TestEnv } from '../support/env.js';
 import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
 import type { RunStatus } from '../../src/workflows/messages.js';
@@ -62,6 +63,11 @@ test('the server holds no prompt text, tool input or result in clear; the client
   const metadata = Buffer.from(proto.temporal.api.common.v1.Payloads.encode(queryResult ?? {}).finish()).toString('latin1');
   assert.match(metadata, /binary\/encrypted/);
   assert.ok(!metadata.includes(SECRET));
+
+  // Visibility is stored in clear: the inbox's row keeps who may answer and since when, not the question or its tool.
+  const listed = (await env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes;
+  assert.ok(listed.get(AgentWaitingSince) instanceof Date && listed.get(AgentApprovers) !== undefined, 'the row is in the inbox');
+  assert.deepEqual([listed.get(AgentQuestion), listed.get(AgentTool)], [undefined, undefined]);
 
   // The CLI with the key reads the run and answers it; without the key it cannot read it.
   const status = json<RunStatus>(assertOk(await cli(['status', workflowId], { PAYLOAD_ENCRYPTION_KEY: keyA }), ['status']));
