@@ -76,8 +76,7 @@ const BASELINE_1: PatchBaseline = {
   ]),
 };
 
-/** The baseline new runs ask. */
-export const PATCH_BASELINE: PatchBaseline = {
+const BASELINE_2: PatchBaseline = {
   id: 'agent-run-baseline-2',
   folds: new Set<string>([
     ...BASELINE_1.folds,
@@ -91,5 +90,11 @@ export const PATCH_BASELINE: PatchBaseline = {
   ]),
 };
 
+/** The baseline new runs ask. */
+export const PATCH_BASELINE: PatchBaseline = {
+  id: 'agent-run-baseline-3',
+  folds: new Set<string>([...BASELINE_2.folds, PATCHES.inboxAttributes]),
+};
+
 /** Every baseline, newest first: a run takes the first one its history has (new runs: the newest). */
-export const PATCH_BASELINES: readonly PatchBaseline[] = [PATCH_BASELINE, BASELINE_1];
+export const PATCH_BASELINES: readonly PatchBaseline[] = [PATCH_BASELINE, BASELINE_2, BASELINE_1];

@@ -146,7 +146,7 @@ export async function clientInput(context: FaultContext, report: FaultReport): P
     ['cli: oversized prompt from a file', async () => refused(['start', '--agent', 'file-approval', '--prompt-file', bigPrompt], /prompts are limited to/)],
     ['cli: missing prompt file', async () => refused(['start', '--agent', 'file-approval', '--prompt-file', path.join(scratch, 'nothing.txt')], /cannot read the prompt file/)],
     ['cli: prompt as words and as a file', async () => refused(['start', '--agent', 'file-approval', '--prompt-file', bigPrompt, 'words'], /either as words or with --prompt-file/)],
-    ['cli: an inbox filter that tries to widen the visibility query', async () => refused(['inbox', '--agent', 'x" OR AgentName != "y'], /agent name may not contain quotes or backslashes/)],
+    ['cli: an inbox filter that tries to widen the visibility query', async () => refused(['inbox', '--agent', 'x" OR AgentName != "y'], /agent name may not contain quotes, backquotes or backslashes/)],
     ['cli: port out of range', async () => refused(['dev', '--port', '99999'], /--port must be an integer from 1 to 65535/)],
     ['cli: a key file others can read', async () => {
       const workflowId = await waitingRun('client-open-key');

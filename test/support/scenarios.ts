@@ -138,6 +138,8 @@ export const scenarios: Scenario[] = [
   // edit shows the call that runs, sub-agents watch their caller and order their reports.
   fileApproval('y', 'file-approval-baseline-2'),
   parallelSmartDelete('smart-delete-parallel-baseline-2'),
+  // Baseline 3: a waiting run keeps the inbox's search attributes.
+  fileApproval('y', 'file-approval-baseline-3'),
 ];
 scenarios.push(
   again('ops-files-edit-rechecked-signed-quorum', 'ops-files-edit-bound-baseline-2'),
