@@ -1,5 +1,5 @@
 /** `inbox` (everything waiting for a human) and `setup` (search attributes on a real cluster). */
-import { InboxSetupError, type InboxFilter, type InboxItem, type InboxPage } from '../sdk/inbox.js';
+import { inboxQuery, InboxSetupError, type InboxFilter, type InboxItem, type InboxPage } from '../sdk/inbox.js';
 import { ANY_APPROVER } from '../workflows/search-attributes.js';
 import { registerSearchAttributes } from '../sdk/search-attributes-setup.js';
 import { withAgents } from './connect.js';
@@ -31,6 +31,12 @@ export async function inboxCommand(flags: InboxFlags): Promise<void> {
   const refused = (error: unknown) => {
     throw error instanceof TypeError || error instanceof InboxSetupError ? new CliError(error.message) : error;
   };
+  // A filter that would break out of the visibility query is refused before connecting.
+  try {
+    inboxQuery(filter);
+  } catch (error) {
+    refused(error);
+  }
   // Without paging flags: every question in full (one query per run: for small inboxes).
   if (flags.pageSize === undefined && flags.page === undefined && flags.details !== false) {
     const items = await withAgents((agents) => agents.inbox(filter).catch(refused));
