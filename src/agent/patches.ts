@@ -46,6 +46,8 @@ export const PATCHES = {
    * when the namespace has them (workflows/run-visibility.ts): its upserts carry more attributes.
    */
   inboxAttributes: 'inbox-attributes',
+  /** A sub-agent this run started ends with its run's result, never with a report signal (workflows/sub-agents.ts). */
+  childResults: 'child-results',
 } as const;
 
 /**
@@ -93,7 +95,7 @@ const BASELINE_2: PatchBaseline = {
 /** The baseline new runs ask. */
 export const PATCH_BASELINE: PatchBaseline = {
   id: 'agent-run-baseline-3',
-  folds: new Set<string>([...BASELINE_2.folds, PATCHES.inboxAttributes]),
+  folds: new Set<string>([...BASELINE_2.folds, PATCHES.inboxAttributes, PATCHES.childResults]),
 };
 
 /** Every baseline, newest first: a run takes the first one its history has (new runs: the newest). */

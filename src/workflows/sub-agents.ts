@@ -91,6 +91,8 @@ export class SubAgents {
     });
     setHandler(subAgentFinishedSignal, (report) => {
       if (!this.children.has(report.childId)) return;
+      // Since the patch the first report stands: the child reports once, and a later one is not its.
+      if (this.finished.has(report.childId) && context.patched(PATCHES.childResults)) return;
       this.finished.set(report.childId, report);
     });
   }
@@ -124,6 +126,9 @@ export class SubAgents {
     if (!this.children.has(childId)) this.children.set(childId, { childId, toolUseId: call.toolUseId, agent: call.agent, pending: [] });
     let settled: { result: AgentRunResult } | { error: unknown } | undefined;
     let attached = false;
+    // Since the patch a child this run started ends when Temporal says so (its result), not when a
+    // report says so: a report is a signal, which anyone who may signal the run can forge.
+    const resultsOnly = this.context.patched(PATCHES.childResults);
     try {
       const handle = await startChild(AGENT_RUN_WORKFLOW, {
         workflowId: childId,
@@ -143,7 +148,7 @@ export class SubAgents {
     }
     try {
       if (attached) await this.untilReported(childId);
-      else await condition(() => settled !== undefined || this.finished.has(childId) || this.context.handingOff());
+      else await condition(() => settled !== undefined || (!resultsOnly && this.finished.has(childId)) || this.context.handingOff());
     } catch (error) {
       if (isCancellation(error)) {
         // The server drops a cancel request of a run that closes meanwhile: wait until the child has
@@ -155,7 +160,7 @@ export class SubAgents {
       }
       throw error;
     }
-    const report = this.finished.get(childId);
+    const report = resultsOnly && !attached ? undefined : this.finished.get(childId);
     if (!report && settled === undefined) throw new HandOffWhileWaiting();
     this.children.delete(childId);
     this.finished.delete(childId);
