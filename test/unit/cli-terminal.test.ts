@@ -98,7 +98,7 @@ test('the prompt comes from the words, from standard input (-), or from --prompt
 test('inbox filters cannot break out of the visibility query', async () => {
   const { listInbox } = await import('../../src/sdk/inbox.js');
   const noClient = {} as Parameters<typeof listInbox>[0];
-  await assert.rejects(listInbox(noClient, { agent: 'x" OR AgentName != "y' }), /agent name may not contain quotes or backslashes/);
+  await assert.rejects(listInbox(noClient, { agent: 'x" OR AgentName != "y' }), /agent name may not contain quotes, backquotes or backslashes/);
   await assert.rejects(listInbox(noClient, { sessionId: 's\\" OR 1=1' }), /session id may not contain quotes/);
   await assert.rejects(listInbox(noClient, { sessionId: 'a\nb' }), /control character/);
 });
