@@ -20,7 +20,7 @@ export function createGraphWorkflow(graphs: readonly GraphDefinition[], agents: 
   return async function agentGraph(input: GraphInput): Promise<MultiAgentResult> {
     const definition = graphs.find((candidate) => candidate.name === input.name);
     const statuses: Record<string, NodeStatus> = { ...(input.carried?.statuses ?? Object.fromEntries((definition?.nodes ?? []).map((node) => [node.id, 'pending']))) };
-    // Nodes that ran when the last run handed off start again: a child run is found again by its id.
+    // Nodes that ran when the last run handed off run on: a child run an earlier run started is attached to (multi-agent-run.ts), never started again.
     for (const id of Object.keys(statuses)) if (statuses[id] === 'executing') statuses[id] = 'pending';
     const results: Record<string, NodeResult> = { ...input.carried?.results };
     const order = [...(input.carried?.order ?? [])];

@@ -9,6 +9,7 @@ import type { NodeStatus } from '../agent/multi-agent/graph-schedule.js';
 import type { Handoff } from '../agent/multi-agent/handoff.js';
 import type { JsonObject, ModelChoice } from '../agent/types.js';
 import type { AgentRunInput, RunStatus } from './messages.js';
+import type { SubAgentFinished } from './sub-agent-messages.js';
 import type { WaitingChild } from './sub-agents.js';
 
 export const GRAPH_WORKFLOW = 'agentGraph';
@@ -34,6 +35,8 @@ export interface MultiAgentInput {
 /** What the machinery under both carries across a continue-as-new. */
 export interface MultiAgentCarry {
   children: WaitingChild[];
+  /** Reports of children that ended as the run handed off, before their node took them. */
+  reports?: SubAgentFinished[];
   questions: CarriedInterrupts;
   state: JsonObject;
 }

@@ -32,6 +32,7 @@ import { asList, validateAnswers } from './answer-checks.js';
 import { MAX_WAIT_UPDATE_MS, respondSignal, respondUpdate, statusQuery, waitUpdate } from './messages.js';
 import type { MultiAgentCarry, MultiAgentInput, MultiAgentStatus, MultiAgentView } from './multi-agent-messages.js';
 import { describe } from './run-visibility.js';
+import { readApproverKeys } from './runtime.js';
 import { AgentName, AgentStatus, PendingInterrupts } from './search-attributes.js';
 import { SubAgents } from './sub-agents.js';
 import { subAgentWorkflowId } from './sub-agent-messages.js';
@@ -55,6 +56,8 @@ export class MultiAgentRun {
   private phase: Phase = 'running';
   private error: string | undefined;
   private readonly runId = workflowInfo().workflowId;
+  /** Child runs an earlier run of this graph or swarm started and was waiting for: attached to, never started again. */
+  private readonly carriedChildren: ReadonlySet<string>;
 
   constructor(private readonly options: MultiAgentRunOptions) {
     const { input } = options;
@@ -67,12 +70,13 @@ export class MultiAgentRun {
       indexed: input.indexed ?? false,
       ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
       ...(input.timeouts !== undefined ? { timeouts: input.timeouts } : {}),
-      ...(input.carried ? { carried: input.carried.children } : {}),
+      ...(input.carried ? { carried: input.carried.children, carriedReports: input.carried.reports ?? [] } : {}),
       handingOff: () => this.handingOff(),
       onChange: () => this.publish(),
       // A new workflow type: every behaviour patched in for agent runs is simply on.
       patched: () => true,
     });
+    this.carriedChildren = new Set((input.carried?.children ?? []).map((child) => child.childId));
     const info = workflowInfo();
     this.book = new InterruptBook(
       {
@@ -81,8 +85,10 @@ export class MultiAgentRun {
         runId: this.runId,
         bindsTo: () => ({ namespace: info.namespace, workflowId: this.runId, execution: info.firstExecutionRunId }),
         handOffWhileWaiting: () => this.handingOff(),
-        // beforeNode questions take anyone's answer: no approver keys are read here.
-        checksProofs: () => false,
+        // A beforeNode question that names approvers (or requires proof) counts only answers signed by
+        // their configured keys, as in an agent run: a claimed name alone proves nothing.
+        approverKeys: readApproverKeys,
+        checksProofs: () => true,
       },
       input.carried?.questions ?? {},
       () => this.publish(),
@@ -121,24 +127,30 @@ export class MultiAgentRun {
   async runAgent(node: { key: string; id: string; agent: string; prompt: string; model?: ModelChoice }): Promise<NodeResult> {
     const { input } = this.options;
     const model = input.models?.[node.id] ?? input.models?.[node.agent] ?? node.model ?? input.model ?? AUTO_MODEL;
-    const outcome = await this.subAgents.run({
-      agent: node.agent,
-      prompt: node.prompt,
-      toolUseId: node.key,
-      toolName: `node:${node.id}`,
-      state: this.state.snapshot(),
-      model,
-      ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
-    });
+    const runId = subAgentWorkflowId(this.runId, node.key);
+    // Exactly once: a node whose child an earlier run started attaches to it, even when it closed
+    // around the hand-off (starting it again would run the agent again under the same id).
+    const outcome = await this.subAgents.run(
+      {
+        agent: node.agent,
+        prompt: node.prompt,
+        toolUseId: node.key,
+        toolName: `node:${node.id}`,
+        state: this.state.snapshot(),
+        model,
+        ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
+      },
+      { attach: this.carriedChildren.has(runId) },
+    );
     this.state.apply(outcome.stateChanges);
     const text = resultText(outcome.result);
-    const runId = subAgentWorkflowId(this.runId, node.key);
     return outcome.result.status === 'error' ? { status: 'failed', text: '', error: text, runId } : { status: 'completed', text, runId };
   }
 
   carry(): MultiAgentCarry {
     return {
       children: this.subAgents.waiting,
+      reports: this.subAgents.reports,
       questions: { answered: this.book.answered, pending: this.book.waits, held: this.book.held },
       state: this.state.snapshot(),
     };

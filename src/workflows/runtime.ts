@@ -42,6 +42,11 @@ const { approverKeys } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+/** The approvers' public keys (all when `names` is null): agent runs and graphs/swarms read them the same way. */
+export function readApproverKeys(names: readonly string[] | null): Promise<Record<string, string[]>> {
+  return approverKeys.executeWithOptions({ summary: 'approver keys' }, [names === null ? null : [...names]]);
+}
+
 // Read once per run; a server that is down is retried with backoff, then fails the run with its reason.
 const { remoteTools } = proxyActivities<{ remoteTools(request: RemoteToolsRequest): Promise<RemoteToolDefinition[]> }>({
   startToCloseTimeout: '1 minute',
@@ -81,7 +86,7 @@ export function workflowRuntime(timeouts: ActivityTimeouts = {}, runSubAgent: Ag
     now: () => new Date(),
     patched: runPatched,
     remoteTools: (request) => remoteTools.executeWithOptions({ summary: `MCP tools: ${request.servers.map((ref) => ref.server).join(', ')}` }, [request]),
-    approverKeys: (names) => approverKeys.executeWithOptions({ summary: 'approver keys' }, [names === null ? null : [...names]]),
+    approverKeys: readApproverKeys,
   };
 }
 

@@ -65,6 +65,8 @@ export interface SubAgentsContext {
   timeouts?: ActivityTimeouts;
   /** The children a run before a continue-as-new was waiting for. */
   carried?: WaitingChild[];
+  /** Reports of carried children that ended before the hand-off (graphs and swarms carry them: `reports`). */
+  carriedReports?: SubAgentFinished[];
   handingOff(): boolean;
   /** Called whenever a child's questions change. */
   onChange(): void;
@@ -78,6 +80,7 @@ export class SubAgents {
 
   constructor(private readonly context: SubAgentsContext) {
     for (const child of context.carried ?? []) this.children.set(child.childId, child);
+    for (const report of context.carriedReports ?? []) if (this.children.has(report.childId)) this.finished.set(report.childId, report);
     setHandler(subAgentWaitingSignal, (report) => {
       const child = this.children.get(report.childId);
       if (!child) return;
@@ -114,40 +117,51 @@ export class SubAgents {
     return [...this.children.values()];
   }
 
+  /** Reports of children whose call handed off before it took them: carried with `waiting` (graphs and swarms). */
+  get reports(): SubAgentFinished[] {
+    return [...this.finished.values()];
+  }
+
   /** The question with this id in this run's status, when it is a sub-agent's. */
   question(id: string): Interrupt | undefined {
     return id.startsWith('sub:') ? this.pending.find((question) => question.id === id) : undefined;
   }
 
-  async run(call: SubAgentCall): Promise<SubAgentOutcome> {
+  /**
+   * `attach`: an earlier run of this workflow started the child, which is never started again (a
+   * child that closed meanwhile would run from scratch under its id); its state is asked at once.
+   */
+  async run(call: SubAgentCall, options: { attach?: boolean } = {}): Promise<SubAgentOutcome> {
     const agent = this.context.agents.find((candidate) => candidate.name === call.agent);
     if (!agent) return { result: errorResult(call.toolUseId, `Sub-agent "${call.agent}" is not in this worker.`), stateChanges: [] };
     const childId = subAgentWorkflowId(this.context.runId, call.toolUseId);
     if (!this.children.has(childId)) this.children.set(childId, { childId, toolUseId: call.toolUseId, agent: call.agent, pending: [] });
     let settled: { result: AgentRunResult } | { error: unknown } | undefined;
-    let attached = false;
+    let attached = options.attach === true;
     // Since the patch a child this run started ends when Temporal says so (its result), not when a
     // report says so: a report is a signal, which anyone who may signal the run can forge.
     const resultsOnly = this.context.patched(PATCHES.childResults);
-    try {
-      const handle = await startChild(AGENT_RUN_WORKFLOW, {
-        workflowId: childId,
-        args: [this.childInput(call, agent)],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `${call.agent}: sub-agent of ${this.context.agent} (${call.toolName})`,
-        memo: { agent: call.agent, ...(this.context.sessionId !== undefined ? { sessionId: this.context.sessionId } : {}) },
-      });
-      handle.result().then(
-        (result) => (settled = { result }),
-        (error: unknown) => (settled = { error }),
-      );
-    } catch (error) {
-      // This run continued as new while the child waited: the child runs on, and reports its end.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      attached = true;
+    if (!attached) {
+      try {
+        const handle = await startChild(AGENT_RUN_WORKFLOW, {
+          workflowId: childId,
+          args: [this.childInput(call, agent)],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `${call.agent}: sub-agent of ${this.context.agent} (${call.toolName})`,
+          memo: { agent: call.agent, ...(this.context.sessionId !== undefined ? { sessionId: this.context.sessionId } : {}) },
+        });
+        handle.result().then(
+          (result) => (settled = { result }),
+          (error: unknown) => (settled = { error }),
+        );
+      } catch (error) {
+        // This run continued as new while the child waited: the child runs on, and reports its end.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        attached = true;
+      }
     }
     try {
-      if (attached) await this.untilReported(childId);
+      if (attached) await this.untilReported(childId, options.attach === true);
       else await condition(() => settled !== undefined || (!resultsOnly && this.finished.has(childId)) || this.context.handingOff());
     } catch (error) {
       if (isCancellation(error)) {
@@ -184,9 +198,11 @@ export class SubAgents {
   }
 
   /** Waits for the child's report; now and then asks Temporal whether it ended without one (terminated). */
-  private async untilReported(childId: string): Promise<void> {
-    for (let pauseMs = 30_000; ; pauseMs = Math.min(pauseMs * 2, 3_600_000)) {
-      if (await condition(() => this.finished.has(childId) || this.context.handingOff(), pauseMs)) return;
+  private async untilReported(childId: string, checkNow = false): Promise<void> {
+    for (let pauseMs = 30_000, first = true; ; pauseMs = Math.min(pauseMs * 2, 3_600_000), first = false) {
+      // Attaching, the child may have closed around the hand-off without a report this run has.
+      const now = checkNow && first && !this.finished.has(childId);
+      if (!now && (await condition(() => this.finished.has(childId) || this.context.handingOff(), pauseMs))) return;
       const state = await runState(childId);
       if (state === 'open' || this.finished.has(childId)) continue;
       const outcome = state === 'completed' ? 'completed' : state === 'cancelled' ? 'cancelled' : 'failed';

@@ -10,7 +10,7 @@ import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, 
 import type { AgentDefinition } from '../agent/definition.js';
 import { HandOffWhileWaiting } from '../agent/interrupt-book.js';
 import type { NodeResult } from '../agent/multi-agent/graph-definition.js';
-import { HANDOFF_STATE_KEY, HANDOFF_TOOL, SWARM_STATE_KEY, type Handoff, type SwarmMembership } from '../agent/multi-agent/handoff.js';
+import { HANDOFF_STATE_KEY, HANDOFF_TOOL, handoffProblem, SWARM_STATE_KEY, type Handoff, type SwarmMembership } from '../agent/multi-agent/handoff.js';
 import { swarmLimitProblem, type SwarmDefinition } from '../agent/multi-agent/swarm-definition.js';
 import { promptProblem } from '../agent/payload-budget.js';
 import type { JsonObject, JsonValue } from '../agent/types.js';
@@ -78,14 +78,24 @@ export function createSwarmWorkflow(swarms: readonly SwarmDefinition[], agents: 
         run.state.set(SWARM_STATE_KEY, membership as unknown as JsonValue);
         run.state.delete(HANDOFF_STATE_KEY);
         const result = await run.runAgent({ key: visit.key, id: visit.agent, agent: visit.agent, prompt: promptFor(definition, input.prompt, visits, context) });
-        const handoff = run.state.get(HANDOFF_STATE_KEY) as Handoff | undefined;
+        const recorded = run.state.get<JsonValue>(HANDOFF_STATE_KEY);
         run.state.delete(HANDOFF_STATE_KEY);
         run.state.delete(SWARM_STATE_KEY);
         visit.status = result.status === 'completed' ? 'completed' : 'failed';
         visit.text = result.text;
         if (result.error !== undefined) visit.error = result.error;
         if (visit.status === 'failed') return await fail(`agent ${visit.agent} failed: ${result.error}`);
-        if (!handoff) break;
+        if (recorded === undefined) break;
+        // The member's run wrote this (its tools and hooks can write anything there): follow it only
+        // to another agent of this swarm's definition.
+        const problem = handoffProblem(recorded, definition.agents, visit.agent);
+        if (problem) {
+          visit.status = 'failed';
+          visit.error = `refused handoff: ${problem}`;
+          return await fail(`agent ${visit.agent} handed off wrongly: ${problem}`);
+        }
+        const { agent, message, context: shared } = recorded as unknown as Handoff;
+        const handoff: Handoff = { agent, message, ...(shared !== undefined ? { context: shared } : {}) };
         visit.handoff = handoff;
         if (handoff.context) context[visit.agent] = { ...context[visit.agent], ...handoff.context };
       }

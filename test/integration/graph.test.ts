@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { graph } from '../../src/agent/multi-agent/graph-definition.js';
 import { respondSignal } from '../../src/workflows/messages.js';
 import type { MultiAgentResult, MultiAgentStatus, MultiAgentView } from '../../src/workflows/multi-agent-messages.js';
+import { signedBy } from '../support/approvers.js';
 import { TestEnv } from '../support/env.js';
 import { dailyBrief, deleting, scripts, text, untilEnded, untilQuestions } from '../support/multi-agent-scripts.js';
 import { assertOk, cleanEnv, json, runCli } from './cli-support.js';
@@ -94,6 +95,25 @@ test('Strands test_graph_interrupt_reject, through the CLI: weather rejected, th
   assert.notEqual(final.nodes.umbrella?.status, 'completed');
   assert.equal(final.nodes.summary?.status, 'pending');
   assert.match((await cli(['result', id])).stderr, /node rejected/);
+});
+
+test('a beforeNode question that names its approvers counts only a signed answer: a claimed name, or another key, is refused', async () => {
+  const { workflowId } = await env.agents.startGraph({ name: 'signed-graph', prompt: 'Ship it?' });
+  const [question] = (await untilQuestions(env, workflowId, 1)).pending;
+  assert.equal(question?.proofRequired, true);
+  const answer = { interruptId: question!.id, response: 'APPROVE' };
+  await assert.rejects(env.agents.respond(workflowId, { ...answer, respondedBy: 'alice' }), /needs a signed answer|signed with an approver's key/);
+  await assert.rejects(env.agents.answer(workflowId, [answer], (runId, bound) => signedBy('mallory', runId, bound)), /needs a signed answer|not one of them/);
+  // A forged signal is ignored, not taken.
+  await env.agents.signal(workflowId, { ...answer, respondedBy: 'alice' });
+  let status = await env.agents.status(workflowId);
+  for (let n = 0; n < 50 && status.ignored.length === 0; n++) status = (await new Promise((resolve) => setTimeout(resolve, 100)), await env.agents.status(workflowId));
+  assert.equal(status.status, 'waiting');
+  assert.match(status.ignored[0]?.error ?? '', /signed/);
+  await env.agents.answer(workflowId, [answer], (runId, bound) => signedBy('alice', runId, bound));
+  assert.equal((await env.agents.wait(workflowId)).status, 'completed');
+  const answered = (await env.agents.status(workflowId)).answered;
+  assert.deepEqual(answered.map((one) => [one.respondedBy, one.verified]), [['alice', true]]);
 });
 
 test('Strands test_graph_cancel_node: a hook that cancels without asking fails the graph with its reason', async () => {
@@ -180,6 +200,36 @@ test('a graph continues as new while its nodes wait, keeping its results, its qu
   const result = (await env.agents.result(workflowId)) as unknown as MultiAgentResult;
   assert.equal(result.results.info!.text, 'Brief for Monday.');
   assert.equal(result.results.day!.text, 'It is monday.');
+});
+
+test('exactly once across continue-as-new: a node whose child run closed around the hand-off is attached to, not started again', async () => {
+  const models = scripts({ plan: [text('Plan: delete old_report.txt.')], cleanup: [...deleting(['old_report.txt']), text('Deleted.')] });
+  const { workflowId } = await env.agents.startGraph({ name: 'file-cleanup', prompt: 'Clean up', models, workspace: env.workspace({ 'old_report.txt': 'r' }) });
+  await untilQuestions(env, workflowId, 1);
+  const handle = env.client.workflow.getHandle(workflowId);
+  const child = `${workflowId}--cleanup`;
+  // Signals until the graph continues as new (or ends: once the new run finds the child closed).
+  const handOff = async () => {
+    const first = (await handle.describe()).runId;
+    for (let n = 0; n < 150; n++) {
+      const now = await handle.describe();
+      if (now.runId !== first || now.status.name !== 'RUNNING') return;
+      await handle.signal(respondSignal, { interruptId: `nobody-${n}`, response: 'x' }).catch(() => undefined);
+    }
+  };
+  // The second run finds cleanup's child (started by the first) running and waits for it.
+  await handOff();
+  await untilQuestions(env, workflowId, 1);
+  // The child closes without a report (an operator ends it), and the graph hands off again before it notices.
+  await env.client.workflow.getHandle(child).terminate('closes around the hand-off');
+  await handOff();
+  let status = await env.agents.status(workflowId);
+  for (let n = 0; n < 100 && (status.status === 'running' || status.status === 'waiting'); n++) status = (await new Promise((resolve) => setTimeout(resolve, 200)), await env.agents.status(workflowId));
+  const runs = [];
+  for await (const run of env.client.workflow.list({ query: `WorkflowId = "${child}"` })) runs.push(run.runId);
+  assert.equal(runs.length, 1, 'cleanup ran once');
+  assert.equal(status.status, 'failed');
+  assert.match(status.error ?? '', /node cleanup failed: .*ended without reporting/);
 });
 
 test('hitl graph run asks every question in the terminal until the graph ends; an unknown graph is refused at start', async () => {

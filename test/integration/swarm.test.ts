@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Message } from '../../src/agent/types.js';
+import type { JsonValue, Message } from '../../src/agent/types.js';
 import { conversationQuery, respondSignal } from '../../src/workflows/messages.js';
 import type { MultiAgentResult, MultiAgentView } from '../../src/workflows/multi-agent-messages.js';
 import { TestEnv } from '../support/env.js';
@@ -62,6 +62,26 @@ test('Strands test_swarm_tool_creation_and_execution: a handoff to an unknown ag
   assert.deepEqual(done.order, ['triage']);
   const triage = await env.client.workflow.getHandle(`${workflowId}--1-triage`).query(conversationQuery);
   assert.match(JSON.stringify(triage), /Agent \\"nobody\\" not found in swarm file-swarm; its agents: cleaner, reporter/);
+});
+
+test('a handoff written into the state by other means is followed only to another agent of the swarm definition', async () => {
+  const forged = (handoff: JsonValue) => scripts({ forger: [{ tools: [{ name: 'forge_handoff', input: { handoff } }] }, text('Forged.')], briefer: [text('briefer ran')], triage: [text('triage ran')] });
+  const cases: Array<[JsonValue, RegExp]> = [
+    // briefer is an agent of this worker, but not of the swarm.
+    [{ agent: 'briefer', message: 'x' }, /forger handed off wrongly: "briefer" is not an agent of the swarm \(forger, triage\)/],
+    [{ agent: 'forger', message: 'x' }, /forger handed off to itself/],
+    [{ agent: 42, message: 'x' }, /the handoff names no agent/],
+    [{ agent: 'triage', message: { not: 'text' } }, /the handoff has no message/],
+  ];
+  for (const [handoff, reason] of cases) {
+    const { workflowId } = await env.agents.startSwarm({ name: 'forged-swarm', prompt: 'Go', models: forged(handoff) });
+    const ended = await env.agents.wait(workflowId);
+    assert.equal(ended.status, 'failed', JSON.stringify(handoff));
+    assert.match(ended.error ?? '', reason);
+    assert.deepEqual((await env.agents.multiAgentStatus(workflowId)).order, ['forger']);
+  }
+  const { workflowId } = await env.agents.startSwarm({ name: 'forged-swarm', prompt: 'Go', models: forged({ agent: 'triage', message: 'yours' }) });
+  assert.deepEqual((await result(workflowId)).order, ['forger', 'triage']);
 });
 
 test('Strands max_handoffs: one handoff too many fails the swarm, naming the limit and the turns', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { graph, type GraphContext } from '../../src/agent/multi-agent/graph-definition.js';
 import { decide } from '../../src/agent/multi-agent/graph-schedule.js';
+import { handoffProblem } from '../../src/agent/multi-agent/handoff.js';
 import { swarm, swarmLimitProblem } from '../../src/agent/multi-agent/swarm-definition.js';
 
 const node = (id: string) => ({ id, run: () => id });
@@ -43,4 +44,15 @@ test('swarm limits: max handoffs, then ping-pong among too few agents; both can 
   assert.equal(swarmLimitProblem(off, ['a', 'b', 'a', 'b', 'a', 'b', 'a'], 'b'), undefined);
   assert.throws(() => swarm({ name: 'x', agents: ['a', 'a'] }), /"a" is named twice/);
   assert.throws(() => swarm({ name: 'x', agents: ['a'], entry: 'z' }), /entry "z" is not one of its agents/);
+});
+
+test('a handoff read back from the state is followed only to another agent of the definition', () => {
+  const members = ['a', 'b'];
+  assert.equal(handoffProblem({ agent: 'b', message: 'go', context: { x: 1 } }, members, 'a'), undefined);
+  assert.match(handoffProblem({ agent: 'z', message: 'go' }, members, 'a') ?? '', /"z" is not an agent of the swarm \(a, b\)/);
+  assert.match(handoffProblem({ agent: 'a', message: 'go' }, members, 'a') ?? '', /a handed off to itself/);
+  assert.match(handoffProblem({ agent: ['b'], message: 'go' }, members, 'a') ?? '', /names no agent/);
+  assert.match(handoffProblem('b', members, 'a') ?? '', /not an object/);
+  assert.match(handoffProblem({ agent: 'b' }, members, 'a') ?? '', /no message/);
+  assert.match(handoffProblem({ agent: 'b', message: 'go', context: ['x'] }, members, 'a') ?? '', /context is not an object/);
 });

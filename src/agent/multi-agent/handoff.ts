@@ -3,7 +3,9 @@
  * beforeToolCall hook, so no worker needs an implementation: the hook checks the target against
  * the swarm's members (which the swarm puts in the run's state), records the handoff in the state
  * (which comes back to the swarm when the run ends) and answers the model that the task was handed
- * off. The model then ends its turn. Workflow-safe.
+ * off. The model then ends its turn. The hook's check only helps the model: the state is the
+ * member's to write (its tools and hooks may change both keys), so the swarm checks the handoff it
+ * reads back against its own definition (`handoffProblem`). Workflow-safe.
  */
 import { z } from 'zod';
 import type { AgentDefinition, ToolDefinition } from '../definition.js';
@@ -75,4 +77,20 @@ export function swarmMember(agent: AgentDefinition, options: { name?: string } =
 
 function others(membership: SwarmMembership): string {
   return membership.members.filter((name) => name !== membership.self).join(', ') || 'none';
+}
+
+/**
+ * Why a swarm must not follow `value`, the handoff read back from a member's run state (which that
+ * run's tools and hooks may have written), or undefined: the target must be another of `members`
+ * (the swarm definition's agents, never the state's list).
+ */
+export function handoffProblem(value: unknown, members: readonly string[], self: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the handoff is not an object';
+  const { agent, message, context } = value as Record<string, unknown>;
+  if (typeof agent !== 'string') return 'the handoff names no agent';
+  if (agent === self) return `${self} handed off to itself`;
+  if (!members.includes(agent)) return `${JSON.stringify(agent.slice(0, 100))} is not an agent of the swarm (${members.join(', ')})`;
+  if (typeof message !== 'string') return 'the handoff has no message';
+  if (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context))) return 'the handoff context is not an object';
+  return undefined;
 }
