@@ -145,10 +145,11 @@ export class AgentClient {
       }
       return indexing;
     }, () => {
-      // Not known (a transient failure, or a key that may not list attributes): the base attributes,
-      // as every run upserted before the inbox's; asked again at the next start.
+      // Not known (a server that cannot list them, a key that may not, a transient failure): runs
+      // upsert nothing, since an attribute the namespace lacks would fail their every workflow task;
+      // asked again at the next start.
       this.indexedNamespace = undefined;
-      return true as const;
+      return false as const;
     });
     return this.indexedNamespace;
   }
