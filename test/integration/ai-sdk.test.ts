@@ -117,8 +117,10 @@ test('needsApproval on a dev server: true and a function that says yes wait for 
     assert.equal(question.binding?.workflowId, workflowId, 'bound to this run like any question');
     assert.equal((question.reason as { rule: string }).rule, `${question.toolName} needs approval (needsApproval)`);
   }
-  // The unasked calls did not wait (parallel calls each go their way).
+  // The unasked calls did not wait (parallel calls each go their way): they run while the questions wait.
+  for (let tries = 0; toolCalls.length < 2 && tries < 600; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
   assert.deepEqual(toolCalls.map((call) => call.toolCallId).sort(), ['call_l', 'call_rs']);
+  assert.equal((await env.agents.status(workflowId)).pending.length, 2, 'and the asked ones still wait');
   for (const question of status.pending) await env.agents.answer(workflowId, [await env.signed('alice', workflowId, { interruptId: question.id, response: 'y' })]);
   const result = await env.agents.result(workflowId);
   assert.deepEqual(toolCalls.map((call) => call.toolCallId).sort(), ['call_l', 'call_rb', 'call_rs', 'call_t']);
