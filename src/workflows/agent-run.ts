@@ -51,7 +51,7 @@ import { fitCarry, fitResult, jsonCopy } from './run-payloads.js';
 import { publishStart, publishState, type RunIdentity } from './run-visibility.js';
 import { workflowRuntime } from './runtime.js';
 import { runFinishedSignal, runWaitingSignal, sessionWorkflowId, type RunFinished } from './session-messages.js';
-import { SubAgents } from './sub-agents.js';
+import { offerOrForward, SubAgents } from './sub-agents.js';
 
 /** `wait` updates a run holds at once: with the stream's watchers, they leave room for answers (parked-limit.ts). */
 const MOST_WAITERS = 3;
@@ -204,13 +204,7 @@ export function createAgentRunWorkflow(agents: readonly AgentDefinition[]) {
       allAnswersSettleFirst || ids.some((id) => typeof id === 'string' && !loop.book.knows(id) && !subAgents.question(id));
     setHandler(respondSignal, async (response) => {
       if (settlesFirst([response?.interruptId])) await activationSettled();
-      // A sub-agent's question, signalled here: passed on to the run that asks it.
-      const question = typeof response?.interruptId === 'string' ? subAgents.question(response.interruptId) : undefined;
-      if (question?.runId && question.ownId) {
-        void getExternalWorkflowHandle(question.runId).signal(respondSignal, { ...response, interruptId: question.ownId }).catch(() => undefined);
-        return;
-      }
-      loop.book.offer(response);
+      offerOrForward(response, (id) => subAgents.question(id), (answer) => loop.book.offer(answer));
     });
     setHandler(
       respondUpdate,

@@ -13,7 +13,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  getExternalWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -34,7 +33,7 @@ import type { MultiAgentCarry, MultiAgentInput, MultiAgentStatus, MultiAgentView
 import { describe } from './run-visibility.js';
 import { readApproverKeys } from './runtime.js';
 import { AgentName, AgentStatus, PendingInterrupts } from './search-attributes.js';
-import { SubAgents } from './sub-agents.js';
+import { offerOrForward, SubAgents } from './sub-agents.js';
 import { subAgentWorkflowId } from './sub-agent-messages.js';
 
 export interface MultiAgentRunOptions {
@@ -218,13 +217,7 @@ export class MultiAgentRun {
     setHandler(statusQuery, () => this.status());
     setHandler(respondSignal, async (response) => {
       await activationSettled();
-      // A node's question, signalled here: passed on to the run that asks it.
-      const question = typeof response?.interruptId === 'string' ? subQuestion(response.interruptId) : undefined;
-      if (question?.runId && question.ownId) {
-        void getExternalWorkflowHandle(question.runId).signal(respondSignal, { ...response, interruptId: question.ownId }).catch(() => undefined);
-        return;
-      }
-      this.book.offer(response);
+      offerOrForward(response, subQuestion, (answer) => this.book.offer(answer));
     });
     setHandler(
       respondUpdate,

@@ -25,11 +25,11 @@ import type { AgentDefinition } from '../agent/definition.js';
 import { HandOffWhileWaiting } from '../agent/interrupt-book.js';
 import { bindingDescribes } from '../agent/binding.js';
 import { PATCHES } from '../agent/patches.js';
-import type { Interrupt, PathStep } from '../agent/interrupts.js';
+import type { Interrupt, InterruptResponse, PathStep } from '../agent/interrupts.js';
 import type { SubAgentCall, SubAgentOutcome } from '../agent/runtime.js';
 import { stateChangesBetween } from '../agent/state.js';
 import { errorResult, successResult } from '../agent/types.js';
-import { AGENT_RUN_WORKFLOW, type AgentRunInput, type AgentRunResult } from './messages.js';
+import { AGENT_RUN_WORKFLOW, respondSignal, type AgentRunInput, type AgentRunResult } from './messages.js';
 import type { ActivityTimeouts } from './runtime.js';
 import type { Indexing } from './search-attributes.js';
 import {
@@ -245,4 +245,17 @@ function reasonOf(error: unknown): string {
   while (current?.cause) current = current.cause as typeof current;
   const name = current?.name === 'TerminatedFailure' ? 'terminated' : current?.name === 'CancelledFailure' ? 'cancelled' : undefined;
   return [name, current?.message].filter(Boolean).join(': ') || 'unknown reason';
+}
+
+/**
+ * A `respond` signal: given to `offer`, or, when it answers a sub-agent's question (or a graph
+ * node's), passed on to the run that asks it.
+ */
+export function offerOrForward(response: InterruptResponse, subQuestion: (id: string) => Interrupt | undefined, offer: (response: InterruptResponse) => void): void {
+  const question = typeof response?.interruptId === 'string' ? subQuestion(response.interruptId) : undefined;
+  if (question?.runId && question.ownId) {
+    void getExternalWorkflowHandle(question.runId).signal(respondSignal, { ...response, interruptId: question.ownId }).catch(() => undefined);
+    return;
+  }
+  offer(response);
 }
